@@ -1,0 +1,79 @@
+"""Micboard for Home Assistant: wireless microphone monitoring across manufacturers."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_MANUFACTURER, CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL, DOMAIN
+from .coordinator import (
+    MicboardConfigEntry,
+    MicboardCoordinator,
+    channel_identifier,
+    receiver_identifier,
+)
+from .plugins import UnknownPluginError, get_plugin
+from .services import async_setup_services
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions (once, for all entries)."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> bool:
+    """Connect to the device through its plugin, then create devices and entities."""
+    try:
+        plugin_class = get_plugin(entry.data[CONF_MANUFACTURER])
+    except UnknownPluginError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_manufacturer",
+            translation_placeholders={"manufacturer": str(entry.data[CONF_MANUFACTURER])},
+        ) from err
+    plugin = plugin_class(
+        entry.data,
+        meter_interval=float(entry.options.get(CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL)),
+    )
+    coordinator = MicboardCoordinator(hass, entry, plugin)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except BaseException:
+        await coordinator.async_close()
+        raise
+    entry.runtime_data = coordinator
+    coordinator.register_devices()
+    coordinator.remove_stale_devices()
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.start()
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> bool:
+    """Unload platforms, then release the device (metering off, sockets closed)."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.async_close()
+    return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: MicboardConfigEntry, device: dr.AnyDeviceEntry
+) -> bool:
+    """Let the user delete a device only once the model no longer has it."""
+    coordinator = entry.runtime_data
+    current = {receiver_identifier(rid) for rid in coordinator.data}
+    current.update(
+        channel_identifier(rid, index)
+        for rid, receiver in coordinator.data.items()
+        for index in receiver.channels
+    )
+    return device.identifiers.isdisjoint(current)

@@ -1,0 +1,166 @@
+"""Binary sensors: per-channel transmitter, low battery, RF problem, mute; receiver connectivity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .entity import (
+    HEALTH_KINDS,
+    STATUS_AND_METER_KINDS,
+    STATUS_KINDS,
+    MicboardEntity,
+    setup_dynamic_entities,
+)
+from .plugins.base import Channel, Feature
+from .plugins.status import has_rf_problem, is_low_battery
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelBinarySensorDescription(BinarySensorEntityDescription):
+    """A channel flag: needs any of ``features``; reads the model (and the user's options)."""
+
+    features: frozenset[Feature]
+    value_fn: Callable[[Channel, MicboardCoordinator], bool | None]
+    kinds: frozenset[str] = STATUS_KINDS
+
+
+CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
+    ChannelBinarySensorDescription(
+        key="transmitter",
+        translation_key="transmitter",
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        features=frozenset({Feature.TRANSMITTER}),
+        value_fn=lambda ch, _: ch.transmitter is not None,
+    ),
+    ChannelBinarySensorDescription(
+        key="low_battery",
+        device_class=BinarySensorDeviceClass.BATTERY,
+        features=frozenset(
+            {Feature.BATTERY_BARS, Feature.BATTERY_PERCENT, Feature.BATTERY_RUNTIME}
+        ),
+        value_fn=lambda ch, co: is_low_battery(
+            ch.transmitter, co.low_battery_percent, co.low_battery_minutes
+        ),
+    ),
+    ChannelBinarySensorDescription(
+        key="rf_problem",
+        translation_key="rf_problem",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        features=frozenset({Feature.RF_LEVEL, Feature.RF_QUALITY}),
+        kinds=STATUS_AND_METER_KINDS,
+        value_fn=lambda ch, _: has_rf_problem(ch),
+    ),
+    ChannelBinarySensorDescription(
+        key="muted",
+        translation_key="muted",
+        features=frozenset({Feature.MUTE}),
+        value_fn=lambda ch, _: ch.muted,
+    ),
+    ChannelBinarySensorDescription(
+        key="transmitter_muted",
+        translation_key="transmitter_muted",
+        features=frozenset({Feature.TX_MUTE}),
+        value_fn=lambda ch, _: ch.transmitter.muted if ch.transmitter else None,
+    ),
+    ChannelBinarySensorDescription(
+        key="interference",
+        translation_key="interference",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        features=frozenset({Feature.INTERFERENCE}),
+        value_fn=lambda ch, _: ch.interference,
+    ),
+    ChannelBinarySensorDescription(
+        key="encryption_warning",
+        translation_key="encryption_warning",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        features=frozenset({Feature.ENCRYPTION}),
+        value_fn=lambda ch, _: ch.encryption_warning,
+    ),
+)
+
+CONNECTIVITY = BinarySensorEntityDescription(
+    key="connectivity",
+    device_class=BinarySensorDeviceClass.CONNECTIVITY,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MicboardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Create binary sensors now and whenever receivers or channels appear."""
+    setup_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, receiver: (ReceiverConnectivity(coordinator, receiver.id),),
+        lambda coordinator, receiver, channel: (
+            MicboardChannelBinarySensor(coordinator, receiver.id, channel.index, description)
+            for description in CHANNEL_BINARY_SENSORS
+            if not description.features.isdisjoint(channel.features)
+        ),
+    )
+
+
+class MicboardChannelBinarySensor(MicboardEntity, BinarySensorEntity):
+    """A flag of one channel."""
+
+    entity_description: ChannelBinarySensorDescription
+
+    def __init__(
+        self,
+        coordinator: MicboardCoordinator,
+        receiver_id: str,
+        channel: int,
+        description: ChannelBinarySensorDescription,
+    ) -> None:
+        """Bind to ``channel`` of ``receiver_id``."""
+        super().__init__(coordinator, receiver_id, channel, description, description.kinds)
+
+    @property
+    def is_on(self) -> bool | None:
+        """The flag (None = unknown)."""
+        channel = self.channel
+        if channel is None:
+            return None
+        return self.entity_description.value_fn(channel, self.coordinator)
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.is_on)
+
+
+class ReceiverConnectivity(MicboardEntity, BinarySensorEntity):
+    """Whether the receiver is reachable; available even while it is not, or it could not say so."""
+
+    def __init__(self, coordinator: MicboardCoordinator, receiver_id: str) -> None:
+        """Bind to ``receiver_id``."""
+        super().__init__(coordinator, receiver_id, None, CONNECTIVITY, HEALTH_KINDS)
+
+    @property
+    def available(self) -> bool:
+        """Available as long as the receiver is part of the entry."""
+        return self.receiver is not None
+
+    @property
+    def is_on(self) -> bool:
+        """Connected and reported online."""
+        receiver = self.receiver
+        return bool(self.coordinator.last_update_success and receiver and receiver.online)
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.is_on)

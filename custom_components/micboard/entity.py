@@ -1,0 +1,149 @@
+"""Base entities: device placement, availability and write-only-on-change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .coordinator import (
+    KIND_HEALTH,
+    KIND_METER,
+    KIND_STATUS,
+    ChannelKey,
+    MicboardConfigEntry,
+    MicboardCoordinator,
+    channel_identifier,
+    receiver_identifier,
+)
+from .plugins.base import Channel, Receiver
+
+STATUS_KINDS = frozenset({KIND_STATUS})
+METER_KINDS = frozenset({KIND_METER})
+STATUS_AND_METER_KINDS = frozenset({KIND_STATUS, KIND_METER})
+HEALTH_KINDS = frozenset({KIND_STATUS, KIND_HEALTH})
+
+
+def setup_dynamic_entities(
+    entry: MicboardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    for_receiver: Callable[[MicboardCoordinator, Receiver], Iterable[Entity]],
+    for_channel: Callable[[MicboardCoordinator, Receiver, Channel], Iterable[Entity]],
+) -> None:
+    """Add a platform's entities now and for every receiver or channel that appears later.
+
+    The coordinator calls back when the model's structure changes (a receiver came online at
+    a System API server, a rack grew); only the new parts get entities.
+    """
+    coordinator = entry.runtime_data
+    known: set[ChannelKey] = set()
+
+    @callback
+    def add_new() -> None:
+        current: set[ChannelKey] = set()
+        new: list[Entity] = []
+        for receiver_id, receiver in coordinator.data.items():
+            current.add((receiver_id, None))
+            if (receiver_id, None) not in known:
+                new.extend(for_receiver(coordinator, receiver))
+            for index, channel in receiver.channels.items():
+                current.add((receiver_id, index))
+                if (receiver_id, index) not in known:
+                    new.extend(for_channel(coordinator, receiver, channel))
+        known.clear()
+        known.update(current)
+        if new:
+            async_add_entities(new)
+
+    add_new()
+    entry.async_on_unload(coordinator.async_add_structure_listener(add_new))
+
+
+class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
+    """Common base: registers for its own (receiver, channel, kinds) context only.
+
+    ``_handle_coordinator_update`` writes state only when what the entity shows changed, so a
+    flush that touches a channel does not rewrite its twenty unchanged siblings.
+    """
+
+    _attr_has_entity_name = True
+    _last_written: Hashable = None
+
+    def __init__(
+        self,
+        coordinator: MicboardCoordinator,
+        receiver_id: str,
+        channel: int | None,
+        description: EntityDescription,
+        kinds: frozenset[str],
+    ) -> None:
+        """Bind the entity to a receiver (and a channel when ``channel`` is set)."""
+        super().__init__(coordinator, context=(receiver_id, channel, kinds))
+        self.entity_description = description
+        self.receiver_id = receiver_id
+        self.channel_index = channel
+        suffix = description.key if channel is None else f"{channel}-{description.key}"
+        self._attr_unique_id = f"{receiver_id}-{suffix}"
+        receiver = coordinator.data[receiver_id]
+        if channel is None:
+            self._attr_device_info = DeviceInfo(
+                identifiers={receiver_identifier(receiver_id)},
+                manufacturer=receiver.manufacturer,
+                model=receiver.model,
+                name=receiver.name or receiver_id,
+                serial_number=receiver.serial,
+                sw_version=receiver.firmware,
+                configuration_url=receiver.configuration_url,
+            )
+        else:
+            self._attr_device_info = ChildDeviceInfo(
+                identifiers={channel_identifier(receiver_id, channel)},
+                parent_device_id=coordinator.receiver_device_id(receiver_id),
+                translation_key="channel",
+                translation_placeholders={
+                    "receiver": receiver.name or receiver_id,
+                    "channel": str(channel),
+                },
+            )
+
+    @property
+    def receiver(self) -> Receiver | None:
+        """The live receiver model, if it still exists."""
+        return self.coordinator.data.get(self.receiver_id)
+
+    @property
+    def channel(self) -> Channel | None:
+        """The live channel model, if it still exists."""
+        receiver = self.receiver
+        if receiver is None or self.channel_index is None:
+            return None
+        return receiver.channels.get(self.channel_index)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable when the link is down, the receiver is offline or the channel is gone."""
+        receiver = self.receiver
+        if not super().available or receiver is None or not receiver.online:
+            return False
+        return self.channel_index is None or self.channel_index in receiver.channels
+
+    def _state_fingerprint(self) -> Hashable:
+        """What the entity shows; platforms extend it with their value."""
+        return self.available
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what was first written, so the next flush can skip an identical write."""
+        await super().async_added_to_hass()
+        self._last_written = self._state_fingerprint()
+
+    def _handle_coordinator_update(self) -> None:
+        fingerprint = self._state_fingerprint()
+        if fingerprint == self._last_written:
+            return
+        self._last_written = fingerprint
+        self.coordinator.write_count += 1
+        self.async_write_ha_state()

@@ -1,0 +1,272 @@
+"""Sensors: per-channel battery, RF, audio, names and status; per-receiver connection health."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfFrequency,
+    UnitOfRatio,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .entity import HEALTH_KINDS, METER_KINDS, STATUS_KINDS, MicboardEntity, setup_dynamic_entities
+from .plugins.base import Channel, ChannelStatus, ConnectionState, Feature, Receiver
+
+PARALLEL_UPDATES = 0
+
+#: Audio level has no Home Assistant device class (SOUND_PRESSURE is dB SPL, not dBFS).
+UNIT_DBFS = "dBFS"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelSensorDescription(SensorEntityDescription):
+    """A channel sensor: which feature it needs, how it reads the model, how it updates."""
+
+    feature: Feature | None  # None: every channel has it
+    value_fn: Callable[[Channel], StateType]
+    kinds: frozenset[str] = STATUS_KINDS
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiverSensorDescription(SensorEntityDescription):
+    """A receiver sensor, reading the receiver model and the coordinator (connection health)."""
+
+    value_fn: Callable[[Receiver, MicboardCoordinator], StateType]
+    kinds: frozenset[str] = STATUS_KINDS
+
+
+CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
+    ChannelSensorDescription(
+        key="battery",
+        feature=Feature.BATTERY_PERCENT,
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda ch: ch.transmitter.battery_percent if ch.transmitter else None,
+    ),
+    ChannelSensorDescription(
+        key="battery_bars",
+        translation_key="battery_bars",
+        feature=Feature.BATTERY_BARS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda ch: ch.transmitter.battery_bars if ch.transmitter else None,
+    ),
+    ChannelSensorDescription(
+        key="battery_runtime",
+        translation_key="battery_runtime",
+        feature=Feature.BATTERY_RUNTIME,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda ch: ch.transmitter.runtime_minutes if ch.transmitter else None,
+    ),
+    ChannelSensorDescription(
+        key="status",
+        translation_key="status",
+        feature=None,
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in ChannelStatus],
+        value_fn=lambda ch: ch.status.value,
+    ),
+    ChannelSensorDescription(
+        key="channel_name",
+        translation_key="channel_name",
+        feature=Feature.NAME,
+        value_fn=lambda ch: ch.name,
+    ),
+    ChannelSensorDescription(
+        key="frequency",
+        feature=Feature.FREQUENCY,
+        device_class=SensorDeviceClass.FREQUENCY,
+        native_unit_of_measurement=UnitOfFrequency.MEGAHERTZ,
+        suggested_display_precision=3,
+        value_fn=lambda ch: ch.frequency_mhz,
+    ),
+    ChannelSensorDescription(
+        key="transmitter_model",
+        translation_key="transmitter_model",
+        feature=Feature.TX_MODEL,
+        value_fn=lambda ch: ch.transmitter.model if ch.transmitter else None,
+    ),
+    ChannelSensorDescription(
+        key="battery_type",
+        translation_key="battery_type",
+        feature=Feature.BATTERY_TYPE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda ch: ch.transmitter.battery_type if ch.transmitter else None,
+    ),
+    ChannelSensorDescription(
+        key="rf_level",
+        translation_key="rf_level",
+        feature=Feature.RF_LEVEL,
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+        kinds=METER_KINDS,
+        value_fn=lambda ch: ch.rf_level,
+    ),
+    ChannelSensorDescription(
+        key="rf_quality",
+        translation_key="rf_quality",
+        feature=Feature.RF_QUALITY,
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
+        kinds=METER_KINDS,
+        value_fn=lambda ch: ch.rf_quality,
+    ),
+    ChannelSensorDescription(
+        key="antenna",
+        translation_key="antenna",
+        feature=Feature.ANTENNA,
+        entity_registry_enabled_default=False,
+        kinds=METER_KINDS,
+        value_fn=lambda ch: ch.antenna,
+    ),
+    ChannelSensorDescription(
+        key="audio_level",
+        translation_key="audio_level",
+        feature=Feature.AUDIO_LEVEL,
+        native_unit_of_measurement=UNIT_DBFS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+        kinds=METER_KINDS,
+        value_fn=lambda ch: ch.audio_level,
+    ),
+)
+
+RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
+    ReceiverSensorDescription(
+        key="firmware",
+        translation_key="firmware",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda rx, _: rx.firmware,
+    ),
+    ReceiverSensorDescription(
+        key="connection_state",
+        translation_key="connection_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in ConnectionState],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        kinds=HEALTH_KINDS,
+        value_fn=lambda _, co: co.plugin.health.state.value,
+    ),
+    ReceiverSensorDescription(
+        key="reconnects",
+        translation_key="reconnects",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        kinds=HEALTH_KINDS,
+        value_fn=lambda _, co: co.plugin.health.reconnects,
+    ),
+    ReceiverSensorDescription(
+        key="messages_received",
+        translation_key="messages_received",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        kinds=HEALTH_KINDS,
+        value_fn=lambda _, co: co.plugin.health.messages_received,
+    ),
+)
+
+#: Receiver sensors that describe the connection stay available while it is down.
+_ALWAYS_AVAILABLE = frozenset({"connection_state", "reconnects", "messages_received"})
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: MicboardConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Create sensors for every receiver and channel now and whenever new ones appear."""
+    setup_dynamic_entities(
+        entry,
+        async_add_entities,
+        lambda coordinator, receiver: (
+            MicboardReceiverSensor(coordinator, receiver.id, description)
+            for description in RECEIVER_SENSORS
+        ),
+        lambda coordinator, receiver, channel: (
+            MicboardChannelSensor(coordinator, receiver.id, channel.index, description)
+            for description in CHANNEL_SENSORS
+            if description.feature is None or description.feature in channel.features
+        ),
+    )
+
+
+class MicboardChannelSensor(MicboardEntity, SensorEntity):
+    """A value of one channel."""
+
+    entity_description: ChannelSensorDescription
+
+    def __init__(
+        self,
+        coordinator: MicboardCoordinator,
+        receiver_id: str,
+        channel: int,
+        description: ChannelSensorDescription,
+    ) -> None:
+        """Bind to ``channel`` of ``receiver_id``."""
+        super().__init__(coordinator, receiver_id, channel, description, description.kinds)
+
+    @property
+    def native_value(self) -> StateType:
+        """The channel's current value (None = unknown)."""
+        channel = self.channel
+        return None if channel is None else self.entity_description.value_fn(channel)
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.native_value)
+
+
+class MicboardReceiverSensor(MicboardEntity, SensorEntity):
+    """A value of a receiver or of its connection."""
+
+    entity_description: ReceiverSensorDescription
+
+    def __init__(
+        self,
+        coordinator: MicboardCoordinator,
+        receiver_id: str,
+        description: ReceiverSensorDescription,
+    ) -> None:
+        """Bind to ``receiver_id``."""
+        super().__init__(coordinator, receiver_id, None, description, description.kinds)
+
+    @property
+    def available(self) -> bool:
+        """Connection diagnostics must stay readable exactly when the connection is down."""
+        if self.entity_description.key in _ALWAYS_AVAILABLE:
+            return self.receiver is not None
+        return super().available
+
+    @property
+    def native_value(self) -> StateType:
+        """The receiver's current value."""
+        receiver = self.receiver
+        if receiver is None:
+            return None
+        return self.entity_description.value_fn(receiver, self.coordinator)
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.native_value)

@@ -1,0 +1,109 @@
+"""Shared fixtures: custom integrations enabled, a seeded demo rack, snapshot extension."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+from datetime import timedelta
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
+from custom_components.micboard.coordinator import MicboardCoordinator
+from custom_components.micboard.plugins.demo import (
+    CONF_CHANNELS,
+    CONF_RECEIVERS,
+    CONF_SEED,
+    DemoRackPlugin,
+)
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Every test may load custom_components/micboard."""
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format for entity and diagnostics snapshots."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Enable the entities that are disabled by default (meters)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
+def frozen_demo() -> Generator[None]:
+    """Stop the demo's own clock so only ``plugin.advance()`` changes the rack."""
+    with patch("custom_components.micboard.plugins.demo.TICK_SECONDS", 3600.0):
+        yield
+
+
+def demo_entry(
+    *,
+    name: str = "Test rack",
+    receivers: int = 2,
+    channels: int = 2,
+    seed: int | None = 1234,
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """A config entry for a small seeded demo rack."""
+    data: dict[str, Any] = {
+        CONF_MANUFACTURER: "demo",
+        CONF_NAME: name,
+        CONF_RECEIVERS: receivers,
+        CONF_CHANNELS: channels,
+    }
+    if seed is not None:
+        data[CONF_SEED] = seed
+    plugin = DemoRackPlugin(data)
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=name,
+        data=data,
+        options=options or {},
+        unique_id=plugin.unique_id,
+    )
+
+
+async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MicboardCoordinator:
+    """Add and set up an entry; return its coordinator."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: MicboardCoordinator = entry.runtime_data
+    return coordinator
+
+
+async def advance_time(hass: HomeAssistant, seconds: float) -> None:
+    """Fire Home Assistant's timers as if ``seconds`` had passed."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+    await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def demo_rack(
+    hass: HomeAssistant, frozen_demo: None
+) -> AsyncGenerator[tuple[MockConfigEntry, MicboardCoordinator]]:
+    """A loaded 2x2 seeded demo rack whose simulation only moves when a test says so."""
+    entry = demo_entry()
+    coordinator = await setup_entry(hass, entry)
+    yield entry, coordinator
