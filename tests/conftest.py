@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import Generator
 from datetime import timedelta
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -23,9 +26,6 @@ from custom_components.micboard.plugins.demo import (
     CONF_SEED,
     DemoRackPlugin,
 )
-from homeassistant.const import CONF_NAME
-from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 
 
 @pytest.fixture(autouse=True)
@@ -102,8 +102,8 @@ async def advance_time(hass: HomeAssistant, seconds: float) -> None:
 @pytest.fixture
 async def demo_rack(
     hass: HomeAssistant, frozen_demo: None
-) -> AsyncGenerator[tuple[MockConfigEntry, MicboardCoordinator]]:
+) -> tuple[MockConfigEntry, MicboardCoordinator]:
     """A loaded 2x2 seeded demo rack whose simulation only moves when a test says so."""
     entry = demo_entry()
     coordinator = await setup_entry(hass, entry)
-    yield entry, coordinator
+    return entry, coordinator

@@ -1,16 +1,15 @@
 """Config, options and reconfigure flows.
 
-Step ``user`` is a menu of the protocols this version speaks; each protocol has its own step
-asking only what it needs, and every step tests the connection before an entry exists.
+Step ``user`` is a menu of the protocols this version speaks; each protocol's steps live in
+``flows/<protocol>.py`` and ask only what that protocol needs, and every step tests the
+connection before an entry exists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlowWithReload
-from homeassistant.const import CONF_NAME
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.core import callback
 from homeassistant.helpers import selector
 import probatio as vol
@@ -22,61 +21,19 @@ from .const import (
     CONF_METER_INTERVAL,
     DEFAULT_METER_INTERVAL,
     DOMAIN,
-    LOGGER,
     MAX_METER_INTERVAL,
     MIN_METER_INTERVAL,
 )
 from .coordinator import MicboardConfigEntry
-from .plugins import get_plugin
-from .plugins.base import CannotConnect, InvalidAuth, MicboardError, UnsupportedDevice
-from .plugins.demo import (
-    CHANNEL_CHOICES,
-    CONF_CHANNELS,
-    CONF_RECEIVERS,
-    MAX_RECEIVERS,
-    DemoRackPlugin,
-)
+from .flows.base import MicboardFlowBase
+from .flows.demo import DemoFlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
-DEMO = DemoRackPlugin.manufacturer_code
+#: Protocol step classes, in menu order.
+PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps,)
 
 
-def _demo_size_schema(receivers: int, channels: int) -> dict[vol.Marker, Any]:
-    return {
-        vol.Required(CONF_RECEIVERS, default=receivers): selector.NumberSelector(
-            selector.NumberSelectorConfig(
-                min=1, max=MAX_RECEIVERS, step=1, mode=selector.NumberSelectorMode.BOX
-            )
-        ),
-        vol.Required(CONF_CHANNELS, default=str(channels)): selector.SelectSelector(
-            selector.SelectSelectorConfig(
-                options=[str(choice) for choice in CHANNEL_CHOICES],
-                translation_key=CONF_CHANNELS,
-            )
-        ),
-    }
-
-
-def _demo_data(name: str, user_input: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        CONF_MANUFACTURER: DEMO,
-        CONF_NAME: name.strip(),
-        CONF_RECEIVERS: int(user_input[CONF_RECEIVERS]),
-        CONF_CHANNELS: int(user_input[CONF_CHANNELS]),
-    }
-
-
-async def probe(data: Mapping[str, Any]) -> tuple[str, str]:
-    """Connect once with the entry data; return (unique id, title) or raise the plugin error."""
-    plugin = get_plugin(data[CONF_MANUFACTURER])(data)
-    try:
-        await plugin.get_devices()
-        return plugin.unique_id, plugin.title
-    finally:
-        await plugin.close()
-
-
-class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
+class MicboardConfigFlow(DemoFlowSteps, domain=DOMAIN):
     """Add a rack, receiver or API server."""
 
     VERSION = 1
@@ -89,76 +46,18 @@ class MicboardConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Pick what to add."""
-        return self.async_show_menu(step_id="user", menu_options=[DEMO])
-
-    async def _async_test(self, data: Mapping[str, Any]) -> tuple[str | None, dict[str, str]]:
-        """Probe the device; returns its unique id, or errors for the form."""
-        try:
-            unique_id, _title = await probe(data)
-        except InvalidAuth:
-            return None, {"base": "invalid_auth"}
-        except UnsupportedDevice:
-            return None, {"base": "unsupported_device"}
-        except CannotConnect:
-            return None, {"base": "cannot_connect"}
-        except MicboardError:
-            return None, {"base": "protocol_error"}
-        except Exception:  # noqa: BLE001  any bug must end as an error on the form, not a crash
-            LOGGER.exception("Unexpected error while testing the connection")
-            return None, {"base": "unknown"}
-        return unique_id, {}
-
-    async def async_step_demo(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """A simulated rack: name and size."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = _demo_data(user_input[CONF_NAME], user_input)
-            unique_id, errors = await self._async_test(data)
-            if unique_id is not None:
-                await self.async_set_unique_id(unique_id)
-                self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=data[CONF_NAME], data=data)
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_NAME, default="Demo rack"): selector.TextSelector(),
-                **_demo_size_schema(4, 4),
-            }
-        )
-        return self.async_show_form(
-            step_id="demo",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),
-            errors=errors,
+        return self.async_show_menu(
+            step_id="user",
+            menu_options=[str(steps.MENU_OPTION) for steps in PROTOCOL_STEPS],
         )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change how an entry connects, with the form of its protocol."""
-        steps = {DEMO: self.async_step_reconfigure_demo}
-        return await steps[self._get_reconfigure_entry().data[CONF_MANUFACTURER]]()
-
-    async def async_step_reconfigure_demo(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Demo rack: change its size (its name is its identity)."""
-        entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = _demo_data(entry.data[CONF_NAME], user_input)
-            unique_id, errors = await self._async_test(data)
-            if unique_id is not None:
-                await self.async_set_unique_id(unique_id)
-                self._abort_if_unique_id_mismatch(reason="wrong_device")
-                return self.async_update_reload_and_abort(entry, data_updates=data)
-        schema = vol.Schema(
-            _demo_size_schema(entry.data[CONF_RECEIVERS], entry.data[CONF_CHANNELS])
-        )
-        return self.async_show_form(
-            step_id="reconfigure_demo",
-            data_schema=schema,
-            errors=errors,
-            description_placeholders={"name": entry.title},
-        )
+        manufacturer = self._get_reconfigure_entry().data[CONF_MANUFACTURER]
+        step = getattr(self, f"async_step_reconfigure_{manufacturer}")
+        return cast("ConfigFlowResult", await step())
 
 
 class MicboardOptionsFlow(OptionsFlowWithReload):

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 import time
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import aiohttp
 
 
 class MicboardError(Exception):
@@ -41,6 +44,10 @@ class ProtocolError(MicboardError):
 
 class UnsupportedDevice(MicboardError):
     """The peer speaks the protocol but is a model we cannot monitor."""
+
+
+class NotSupported(MicboardError):
+    """The device (or its dialect) has no such function, e.g. no FLASH command to identify."""
 
 
 class Feature(StrEnum):
@@ -293,6 +300,18 @@ class ManufacturerPlugin(ABC):
     everything. The plugin owns its model objects and updates them in place, reporting what
     changed through :class:`ModelUpdate`, so a meter message costs one attribute write and no
     copies.
+
+    The rest of the contract:
+
+    - map every device sentinel to ``None`` and convert units to the model's (MHz, dBm, dBFS,
+      minutes, %); ``transform_device_data`` is pure and unit-tested per dialect;
+    - report :data:`STRUCTURE_FIELD` after receivers or channels were added or removed, and
+      ``online`` for a receiver a server reports offline (one plugin may serve many);
+    - keep ``self.health`` current: ``connecting()``/``connected()``/``disconnected(err)`` as
+      the link changes, ``message()`` per protocol message (cheap, it is on the hot path);
+    - raise only :class:`MicboardError` subclasses: :class:`InvalidAuth` is never retried by the
+      plugin itself (devices lock clients out); bad input is logged once at debug and dropped;
+    - never put a password or key in a log line, an exception message or the model.
     """
 
     manufacturer_code: ClassVar[str]
@@ -300,10 +319,23 @@ class ManufacturerPlugin(ABC):
     #: Full resync while push is healthy; push protocols keep this slow.
     resync_interval: ClassVar[float] = 300.0
 
-    def __init__(self, config: Mapping[str, Any], *, meter_interval: float = 1.0) -> None:
-        """Keep the entry's configuration; never connect from the constructor."""
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        meter_interval: float = 1.0,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """Keep the entry's configuration; never connect from the constructor.
+
+        ``config`` is the entry's data (host, port, credentials... as the plugin's config
+        flow step stored them). ``meter_interval`` is the user's option in seconds: the rate
+        to ask devices to meter at, where they can. HTTP-based plugins must use the injected
+        ``session`` (Home Assistant's shared one) rather than creating their own.
+        """
         self.config = config
         self.meter_interval = meter_interval
+        self.session = session
         self.health = ConnectionHealth()
         self.receivers: dict[str, Receiver] = {}
 
@@ -332,6 +364,14 @@ class ManufacturerPlugin(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Stop metering, close sockets and tasks; safe to call twice."""
+
+    async def identify(self, receiver_id: str, channel: int | None) -> None:
+        """Make the receiver (or one channel) flash, where the protocol can."""
+        raise NotSupported(f"{self.manufacturer_name} cannot identify a device")
+
+    def health_for(self, receiver_id: str) -> ConnectionHealth:
+        """Health of the connection that serves ``receiver_id`` (one shared link by default)."""
+        return self.health
 
     async def check_health(self) -> ConnectionHealth:
         """Current connection health (a copy)."""

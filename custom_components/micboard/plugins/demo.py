@@ -15,7 +15,10 @@ from dataclasses import dataclass
 import math
 import random
 import re
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import aiohttp
 import zlib
 
 from .base import (
@@ -102,9 +105,15 @@ class DemoRackPlugin(ManufacturerPlugin):
     manufacturer_name: ClassVar[str] = "Demo rack"
     resync_interval: ClassVar[float] = 300.0
 
-    def __init__(self, config: Mapping[str, Any], *, meter_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        meter_interval: float = 1.0,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         """Build the simulated rack from the entry's name, size and optional seed."""
-        super().__init__(config, meter_interval=meter_interval)
+        super().__init__(config, meter_interval=meter_interval, session=session)
         self.rack_name = str(config.get(CONF_NAME) or "Demo rack")
         self.receiver_count = int(config[CONF_RECEIVERS])
         self.channel_count = int(config[CONF_CHANNELS])

@@ -1,0 +1,48 @@
+"""What every protocol's config-flow steps share: probing a device and mapping its errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from homeassistant.config_entries import ConfigFlow
+
+from ..const import CONF_MANUFACTURER, LOGGER
+from ..plugins import get_plugin
+from ..plugins.base import CannotConnect, InvalidAuth, MicboardError, UnsupportedDevice
+
+
+async def probe(data: Mapping[str, Any]) -> tuple[str, str]:
+    """Connect once with the entry data; return (unique id, title) or raise the plugin error."""
+    plugin = get_plugin(data[CONF_MANUFACTURER])(data)
+    try:
+        await plugin.get_devices()
+        return plugin.unique_id, plugin.title
+    finally:
+        await plugin.close()
+
+
+class MicboardFlowBase(ConfigFlow):
+    """Base of the protocol step classes; not registered for a domain itself."""
+
+    #: The step this class adds to the "what do you want to add" menu.
+    MENU_OPTION: ClassVar[str | None] = None
+
+    async def async_test_connection(
+        self, data: Mapping[str, Any]
+    ) -> tuple[str | None, str | None, dict[str, str]]:
+        """Probe the device: (unique id, title, no errors), or (None, None, form errors)."""
+        try:
+            unique_id, title = await probe(data)
+        except InvalidAuth:
+            return None, None, {"base": "invalid_auth"}
+        except UnsupportedDevice:
+            return None, None, {"base": "unsupported_device"}
+        except CannotConnect:
+            return None, None, {"base": "cannot_connect"}
+        except MicboardError:
+            return None, None, {"base": "protocol_error"}
+        except Exception:  # noqa: BLE001  any bug must end as an error on the form, not a crash
+            LOGGER.exception("Unexpected error while testing the connection")
+            return None, None, {"base": "unknown"}
+        return unique_id, title, {}
