@@ -20,7 +20,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
@@ -44,6 +44,7 @@ from .plugins.base import (
     MicboardError,
     ModelUpdate,
     Receiver,
+    RepairNeeded,
     UnsupportedDevice,
 )
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT, StatusTracker
@@ -63,6 +64,8 @@ type ListenerContext = tuple[str, int | None, frozenset[str]]
 #: A first connection (set-up, a resync) gives up after this long, so Home Assistant
 #: start-up never waits long on a dead device.
 REFRESH_TIMEOUT_SECONDS: Final = 10.0
+#: While a repair issue is open, retry this rarely (the user has to act on the device).
+REPAIR_RETRY_SECONDS: Final = 300
 
 
 def receiver_identifier(receiver_id: str) -> tuple[str, str]:
@@ -140,6 +143,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self._known_structure: set[ChannelKey] = set()
         self._listen_task: asyncio.Task[None] | None = None
         self._closed = False
+        self._repairs: set[str] = set()
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -151,6 +155,20 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         except InvalidAuth as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
+            ) from err
+        except RepairNeeded as err:
+            self._raise_repair(err)
+            if not err.retry:
+                raise ConfigEntryError(
+                    translation_domain=DOMAIN,
+                    translation_key="repair_needed",
+                    translation_placeholders={"error": str(err)},
+                ) from err
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="repair_needed",
+                translation_placeholders={"error": str(err)},
+                retry_after=REPAIR_RETRY_SECONDS,
             ) from err
         except UnsupportedDevice as err:
             raise ConfigEntryError(
@@ -164,8 +182,32 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 translation_key="cannot_connect",
                 translation_placeholders={"error": str(err) or type(err).__name__},
             ) from err
+        self._clear_repairs()
         self._after_snapshot(receivers)
         return receivers
+
+    # -- repairs --------------------------------------------------------------------------------
+
+    def _issue_id(self, issue_key: str) -> str:
+        return f"{issue_key}_{self.config_entry.entry_id}"
+
+    def _raise_repair(self, err: RepairNeeded) -> None:
+        """Show the user what to fix; remembered so success can clear it."""
+        self._repairs.add(err.issue_key)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id(err.issue_key),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=err.issue_key,
+            translation_placeholders={"title": self.config_entry.title, **err.placeholders},
+        )
+
+    def _clear_repairs(self) -> None:
+        for issue_key in self._repairs:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(issue_key))
+        self._repairs.clear()
 
     def _after_snapshot(self, receivers: dict[str, Receiver]) -> None:
         now = time.monotonic()
@@ -411,6 +453,12 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 self._connection_lost(err)
                 self.config_entry.async_start_reauth(self.hass)
                 return
+            except RepairNeeded as err:
+                self._raise_repair(err)
+                error = err
+                if not err.retry:
+                    self._connection_lost(err)
+                    return
             except MicboardError as err:
                 error = err
             except Exception as err:  # noqa: BLE001  a plugin bug must not end monitoring
@@ -434,8 +482,8 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
             await self.async_refresh()
             if self.last_update_success:
                 return True
-            if isinstance(self.last_exception, ConfigEntryAuthFailed):
-                return False  # the coordinator already started reauth; never loop on it
+            if isinstance(self.last_exception, (ConfigEntryAuthFailed, ConfigEntryError)):
+                return False  # reauth already started, or only the user can fix it
         return False
 
     def _connection_lost(self, error: BaseException) -> None:

@@ -46,6 +46,30 @@ class UnsupportedDevice(MicboardError):
     """The peer speaks the protocol but is a model we cannot monitor."""
 
 
+class RepairNeeded(MicboardError):
+    """A problem only the user can fix (access disabled, certificate changed...).
+
+    The integration shows it as a repair issue whose text is ``issues.<issue_key>`` in the
+    translations, filled with ``placeholders``; with ``retry`` it keeps retrying slowly (the
+    user may fix it on the device), without it the entry stops until it is reconfigured.
+    The issue disappears by itself after the next successful connection.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        issue_key: str,
+        placeholders: Mapping[str, str] | None = None,
+        retry: bool = True,
+    ) -> None:
+        """Describe the problem; ``message`` is for logs, ``issue_key`` for the user."""
+        super().__init__(message)
+        self.issue_key = issue_key
+        self.placeholders = dict(placeholders or {})
+        self.retry = retry
+
+
 class NotSupported(MicboardError):
     """The device (or its dialect) has no such function, e.g. no FLASH command to identify."""
 
