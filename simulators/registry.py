@@ -30,7 +30,9 @@ class SimulatorKind:
 
 def kinds() -> dict[str, SimulatorKind]:
     """Every simulator kind by name (protocol issues add theirs here)."""
-    found: list[SimulatorKind] = []
+    from .shure import KIND as SHURE  # noqa: PLC0415  import cycle: shure imports SimulatorKind
+
+    found: list[SimulatorKind] = [SHURE]
     return {kind.name: kind for kind in found}
 
 

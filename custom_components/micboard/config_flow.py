@@ -27,13 +27,14 @@ from .const import (
 from .coordinator import MicboardConfigEntry
 from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
+from .flows.shure import ShureFlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
-PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps,)
+PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps, ShureFlowSteps)
 
 
-class MicboardConfigFlow(DemoFlowSteps, domain=DOMAIN):
+class MicboardConfigFlow(DemoFlowSteps, ShureFlowSteps, domain=DOMAIN):
     """Add a rack, receiver or API server."""
 
     VERSION = 1

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from .base import ManufacturerPlugin, MicboardError
 from .demo import DemoRackPlugin
+from .shure_tcp import ShureTcpPlugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
-    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin,)
+    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin, ShureTcpPlugin)
 }
 
 
