@@ -291,7 +291,12 @@ class ShureTcpPlugin(ManufacturerPlugin):
         else:
             await link.send(encode_probe(TCP_PROBE, "tcp"))
         self._angle.reset()
-        await self._collect(link, replies.add, first=self.timing.first_reply)
+        try:
+            await self._collect(link, replies.add, first=self.timing.first_reply)
+        except ConnectionClosed as err:
+            if not replies.messages:
+                raise CannotConnect(f"{self.host}:{self.port} closed the connection") from err
+            # Something answered and hung up: judge what it said.
         if not replies.messages:
             if link.transport == "udp":
                 raise CannotConnect(f"no answer from {self.host}:{self.port} over UDP")

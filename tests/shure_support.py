@@ -1,0 +1,47 @@
+"""Helpers for the Shure tests: short timings, a simulator context, polling without sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from custom_components.micboard.plugins.shure_tcp import Timing
+from simulators.shure import ShureSimulator
+
+#: Loopback answers in microseconds; these keep every connect well under a second while
+#: leaving room for a busy CI machine.
+FAST = Timing(
+    connect=2.0, first_reply=0.6, quiet=0.15, settle_limit=2.0, watchdog_min=0.5, close=0.5
+)
+#: Channels each family's simulator gets in the tests (its biggest model).
+FAMILY_CHANNELS = {"ulxd": 4, "qlxd": 1, "slxd": 2, "ad": 4, "uhfr": 2, "psm1000": 2}
+FAMILIES = tuple(FAMILY_CHANNELS)
+
+
+@asynccontextmanager
+async def running_simulator(
+    family: str, channels: int | None = None, **kwargs: Any
+) -> AsyncIterator[ShureSimulator]:
+    """A started simulator on a free loopback port, closed afterwards."""
+    simulator = ShureSimulator(family, channels or FAMILY_CHANNELS[family], **kwargs)
+    await simulator.start()
+    try:
+        yield simulator
+    finally:
+        await simulator.close()
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``predicate`` until it holds (a generous bound, not a timing assertion)."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+def receiver_id(simulator: ShureSimulator) -> str:
+    """The receiver id the plugin derives for a simulator."""
+    if simulator.device.device_id:
+        return f"shure-{simulator.device.device_id}"
+    return f"shure-{simulator.device.model}@{simulator.host}"
