@@ -160,6 +160,8 @@ class ShureSimulator:
         self.output_mode: OutputMode = "normal"
         self.stalled = False
         self.refusing = False
+        #: Drop every connection when this command arrives (once), e.g. "GET 0 ALL".
+        self.drop_on: str | None = None
         self.received: list[Received] = []
         self.ignored: list[Received] = []  # PSM1000 commands that lacked CRLF
         self.connections = 0
@@ -425,9 +427,6 @@ class ShureSimulator:
     async def _serve_client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        if self.refusing:
-            writer.transport.abort()
-            return
         task = asyncio.current_task()
         if task is not None:
             self._serving.add(task)
@@ -484,8 +483,13 @@ class ShureSimulator:
         self._notify()
 
     def _on_command(self, client: int, body: str, reply: Callable[[list[str]], None]) -> None:
-        self.received.append(Received(client, " ".join(body.split())))
+        text = " ".join(body.split())
+        self.received.append(Received(client, text))
         self._notify()
+        if text == self.drop_on:
+            self.drop_on = None
+            self._spawn(self.drop_connections(), "drop")
+            return
         tokens = split_tokens(body)
         if tokens:
             reply(self._dispatch(tokens))
@@ -517,12 +521,12 @@ class ShureSimulator:
         match [arg.upper() for arg in args]:
             case [param] if param in self.error_params:
                 return [f"{self.keyword} ERR"]
-            case [param] if not param.isdigit():
+            case [param] if not param.isdecimal():
                 values = device_params(self.device)
                 if param not in values:
                     return self._unknown()
                 return [f"{self.keyword} {param} {values[param]}"]
-            case [target, param, *sub] if target.isdigit():
+            case [target, param, *sub] if target.isdecimal():
                 channels = self._channels_for(target)
                 if channels is None:
                     return self._unknown()
@@ -562,7 +566,7 @@ class ShureSimulator:
                 self.device.flashing = True
                 self._push_device_changes(before)
                 return []
-            case [target, param, value, *_] if target.isdigit():
+            case [target, param, value, *_] if target.isdecimal():
                 channels = self._channels_for(target)
                 if channels is not None:
                     return self._set_channel(target, channels, param.upper(), value)
@@ -585,7 +589,7 @@ class ShureSimulator:
 
     def _set_meter_rate(self, channels: list[SimChannel], value: str) -> list[str]:
         """Five digits, 0 or 100-65535 ms; PSM1000 takes any width ([?] in the research)."""
-        if not value.isdigit():
+        if not value.isdecimal():
             return self._unknown()
         rate = int(value)
         padded = f"{rate:05d}"
@@ -600,9 +604,9 @@ class ShureSimulator:
     def _meter_uhfr(self, args: list[str]) -> None:
         """``METER n ALL sss`` (30 ms steps) or ``METER n ALL STOP``."""
         match args:
-            case [target, "ALL", "STOP"] if target.isdigit():
+            case [target, "ALL", "STOP"] if target.isdecimal():
                 rate = 0
-            case [target, "ALL", steps] if target.isdigit() and steps.isdigit():
+            case [target, "ALL", steps] if target.isdecimal() and steps.isdecimal():
                 rate = int(steps) * UHFR_STEP_MS
             case _:
                 return

@@ -13,7 +13,7 @@ from simulators.shure import ShureSimulator
 #: Loopback answers in microseconds; these keep every connect well under a second while
 #: leaving room for a busy CI machine.
 FAST = Timing(
-    connect=2.0, first_reply=0.6, quiet=0.15, settle_limit=2.0, watchdog_min=0.5, close=0.5
+    connect=2.0, first_reply=0.3, quiet=0.08, settle_limit=2.0, watchdog_min=0.3, close=0.5
 )
 #: Channels each family's simulator gets in the tests (its biggest model).
 FAMILY_CHANNELS = {"ulxd": 4, "qlxd": 1, "slxd": 2, "ad": 4, "uhfr": 2, "psm1000": 2}
@@ -33,10 +33,14 @@ async def running_simulator(
         await simulator.close()
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``predicate`` until it holds (a generous bound, not a timing assertion)."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
+#: How long :func:`eventually` waits: generous, it is a hang guard, not a timing assertion.
+EVENTUALLY_SECONDS = 5.0
+
+
+async def eventually(predicate: Callable[[], bool]) -> None:
+    """Poll ``predicate`` (Home Assistant state, a model value) until it holds."""
+    async with asyncio.timeout(EVENTUALLY_SECONDS):
+        while not predicate():  # noqa: ASYNC110  states have no event to wait on here
             await asyncio.sleep(0.01)
 
 

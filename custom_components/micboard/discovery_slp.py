@@ -127,7 +127,7 @@ def _open_socket(settings: SlpSettings, interfaces: list[str]) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if hasattr(socket, "SO_REUSEPORT"):
+        if hasattr(socket, "SO_REUSEPORT"):  # pragma: no branch  (not on Windows)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((settings.bind_host, settings.port))
         if settings.group is not None:

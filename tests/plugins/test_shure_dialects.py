@@ -32,23 +32,37 @@ from custom_components.micboard.plugins.shure_values import (
     word,
 )
 
+
+def split(line: str) -> list[str]:
+    """A message body as the tokenizer gives it."""
+    return line.split()
+
+
 # -- value converters -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "value"), [("000", 0), ("004", 4), ("005", 5), ("255", None),
-                                            ("006", None), ("U", None), ("", None), ("4", 4)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("000", 0), ("004", 4), ("005", 5), ("255", None), ("006", None), ("U", None), ("", None),
+     ("4", 4), ("\u00b2", None)],
+)  # fmt: skip
 def test_bars(raw: str, value: int | None) -> None:
     assert bars(raw) == value
 
 
-@pytest.mark.parametrize(("raw", "value"), [("085", 85), ("100", 100), ("252", None),
-                                            ("253", None), ("254", None), ("255", None)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("085", 85), ("100", 100), ("252", None), ("253", None), ("254", None), ("255", None)],
+)
 def test_percent_sentinels(raw: str, value: int | None) -> None:
     assert percent(raw) == value
 
 
-@pytest.mark.parametrize(("raw", "value"), [("00125", 125), ("65532", 65532), ("65533", None),
-                                            ("65534", None), ("65535", None), ("-0001", None)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("00125", 125), ("65532", 65532), ("65533", None), ("65534", None), ("65535", None),
+     ("-0001", None)],
+)  # fmt: skip
 def test_minutes_sentinels(raw: str, value: int | None) -> None:
     assert minutes(raw) == value
 
@@ -203,27 +217,27 @@ def test_qlxd_has_no_mute_or_interference() -> None:
 @pytest.mark.parametrize("dialect", [ULXD, QLXD])
 def test_ulx_sample(dialect: object) -> None:
     assert ULXD.sample is not None
-    assert ULXD.sample(["SAMPLE", "1", "ALL", "AX", "090", "040"], {}) == {
+    assert ULXD.sample(split("SAMPLE 1 ALL AX 090 040"), {}) == {
         "antenna": "A",
         "rf_level": -38.0,
         "audio_level": -10.0,
         "audio_clipping": True,  # Micboard's peak: 80 % of the 0-50 scale
     }
-    assert ULXD.sample(["SAMPLE", "1", "ALL", "XB", "035", "020"], {}) == {
+    assert ULXD.sample(split("SAMPLE 1 ALL XB 035 020"), {}) == {
         "antenna": "B",
         "rf_level": -93.0,
         "audio_level": -30.0,
         "audio_clipping": False,
     }
-    off = ULXD.sample(["SAMPLE", "1", "ALL", "XX", "010", "000"], {})
+    off = ULXD.sample(split("SAMPLE 1 ALL XX 010 000"), {})
     assert off is not None
     assert off["antenna"] is None
     # Micboard's own doc example has audio 098, out of the 0-50 range: unknown, not a value.
-    bad = ULXD.sample(["SAMPLE", "1", "ALL", "XB", "035", "098"], {})
+    bad = ULXD.sample(split("SAMPLE 1 ALL XB 035 098"), {})
     assert bad is not None
     assert bad["audio_level"] is None
     assert bad["audio_clipping"] is None
-    assert ULXD.sample(["SAMPLE", "1", "ALL", "AX", "090"], {}) is None
+    assert ULXD.sample(split("SAMPLE 1 ALL AX 090"), {}) is None
 
 
 # -- Axient Digital ----------------------------------------------------------------------------
@@ -302,7 +316,7 @@ def test_ad_transmitter_off_and_sentinels() -> None:
 
 def test_ad_sample_standard() -> None:
     assert AD.sample is not None
-    sample = AD.sample("SAMPLE 1 ALL 005 031 102 102 BB 31 086 31 065".split(), {})
+    sample = AD.sample(split("SAMPLE 1 ALL 005 031 102 102 BB 31 086 31 065"), {})
     assert sample == {
         "rf_quality": 100,
         "audio_clipping": False,
@@ -316,7 +330,7 @@ def test_ad_sample_standard() -> None:
 
 def test_ad_sample_tx_off_from_real_hardware() -> None:
     assert AD.sample is not None
-    sample = AD.sample("SAMPLE 1 ALL 255 000 005 033 XX 00 011 00 012".split(), {})
+    sample = AD.sample(split("SAMPLE 1 ALL 255 000 005 033 XX 00 011 00 012"), {})
     assert sample is not None
     assert sample["rf_quality"] is None
     assert sample["antenna"] is None
@@ -326,7 +340,7 @@ def test_ad_sample_tx_off_from_real_hardware() -> None:
 
 def test_ad_sample_overload_bit() -> None:
     assert AD.sample is not None
-    sample = AD.sample("SAMPLE 2 ALL 003 255 120 110 BX 31 086 00 011".split(), {})
+    sample = AD.sample(split("SAMPLE 2 ALL 003 255 120 110 BX 31 086 00 011"), {})
     assert sample is not None
     assert sample["audio_clipping"] is True
     assert sample["antenna"] == "A"
@@ -335,21 +349,19 @@ def test_ad_sample_overload_bit() -> None:
 
 def test_ad_sample_quadversity_and_fd_c() -> None:
     assert AD.sample is not None
-    quad = AD.sample("SAMPLE 1 ALL 005 031 102 102 BBBB 31 083 31 068 31 069 31 072".split(), {})
+    quad = AD.sample(split("SAMPLE 1 ALL 005 031 102 102 BBBB 31 083 31 068 31 069 31 072"), {})
     assert quad is not None
     assert quad["rf_levels"] == (-37.0, -52.0, -51.0, -48.0)
     assert quad["antenna"] == "ABCD"
-    fd_c = AD.sample(
-        "SAMPLE 1 ALL 005 031 102 102 BB 31 082 31 060 BX 31 082 00 010".split(), {}
-    )
+    fd_c = AD.sample(split("SAMPLE 1 ALL 005 031 102 102 BB 31 082 31 060 BX 31 082 00 010"), {})
     assert fd_c is not None
     assert fd_c["rf_levels"] == (-38.0, -60.0, -38.0, -110.0)
     assert fd_c["rf_level"] == -38.0
     both = AD.sample(
-        (
+        split(
             "SAMPLE 1 ALL 005 031 102 102 BBBB 31 084 31 065 31 070 31 070 "
             "BBBB 31 084 31 065 31 070 31 070"
-        ).split(),
+        ),
         {},
     )
     assert both is not None
@@ -366,7 +378,7 @@ def test_ad_sample_quadversity_and_fd_c() -> None:
 )
 def test_ad_sample_malformed(line: str) -> None:
     assert AD.sample is not None
-    assert AD.sample(line.split(), {}) is None
+    assert AD.sample(split(line), {}) is None
 
 
 # -- SLX-D ------------------------------------------------------------------------------------
@@ -392,16 +404,16 @@ def test_slxd_values_and_sample() -> None:
     )
     assert off["transmitter"] is None
     assert SLXD.sample is not None
-    assert SLXD.sample("SAMPLE 1 ALL 102 102 086".split(), {}) == {
+    assert SLXD.sample(split("SAMPLE 1 ALL 102 102 086"), {}) == {
         "audio_peak": -18.0,
         "audio_level": -18.0,
         "rf_level": -34.0,
         "audio_clipping": False,
     }
-    clipped = SLXD.sample("SAMPLE 1 ALL 120 110 086".split(), {})
+    clipped = SLXD.sample(split("SAMPLE 1 ALL 120 110 086"), {})
     assert clipped is not None
     assert clipped["audio_clipping"] is True
-    assert SLXD.sample("SAMPLE 1 ALL 005 031 102 102 BB 31 086 31 065".split(), {}) is None
+    assert SLXD.sample(split("SAMPLE 1 ALL 005 031 102 102 BB 31 086 31 065"), {}) is None
     # SLX-D has none of these: no entity may be created for them.
     for feature in (Feature.RF_QUALITY, Feature.ANTENNA, Feature.MUTE, Feature.BATTERY_PERCENT):
         assert feature not in SLXD.features
@@ -421,7 +433,7 @@ def test_uhfr_values_and_sample() -> None:
     assert legacy == Transmitter(battery_bars=2)
     assert UHFR.sample is not None
     state: dict[str, str] = {}
-    sample = UHFR.sample("SAMPLE 1 ALL AX 045 060 3 255".split(), state)
+    sample = UHFR.sample(split("SAMPLE 1 ALL AX 045 060 3 255"), state)
     assert sample == {
         "antenna": "A",
         "rf_levels": (-45.0, -60.0),
@@ -430,13 +442,13 @@ def test_uhfr_values_and_sample() -> None:
         "transmitter": Transmitter(battery_bars=3),
     }
     assert state["TX_BAT"] == "3"
-    off = UHFR.sample("SAMPLE 1 ALL XX 100 100 U 000".split(), state)
+    off = UHFR.sample(split("SAMPLE 1 ALL XX 100 100 U 000"), state)
     assert off is not None
     assert off["transmitter"] is None
     assert off["antenna"] is None
     assert off["audio_clipping"] is False
-    assert UHFR.sample("SAMPLE 1 ALL AX 045 060 3".split(), state) is None
-    bad = UHFR.sample("SAMPLE 1 ALL AX ZZZ 060 3 999".split(), state)
+    assert UHFR.sample(split("SAMPLE 1 ALL AX 045 060 3"), state) is None
+    bad = UHFR.sample(split("SAMPLE 1 ALL AX ZZZ 060 3 999"), state)
     assert bad is not None
     assert bad["rf_levels"] == (None, -60.0)
     assert bad["audio_clipping"] is None

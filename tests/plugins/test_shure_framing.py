@@ -103,6 +103,15 @@ def test_never_terminated_input_keeps_the_buffer_bounded() -> None:
     assert angle.feed(b"< REP 1 BATT_BARS 001 >") == [" REP 1 BATT_BARS 001 "]
 
 
+def test_an_open_message_that_grows_too_long_is_dropped() -> None:
+    angle, bad = framer()
+    assert angle.feed(b"< REP 1 CHAN_NAME {") == []
+    for _ in range(MAX_MESSAGE_BYTES // 100 + 1):
+        angle.feed(b"z" * 100)
+    assert angle._buffer == b""
+    assert bad.count >= 1  # the oversized start, then the rest of it as stray text
+
+
 def test_garbage_without_any_bracket_is_not_kept() -> None:
     angle, bad = framer()
     assert angle.feed(b"just some text") == []

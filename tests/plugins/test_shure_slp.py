@@ -31,6 +31,13 @@ def test_non_rfc_payload_falls_back_to_a_text_search() -> None:
     assert parse_announcement(bytes(broken)) == Announcement(ULXD4Q, "ULXD4Q")
 
 
+def test_attribute_length_beyond_the_packet_is_not_trusted() -> None:
+    packet = bytearray(attr_reply(ULXD4Q))
+    attr_length_at = 14 + 2 + 2  # header, "en", error code
+    packet[attr_length_at : attr_length_at + 2] = (0xFFFF).to_bytes(2)
+    assert parse_announcement(bytes(packet)) == Announcement(ULXD4Q, "ULXD4Q")
+
+
 def test_no_dcid() -> None:
     assert parse_announcement(attr_reply("not-a-guid")) is None
     assert parse_announcement(b"") is None

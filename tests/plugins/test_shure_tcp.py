@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
+from dataclasses import replace
 import logging
+import socket
 from typing import Any
 
 import pytest
@@ -20,7 +22,8 @@ from custom_components.micboard.plugins.base import (
     UnsupportedDevice,
 )
 from custom_components.micboard.plugins.shure_identify import NotShureReceiver
-from custom_components.micboard.plugins.shure_tcp import ShureTcpPlugin
+from custom_components.micboard.plugins.shure_tcp import ShureTcpPlugin, Timing
+from custom_components.micboard.plugins.shure_transport import TcpLink
 from simulators.shure import ShureSimulator
 from tests.shure_support import (
     FAMILIES,
@@ -176,7 +179,9 @@ async def test_scenario_values_per_channel(make_plugin: PluginFactory) -> None:
         channel = (await plugin.get_devices())[receiver_id(sim)].channels[2]
         listener = Listener(plugin)
         sim.set_battery(2, 50)
-        await eventually(lambda: channel.transmitter is not None and channel.transmitter.battery_bars == 3)
+        await eventually(
+            lambda: channel.transmitter is not None and channel.transmitter.battery_bars == 3
+        )
         assert channel.transmitter is not None
         assert channel.transmitter.battery_percent == 50
         assert channel.transmitter.runtime_minutes == 300
@@ -205,7 +210,9 @@ async def test_split_and_coalesced_output(mode: str, make_plugin: PluginFactory)
         sim.set_name(2, "Choir L")
         sim.set_battery(2, 10)
         await eventually(lambda: channel.name == "Choir L")
-        await eventually(lambda: channel.transmitter is not None and channel.transmitter.battery_bars == 1)
+        await eventually(
+            lambda: channel.transmitter is not None and channel.transmitter.battery_bars == 1
+        )
         assert not listener.task.done()
         await listener.stop()
 
@@ -429,3 +436,160 @@ async def test_identity_before_connecting(make_plugin: PluginFactory) -> None:
         await plugin.listen(lambda _update: None)
     await plugin.close()
     await plugin.close()
+
+
+# -- edges ---------------------------------------------------------------------------------------
+
+
+async def test_connection_lost_during_the_dump(make_plugin: PluginFactory) -> None:
+    async with running_simulator("ulxd", 1) as sim:
+        sim.drop_on = "GET 0 ALL"
+        plugin = make_plugin(sim)
+        with pytest.raises(ConnectionClosed):
+            await plugin.get_devices()
+        assert plugin.health.state is ConnectionState.ERROR
+        assert await plugin.get_devices()  # the next attempt starts over
+
+
+async def test_udp_hint_and_no_udp_listener(make_plugin: PluginFactory) -> None:
+    async with running_simulator("uhfr") as sim:
+        await sim.set_refusing(refusing=True)  # ICMP port unreachable
+        with pytest.raises(CannotConnect):
+            await make_plugin(sim, transport="udp").get_devices()
+
+
+async def test_udp_peer_that_never_answers(make_plugin: PluginFactory) -> None:
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+    )
+    try:
+        port = transport.get_extra_info("sockname")[1]
+        with pytest.raises(CannotConnect, match="over UDP"):
+            await make_plugin(host="127.0.0.1", port=port, transport="udp").get_devices()
+    finally:
+        transport.close()
+
+
+async def test_connect_timeout(make_plugin: PluginFactory) -> None:
+    """A listener whose accept queue is full never completes a handshake."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers: list[socket.socket] = []
+    port = listener.getsockname()[1]
+    try:
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)  # noqa: FBT003
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", port))
+            fillers.append(filler)
+        plugin = ShureTcpPlugin(
+            {"host": "127.0.0.1", "port": port, "transport": "tcp"},
+            timing=Timing(connect=0.2, first_reply=0.2, quiet=0.05),
+        )
+        with pytest.raises(CannotConnect, match="timed out"):
+            await plugin.get_devices()
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+async def test_a_chatty_device_does_not_hold_up_connecting(make_plugin: PluginFactory) -> None:
+    async with running_simulator("ulxd", 4) as sim:
+        sim.output_mode = "split"  # the whole dump trickles in over more than a second
+        plugin = ShureTcpPlugin(
+            {"host": sim.host, "port": sim.port},
+            timing=Timing(first_reply=0.4, quiet=0.2, settle_limit=0.5),
+        )
+        try:
+            receivers = await plugin.get_devices()  # ends at the settle limit
+            assert receivers
+        finally:
+            await plugin.close()
+
+
+async def test_settle_limit_bounds_every_wait(make_plugin: PluginFactory) -> None:
+    async with running_simulator("ulxd", 1) as sim:
+        plugin = ShureTcpPlugin(
+            {"host": sim.host, "port": sim.port, "transport": "tcp"},
+            timing=Timing(settle_limit=0.0),
+        )
+        with pytest.raises(NotShureReceiver, match="answered nothing"):
+            await plugin.get_devices()
+
+
+async def test_odd_messages(make_plugin: PluginFactory, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.micboard")
+    async with running_simulator("qlxd") as sim:
+        plugin = make_plugin(sim)
+        receiver = (await plugin.get_devices())[receiver_id(sim)]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"<><  ><REP \xb2 CHAN_NAME {x}><REP 0 METER_RATE 00000><REP>")
+        sim.set_device_id("")  # a device id cleared on the receiver: keep a usable name
+        await eventually(lambda: "empty message" in caplog.text)
+        await sim.wait_for(lambda: sim.device.device_id == "")
+        await asyncio.sleep(0.05)
+        assert receiver.name == "SIM-RX1"
+        assert not listener.task.done()
+        await listener.stop()
+
+
+async def test_psm1000_samples_are_not_expected(
+    make_plugin: PluginFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.micboard")
+    async with running_simulator("psm1000") as sim:
+        plugin = make_plugin(sim)
+        await plugin.get_devices()
+        listener = Listener(plugin)
+        sim.inject_garbage(b"< SAMPLE 1 ALL 000 >\r\n")
+        await eventually(lambda: "has none" in caplog.text)
+        await listener.stop()
+
+
+async def test_a_failing_field_never_ends_the_listener(
+    make_plugin: PluginFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.micboard")
+
+    def broken(_raw: object) -> object:
+        raise ValueError("bug in a converter")
+
+    async with running_simulator("ulxd", 1) as sim:
+        plugin = make_plugin(sim)
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        dialect = plugin.dialect
+        assert dialect is not None
+        plugin._dialect = replace(
+            dialect, channel_fields={**dialect.channel_fields, "frequency_mhz": broken}
+        )
+        plugin._handle(["REP", "1", "FREQUENCY", "600000"])
+        plugin._handle(["HELLO"])
+        assert "could not be applied" in caplog.text
+        plugin._handle(["REP", "1", "CHAN_NAME", "Still fine"])
+        assert channel.name == "Still fine"
+
+
+async def test_messages_before_a_session_are_ignored(make_plugin: PluginFactory) -> None:
+    plugin = make_plugin(host="127.0.0.1", port=1)
+    plugin._handle(["REP", "1", "CHAN_NAME", "x"])
+    assert plugin.health.messages_received == 1
+    assert not plugin.receivers
+
+
+async def test_goodbye_on_a_dead_link_is_best_effort(
+    make_plugin: PluginFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.micboard")
+    async with running_simulator("ulxd", 1) as sim:
+        plugin = make_plugin(sim)
+        await plugin.get_devices()
+        link = plugin._link
+        assert isinstance(link, TcpLink)
+        link._writer.close()  # the socket died under us
+        await plugin.close()
+        assert "Could not switch metering off" in caplog.text
+        assert plugin.health.state is ConnectionState.STOPPED

@@ -72,9 +72,9 @@ class ProbeReplies:
         match tokens:
             case ["REP" | "REPORT", "ERR", *_] | ["REP" | "REPORT", _, "ERR", *_]:
                 self.errors += 1
-            case ["REP" | "REPORT", index, param, *value] if index.isdigit():
+            case ["REP" | "REPORT", index, param, *value] if index.isdecimal():
                 self.channels.setdefault(int(index), {})[param] = " ".join(value)
-            case ["REP" | "REPORT", param, *value] if not param.isdigit():
+            case ["REP" | "REPORT", param, *value] if not param.isdecimal():
                 self.device[param] = " ".join(value)
 
     @property

@@ -111,6 +111,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
         self._raw_channels: dict[int, Raw] = {}
         self._channels: dict[int, Channel] = {}
         self._receiver: Receiver | None = None
+        self._dialect: Dialect | None = None  # set once a session starts
         self._metering = False
         self._on_update: UpdateCallback | None = None
         self._last_rx = 0.0
@@ -158,8 +159,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
             if self._link is None:
                 await self._connect()
                 return self.receivers
-        if (dialect := self.dialect) is not None:
-            await self._send(dialect.dump_commands(self._channel_indexes()))
+        await self._send(self._dump_commands())
         return self.receivers
 
     async def probe(self) -> Identity:
@@ -223,7 +223,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
         self.identity = identity
         self._link = link
         self._angle.reset()
-        dialect = identity.dialect
+        self._dialect = dialect = identity.dialect
         self._raw_device = {}
         self._raw_channels = {index: {} for index in identity.channels}
         await self._send(dialect.dump_commands(identity.channels))
@@ -313,7 +313,10 @@ class ShureTcpPlugin(ManufacturerPlugin):
         started = loop.time()
         deadline = started + self.timing.settle_limit
         quiet_until = started + first
-        while (wait := min(quiet_until, deadline) - loop.time()) > 0:
+        while True:
+            wait = min(quiet_until, deadline) - loop.time()
+            if wait <= 0:  # the settle limit: a device that never stops talking
+                return
             try:
                 async with asyncio.timeout(wait):
                     data = await link.receive()
@@ -367,7 +370,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
         # device answers it, a dead one stays silent until the watchdog fires.
         nudge_after = silence / 2.5
         nudged = False
-        dialect = self.identity.dialect if self.identity else None
+        dialect = self._dialect
         while True:
             idle = loop.time() - self._last_rx
             if idle >= silence:
@@ -393,29 +396,29 @@ class ShureTcpPlugin(ManufacturerPlugin):
     def _handle(self, tokens: list[str]) -> None:
         """Apply one message to the raw state and the model; never raises."""
         self.health.message()
+        dialect = self._dialect
+        if dialect is None:
+            return
         try:
             if tokens[0] == "SAMPLE":
-                self._handle_sample(tokens)
+                self._handle_sample(dialect, tokens)
             elif tokens[0] in {"REP", "REPORT"}:
-                self._handle_report(tokens)
+                self._handle_report(dialect, tokens)
             else:
                 self._bad.report("unknown message", " ".join(tokens))
         except Exception:  # noqa: BLE001  device input must never end the listener
             self._bad.report("message that could not be applied", " ".join(tokens))
 
-    def _handle_report(self, tokens: list[str]) -> None:
-        dialect = self.identity.dialect if self.identity else None
+    def _handle_report(self, dialect: Dialect, tokens: list[str]) -> None:
         match tokens:
             case [_, "ERR", *_] | [_, _, "ERR", *_]:
                 self._note_error()
-            case _ if dialect is None:
-                return
-            case [_, index, param, *rest] if index.isdigit():
+            case [_, index, param, *rest] if index.isdecimal():
                 self._handle_channel_value(dialect, int(index), param, rest)
-            case [_, param, *rest] if not param.isdigit():
+            case [_, param, *rest] if not param.isdecimal():
                 self._handle_device_value(dialect, param, " ".join(rest))
-            case [_, _] | [_]:
-                pass  # an echo of "SET 0 ..." or an empty reply: nothing to apply
+            case _:
+                pass  # "REP", or "REP 0" echoing a SET to all channels: nothing to apply
 
     def _handle_channel_value(
         self, dialect: Dialect, index: int, param: str, rest: list[str]
@@ -447,12 +450,12 @@ class ShureTcpPlugin(ManufacturerPlugin):
         if new is not None and apply_values(receiver, {attribute: new}) and self._on_update:
             self._on_update(ModelUpdate(receiver.id, None, frozenset({attribute})))
 
-    def _handle_sample(self, tokens: list[str]) -> None:
-        dialect = self.identity.dialect if self.identity else None
-        if dialect is None or dialect.sample is None:
+    def _handle_sample(self, dialect: Dialect, tokens: list[str]) -> None:
+        if dialect.sample is None:
+            self._bad.report("SAMPLE from a family that has none", " ".join(tokens))
             return
         match tokens:
-            case [_, index, "ALL", *_] if index.isdigit():
+            case [_, index, "ALL", *_] if index.isdecimal():
                 raw = self._raw_channels.get(int(index))
                 channel = self._channels.get(int(index))
             case _:
@@ -506,6 +509,10 @@ class ShureTcpPlugin(ManufacturerPlugin):
 
     def _channel_indexes(self) -> tuple[int, ...]:
         return tuple(sorted(self._raw_channels))
+
+    def _dump_commands(self) -> list[str]:
+        dialect = self._dialect
+        return [] if dialect is None else dialect.dump_commands(self._channel_indexes())
 
     # -- closing --------------------------------------------------------------------------------
 

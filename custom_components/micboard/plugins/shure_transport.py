@@ -132,10 +132,8 @@ class UdpLink(Link):
         """Send one datagram."""
         if self._transport.is_closing():
             raise ConnectionClosed("socket already closed")
-        try:
-            self._transport.sendto(data)
-        except OSError as err:
-            raise ConnectionClosed(f"sending failed: {err}") from err
+        # asyncio reports send errors to error_received (and so to receive), never here.
+        self._transport.sendto(data)
 
     async def receive(self) -> bytes:
         """Next datagram; a queued socket error ends the link."""

@@ -16,8 +16,12 @@ _ANTENNA_NAMES = "ABCD"
 
 
 def number(raw: str, low: int, high: int) -> int | None:
-    """Decimal digits within ``low..high``; anything else (sentinels included) is ``None``."""
-    if not raw.isdigit():
+    """Decimal digits within ``low..high``; anything else (sentinels included) is ``None``.
+
+    ``isdecimal``, not ``isdigit``: text is decoded as latin-1, where ``²`` is a "digit" that
+    ``int()`` refuses.
+    """
+    if not raw.isdecimal():
         return None
     value = int(raw)
     return value if low <= value <= high else None
@@ -51,7 +55,7 @@ def frequency_mhz(raw: str) -> float | None:
     """
     whole, dot, fraction = raw.partition(".")
     if dot:
-        if not (whole.isdigit() and fraction.isdigit()) or float(raw) <= 0:
+        if not (whole.isdecimal() and fraction.isdecimal()) or float(raw) <= 0:
             return None
         return round(float(raw), 3)
     value = number(raw, 1, 9_999_999)
