@@ -26,6 +26,8 @@ REFRESH_SCHEMA = vol.All(
     ),
     cv.has_at_least_one_key(ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID),
 )
+#: identify takes the same targets as refresh: an entry, a receiver or a channel device.
+IDENTIFY_SCHEMA = REFRESH_SCHEMA
 
 
 def _entry_for_device(hass: HomeAssistant, device_id: str) -> MicboardConfigEntry:
@@ -112,4 +114,4 @@ async def _async_identify(call: ServiceCall) -> None:
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register ``micboard.refresh`` and ``micboard.identify``."""
     hass.services.async_register(DOMAIN, SERVICE_REFRESH, _async_refresh, schema=REFRESH_SCHEMA)
-    hass.services.async_register(DOMAIN, SERVICE_IDENTIFY, _async_identify, schema=REFRESH_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_IDENTIFY, _async_identify, schema=IDENTIFY_SCHEMA)

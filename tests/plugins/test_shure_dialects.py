@@ -31,6 +31,7 @@ from custom_components.micboard.plugins.shure_values import (
     switch,
     word,
 )
+from tests.shure_support import auto_enable_custom_integrations  # noqa: F401  no hass here
 
 
 def split(line: str) -> list[str]:

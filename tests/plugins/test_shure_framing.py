@@ -15,6 +15,7 @@ from custom_components.micboard.plugins.shure_framing import (
     StarFramer,
     tokenize,
 )
+from tests.shure_support import auto_enable_custom_integrations  # noqa: F401  no hass here
 
 STREAM = (
     b"< REP 1 CHAN_NAME {Lead Vox                       } >"

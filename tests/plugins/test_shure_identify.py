@@ -14,6 +14,7 @@ from custom_components.micboard.plugins.shure_identify import (
     encode_probe,
     is_host_derived,
 )
+from tests.shure_support import auto_enable_custom_integrations  # noqa: F401  no hass here
 
 
 def replies(*lines: str) -> ProbeReplies:

@@ -8,6 +8,7 @@ from custom_components.micboard.plugins.shure_slp import (
     parse_announcement,
 )
 from simulators.shure_slp import attr_reply
+from tests.shure_support import auto_enable_custom_integrations  # noqa: F401  no hass here
 
 ULXD4Q = "0407257E-FD5A-11E3-A21F-0015C5F3F612"
 

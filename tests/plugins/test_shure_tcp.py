@@ -25,10 +25,12 @@ from custom_components.micboard.plugins.shure_identify import NotShureReceiver
 from custom_components.micboard.plugins.shure_tcp import ShureTcpPlugin, Timing
 from custom_components.micboard.plugins.shure_transport import TcpLink
 from simulators.shure import ShureSimulator
-from tests.shure_support import (
+from tests.shure_support import (  # noqa: F401  the fixture overrides hass set-up
     FAMILIES,
     FAMILY_CHANNELS,
     FAST,
+    QUICK_SILENCE,
+    auto_enable_custom_integrations,
     eventually,
     receiver_id,
     running_simulator,
@@ -44,11 +46,13 @@ async def make_plugin() -> AsyncIterator[PluginFactory]:
     """Plugins for a host/port, closed after the test."""
     plugins: list[ShureTcpPlugin] = []
 
-    def factory(sim: ShureSimulator | None = None, **config: Any) -> ShureTcpPlugin:
+    def factory(
+        sim: ShureSimulator | None = None, *, timing: Timing = FAST, **config: Any
+    ) -> ShureTcpPlugin:
         meter_interval = config.pop("meter_interval", 0.1)
         if sim is not None:
             config = {"host": sim.host, "port": sim.port} | config
-        plugin = ShureTcpPlugin(config, meter_interval=meter_interval, timing=FAST)
+        plugin = ShureTcpPlugin(config, meter_interval=meter_interval, timing=timing)
         plugins.append(plugin)
         return plugin
 
@@ -244,17 +248,17 @@ async def test_rep_err_is_tolerated(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="custom_components.micboard")
     async with running_simulator("psm1000") as sim:  # no metering: the keepalive GET does it
-        plugin = make_plugin(sim)
+        plugin = make_plugin(sim, timing=replace(FAST, watchdog_min=1.0))
         await plugin.get_devices()
         sim.error_params = {"CHAN_NAME"}
         listener = Listener(plugin)
         silence = plugin.silence_timeout()
-        # Probe and dump asked once each; then at least three keepalives, each answered ERR.
-        await sim.wait_for(lambda: sim.commands().count("GET 1 CHAN_NAME") >= 5)
+        # Probe and dump asked once each; then keepalives, each answered ERR.
+        await sim.wait_for(lambda: sim.commands().count("GET 1 CHAN_NAME") >= 4)
         await eventually(lambda: "rejected a command" in caplog.text)
         assert not listener.task.done()  # REPORT ERR is an answer: the link is alive
         assert caplog.text.count("rejected a command") == 1
-        assert silence == FAST.watchdog_min
+        assert silence == 1.0
         await listener.stop()
 
 
@@ -285,7 +289,7 @@ async def test_drop_mid_stream_then_reconnect(make_plugin: PluginFactory) -> Non
 
 async def test_watchdog_ends_a_silent_link(make_plugin: PluginFactory) -> None:
     async with running_simulator("slxd", 1) as sim:
-        plugin = make_plugin(sim)
+        plugin = make_plugin(sim, timing=QUICK_SILENCE)
         await plugin.get_devices()
         listener = Listener(plugin)
         await sim.wait_for(lambda: sim.connections == 1)
@@ -360,10 +364,10 @@ async def test_silent_tcp_is_not_a_shure_receiver(
 ) -> None:
     host, port, received = silent_server
     with pytest.raises(NotShureReceiver, match="answered nothing"):
-        await make_plugin(host=host, port=port).get_devices()
+        await make_plugin(host=host, port=port, timing=QUICK_SILENCE).get_devices()
     assert b"< GET DEVICE_ID >\r\n" in b"".join(received)
     with pytest.raises(NotShureReceiver):
-        await make_plugin(host=host, port=port, transport="tcp").get_devices()
+        await make_plugin(host=host, port=port, transport="tcp", timing=QUICK_SILENCE).get_devices()
 
 
 async def test_other_protocols_are_not_shure(make_plugin: PluginFactory) -> None:
@@ -466,7 +470,9 @@ async def test_udp_peer_that_never_answers(make_plugin: PluginFactory) -> None:
     try:
         port = transport.get_extra_info("sockname")[1]
         with pytest.raises(CannotConnect, match="over UDP"):
-            await make_plugin(host="127.0.0.1", port=port, transport="udp").get_devices()
+            await make_plugin(
+                host="127.0.0.1", port=port, transport="udp", timing=QUICK_SILENCE
+            ).get_devices()
     finally:
         transport.close()
 

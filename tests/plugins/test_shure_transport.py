@@ -14,6 +14,7 @@ import pytest
 from custom_components.micboard.plugins import shure_transport
 from custom_components.micboard.plugins.base import CannotConnect, ConnectionClosed
 from custom_components.micboard.plugins.shure_transport import TcpLink, UdpLink
+from tests.shure_support import auto_enable_custom_integrations  # noqa: F401  no hass here
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -60,6 +61,8 @@ async def test_tcp_peer_that_stops_reading() -> None:
         readers.append(writer)
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    # Small buffers on both ends, so they fill after a few writes.
+    server.sockets[0].setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     try:
         link = await TcpLink.open("127.0.0.1", server.sockets[0].getsockname()[1])
         link._writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)

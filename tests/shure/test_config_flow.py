@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.micboard.config_flow import MicboardConfigFlow
 from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
 from custom_components.micboard.plugins.base import ProtocolError
-from tests.shure_support import receiver_id, running_simulator
+from tests.shure_support import QUICK_SILENCE, receiver_id, running_simulator
 
 from .conftest import shure_entry
 
@@ -92,9 +92,10 @@ async def test_errors_then_success(hass: HomeAssistant, silent_port: int) -> Non
         )
         assert result["errors"] == {"base": "cannot_connect"}
 
-        result = await hass.config_entries.flow.async_configure(
-            flow_id, {"host": "127.0.0.1", "port": silent_port}
-        )
+        with patch("custom_components.micboard.plugins.shure_tcp.DEFAULT_TIMING", QUICK_SILENCE):
+            result = await hass.config_entries.flow.async_configure(
+                flow_id, {"host": "127.0.0.1", "port": silent_port}
+            )
         assert result["errors"] == {"base": "not_shure_receiver"}
 
         await sim.set_refusing(refusing=False)
@@ -148,7 +149,7 @@ async def _reconfigure(hass: HomeAssistant, entry: MockConfigEntry) -> str:
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == f"reconfigure_{SHURE}"
-    return result["flow_id"]
+    return str(result["flow_id"])
 
 
 async def test_reconfigure_moves_the_same_device(hass: HomeAssistant) -> None:

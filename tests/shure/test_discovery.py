@@ -11,7 +11,7 @@ import logging
 import socket
 from unittest.mock import patch
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
@@ -35,7 +35,7 @@ ULXD4Q = "0407257E-FD5A-11E3-A21F-0015C5F3F612"
 DEFAULT_INTERFACE = "0.0.0.0"  # noqa: S104  the value under test, nothing binds to it
 
 
-def _flows(hass: HomeAssistant) -> list[dict[str, object]]:
+def _flows(hass: HomeAssistant) -> list[ConfigFlowResult]:
     return list(hass.config_entries.flow.async_progress_by_handler(DOMAIN))
 
 
@@ -55,8 +55,8 @@ async def test_announcement_creates_a_probed_flow(hass: HomeAssistant) -> None:
         await eventually(lambda: len(_flows(hass)) == 1)
         flow = _flows(hass)[0]
         assert flow["step_id"] == "discovery_confirm_shure_tcp"
-        assert flow["context"]["unique_id"] == "shure-SIM-RX1"  # type: ignore[index]
-        assert flow["context"]["title_placeholders"] == {"name": "SIM-RX1 (ULXD4Q)"}  # type: ignore[index]
+        assert flow["context"]["unique_id"] == "shure-SIM-RX1"
+        assert flow["context"]["title_placeholders"] == {"name": "SIM-RX1 (ULXD4Q)"}
         # The same announcement again (devices repeat them) is not probed again.
         await send_datagram(attr_reply(ULXD4Q), "127.0.0.1", listener.port)
         await send_datagram(b"not slp at all", "127.0.0.1", listener.port)

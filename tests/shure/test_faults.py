@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 import logging
+from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
@@ -10,7 +12,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from tests.conftest import setup_entry
-from tests.shure_support import eventually, receiver_id, running_simulator
+from tests.shure_support import FAST, eventually, receiver_id, running_simulator
 
 from .conftest import setup_shure, shure_entry, state
 
@@ -31,6 +33,15 @@ async def test_loss_and_recovery_log_once_each_way(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture, fault: str
 ) -> None:
     caplog.set_level(logging.DEBUG, logger=INTEGRATION_LOGGER)
+    # A silent receiver is given up on sooner here, so the reconnect attempts are quick.
+    quicker = replace(FAST, first_reply=0.5, watchdog_min=1.0)
+    with patch("custom_components.micboard.plugins.shure_tcp.DEFAULT_TIMING", quicker):
+        await _loss_and_recovery(hass, caplog, fault)
+
+
+async def _loss_and_recovery(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, fault: str
+) -> None:
     async with running_simulator("ulxd", 2) as sim:
         entry, coordinator = await setup_shure(hass, sim)
         rid = receiver_id(sim)

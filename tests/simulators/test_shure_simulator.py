@@ -13,7 +13,10 @@ from simulators import shure as shure_module
 from simulators.registry import build_parser, kinds
 from simulators.shure import ShureSimulator, split_tokens
 from simulators.shure_model import build_device
-from tests.shure_support import running_simulator
+from tests.shure_support import (  # noqa: F401  the fixture overrides hass set-up
+    auto_enable_custom_integrations,
+    running_simulator,
+)
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

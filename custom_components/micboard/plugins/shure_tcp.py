@@ -223,6 +223,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
         self.identity = identity
         self._link = link
         self._angle.reset()
+        self._bad.count = 0  # bad input is logged per connection
         self._dialect = dialect = identity.dialect
         self._raw_device = {}
         self._raw_channels = {index: {} for index in identity.channels}
