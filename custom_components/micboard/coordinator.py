@@ -214,7 +214,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         for receiver_id, receiver in receivers.items():
             for index, channel in receiver.channels.items():
                 key = (receiver_id, index)
-                self.tracker.evaluate(key, channel, receiver.online, now)
+                self.tracker.evaluate(key, channel, now, receiver_online=receiver.online)
                 self._schedule_deadline(key, now)
         if self.data is not None:
             self._check_structure(receivers)
@@ -319,7 +319,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         if receiver is None or channel is None:
             return False
         key = (receiver_id, index)
-        changed = self.tracker.evaluate(key, channel, receiver.online, now)
+        changed = self.tracker.evaluate(key, channel, now, receiver_online=receiver.online)
         self._schedule_deadline(key, now)
         return changed
 
@@ -430,6 +430,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
     @callback
     def start(self) -> None:
         """Start the push listener in the background (after the first refresh succeeded)."""
+        self._last_meter_flush = time.monotonic()  # entities were just written at set-up
         self._listen_task = self.config_entry.async_create_background_task(
             self.hass, self._listen_loop(), f"{DOMAIN}-listen-{self.config_entry.entry_id}"
         )
@@ -451,7 +452,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 error = ConnectionClosed("connection closed by the device")
             except InvalidAuth as err:
                 self._connection_lost(err)
-                self.config_entry.async_start_reauth(self.hass)
+                self.config_entry.async_start_reauth_if_available(self.hass)
                 return
             except RepairNeeded as err:
                 self._raise_repair(err)

@@ -104,10 +104,7 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
                 identifiers={channel_identifier(receiver_id, channel)},
                 parent_device_id=coordinator.receiver_device_id(receiver_id),
                 translation_key="channel",
-                translation_placeholders={
-                    "receiver": receiver.name or receiver_id,
-                    "channel": str(channel),
-                },
+                translation_placeholders={"channel": str(channel)},
             )
 
     @property
