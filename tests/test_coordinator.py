@@ -363,3 +363,24 @@ async def test_home_assistant_stop_closes_plugin(hass: HomeAssistant) -> None:
     with patch.object(plugin, "close", wraps=plugin.close) as close:
         await hass.async_stop()
     assert close.called
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
+async def test_naive_mode_writes_every_update(hass: HomeAssistant) -> None:
+    """The benchmark's baseline: without coalescing every update is written at once."""
+    coordinator = await setup_entry(hass, demo_entry(receivers=1, channels=1))
+    coordinator.coalesce = False
+    plugin = _plugin(coordinator)
+    channel_entities = len(coordinator._context_listeners[(RX1, 1, "meter")]) + len(
+        coordinator._context_listeners[(RX1, 1, "status")]
+    )
+    before = coordinator.write_count
+    for _ in range(5):
+        plugin.advance(0.25)
+    await hass.async_block_till_done()
+    # Every channel entity is written for every update, changed or not (the state machine
+    # then drops identical states, but the work is done).
+    assert coordinator.write_count - before >= 5 * channel_entities
+    plugin.resize(2)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.test_rack_rx_2_channel_1_status") is not None

@@ -132,6 +132,10 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self.tracker = StatusTracker()
         self.backoff = Backoff()
         self.write_count = 0  # entity state writes; the benchmark and tests read it
+        #: False only for the benchmark's "naive" baseline: every update is handed to the
+        #: entities at once and every entity writes on every notification, to measure what
+        #: coalescing and write-on-change save.
+        self.coalesce = True
         self._context_listeners: dict[tuple[str, int | None, str], list[CALLBACK_TYPE]] = {}
         self._structure_listeners: list[Callable[[], None]] = []
         self._status_dirty: set[ChannelKey] = set()
@@ -265,6 +269,9 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         """Route one plugin update to the status or meter queue (called per message)."""
         changed = update.fields
         key = (update.receiver_id, update.channel)
+        if not self.coalesce:
+            self._deliver_now(update)
+            return
         if not changed.isdisjoint(METER_FIELDS):
             self._meter_dirty.add(key)
             if "audio_clipping" in changed and update.channel is not None:
@@ -280,6 +287,18 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 self._status_handle = self.hass.loop.call_later(
                     STATUS_BATCH_SECONDS, self._flush_status
                 )
+
+    def _deliver_now(self, update: ModelUpdate) -> None:
+        """Naive delivery (benchmark baseline): no batching, no interval, all kinds at once."""
+        if STRUCTURE_FIELD in update.fields:
+            self._check_structure(self.data)
+        if update.channel is not None:
+            if "audio_clipping" in update.fields:
+                self._note_clip(update.receiver_id, update.channel)
+            self._evaluate(update.receiver_id, update.channel, time.monotonic())
+            self._notify(update.receiver_id, update.channel, KIND_METER)
+        self._notify(update.receiver_id, update.channel, KIND_STATUS)
+        self._notify(update.receiver_id, None, KIND_HEALTH)
 
     def _note_clip(self, receiver_id: str, index: int) -> None:
         receiver = (self.data or {}).get(receiver_id)

@@ -139,7 +139,7 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
 
     def _handle_coordinator_update(self) -> None:
         fingerprint = self._state_fingerprint()
-        if fingerprint == self._last_written:
+        if fingerprint == self._last_written and self.coordinator.coalesce:
             return
         self._last_written = fingerprint
         self.coordinator.write_count += 1
