@@ -116,6 +116,7 @@ class _Faults:
     drop_replies: int = 0
     garbage: int = 0
     naks: list[tuple[int, str | None]] = field(default_factory=list)  # (code, only command)
+    injected: list[bytes] = field(default_factory=list)  # raw lines before the next reply
 
 
 _GARBAGE = (
@@ -162,6 +163,7 @@ class AudioTechnicaSimulator:
         self.connections = 0
         self.refused = 0
         self.notifications_sent = 0
+        self.garbage_sent = 0
         self._requested_port = port
         self._server: asyncio.Server | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -264,9 +266,13 @@ class AudioTechnicaSimulator:
             if only is None or only == command:
                 del faults.naks[index]
                 return self._nak(command, model_id, code)
-        if faults.garbage and self._writer is not None:
-            faults.garbage -= 1
-            self._writer.write(_GARBAGE[faults.garbage % len(_GARBAGE)])
+        if self._writer is not None:
+            if faults.garbage:
+                faults.garbage -= 1
+                self._writer.write(_GARBAGE[self.garbage_sent % len(_GARBAGE)])
+                self.garbage_sent += 1
+            while faults.injected:
+                self._writer.write(faults.injected.pop(0))
         return self._answer(line, tokens, model_id)
 
     def _answer(self, line: str, tokens: list[str], model_id: str) -> str:
@@ -420,7 +426,9 @@ class AudioTechnicaSimulator:
             ch.af_step = max(1, min(MAX_STEP - 1, ch.af_step + self._rng.choice((-1, 0, 1))))
 
     def start_animation(self, period: float = 1.0) -> None:
-        """Run :meth:`tick` every ``period`` seconds until :meth:`close`."""
+        """Run :meth:`tick` every ``period`` seconds until :meth:`close` (once; no-op after)."""
+        if self._animation is not None:
+            return
 
         async def animate() -> None:
             while True:
@@ -446,6 +454,10 @@ class AudioTechnicaSimulator:
     def inject_garbage(self, count: int = 1) -> None:
         """Send a garbage line before each of the next ``count`` replies."""
         self.faults.garbage += count
+
+    def inject_before_reply(self, data: bytes) -> None:
+        """Send ``data`` as it is right before the next reply (late answers, TCP notices)."""
+        self.faults.injected.append(data)
 
     def stall(self, stalled: bool = True) -> None:
         """Keep the connection open but stop answering (or resume)."""

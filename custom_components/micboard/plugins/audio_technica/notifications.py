@@ -85,7 +85,7 @@ def _make_socket(bind: str, port: int, group: str) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     try:
         if group:
-            # Other listeners on this host (Wireless Manager) may want the group too; for
+            # Other listeners on this host may want the group too; for
             # unicast, sharing the port would split the datagrams, so a clash is reported.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if hasattr(socket, "SO_REUSEPORT"):

@@ -156,8 +156,17 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
         stored = self.config.get(CONF_DEVICE_UID)
         if stored:
             return str(stored)
+        return self.device_identity or device_uid(None, f"{self.host}_{self.port}")
+
+    @property
+    def device_identity(self) -> str | None:
+        """Id from what the receiver says now (model + name); None before the first snapshot.
+
+        Reconfiguring a loaded entry compares this instead of opening a second session,
+        which the receiver would refuse.
+        """
         if self._info["model"] is None:
-            return device_uid(None, f"{self.host}_{self.port}")
+            return None
         return device_uid(self._info["model"], self._info["name"])
 
     @property
@@ -241,7 +250,11 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
             await self._read_device_info()
             if self._channel_count is None:
                 self._channel_count = await self._discover_channels()
-            await self._read_channels(range(1, self._channel_count + 1), values.CHANNEL_COMMANDS)
+            try:
+                await self._read_channels(self._channel_range(), values.CHANNEL_COMMANDS)
+            except DeviceBusy as err:
+                # Not a failure: what is known stays, the poll loop fills in the rest.
+                _LOGGER.debug("%s is busy during a snapshot (%s)", self.host, err)
         except MicboardError as err:
             self.health.disconnected(err)
             if not isinstance(err, DeviceBusy):

@@ -40,8 +40,8 @@ CLOSE_TIMEOUT = 2.0
 
 SESSION_IN_USE_MESSAGE = (
     "the receiver closed the control connection at once; it accepts one controller at a "
-    "time, so close any other software using port 17200 (Wireless Manager, Companion, a "
-    "control system)"
+    "time, so close any other software using port 17200 (Companion, a room controller, a "
+    "vendor tool)"
 )
 
 
