@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 import socket
 from typing import Any
 
@@ -36,10 +34,3 @@ def entry_data(simulator: AudioTechnicaSimulator, **extra: Any) -> dict[str, Any
         CONF_NOTIFY_BIND: "127.0.0.1",
         **extra,
     }
-
-
-async def wait_for(condition: Callable[[], object], limit: float = 5.0) -> None:
-    """Wait until ``condition()`` is true; a bounded wait, not a timing assertion."""
-    async with asyncio.timeout(limit):
-        while not condition():  # noqa: ASYNC110  the condition belongs to code under test
-            await asyncio.sleep(0.01)

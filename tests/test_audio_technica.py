@@ -26,8 +26,9 @@ from custom_components.micboard.plugins.audio_technica import (
 )
 from simulators.audio_technica import AudioTechnicaSimulator
 
-from .audio_technica_support import entry_data, free_udp_port, wait_for
+from .audio_technica_support import entry_data, free_udp_port
 from .conftest import setup_entry
+from .helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "entity_registry_enabled_by_default")
 

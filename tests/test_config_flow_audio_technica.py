@@ -33,8 +33,9 @@ from custom_components.micboard.plugins.base import (
 )
 from simulators.audio_technica import AudioTechnicaSimulator
 
-from .audio_technica_support import entry_data, wait_for
+from .audio_technica_support import entry_data
 from .conftest import setup_entry
+from .helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

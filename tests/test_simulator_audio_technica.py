@@ -12,7 +12,8 @@ import pytest
 from simulators.audio_technica import ESW, SYSTEM20, AudioTechnicaSimulator
 from simulators.registry import build_parser, kinds
 
-from .audio_technica_support import free_udp_port, wait_for
+from .audio_technica_support import free_udp_port
+from .helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

@@ -33,7 +33,8 @@ from custom_components.micboard.plugins.base import (
 )
 from simulators.audio_technica import ESW, SYSTEM20, AudioTechnicaSimulator
 
-from ..audio_technica_support import entry_data, free_udp_port, wait_for
+from ..audio_technica_support import entry_data, free_udp_port
+from ..helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -183,6 +184,42 @@ async def test_channel_count_is_probed() -> None:
         await sim.close()
 
 
+async def test_an_esw_has_eight_channels() -> None:
+    sim = await AudioTechnicaSimulator().start()
+    plugin = make_plugin(sim)
+    try:
+        receiver = next(iter((await plugin.get_devices()).values()))
+        assert sorted(receiver.channels) == list(range(1, 9))
+    finally:
+        await plugin.close()
+        await sim.close()
+
+
+async def test_a_model_without_battery_telemetry(simulator: AudioTechnicaSimulator) -> None:
+    """Probing moves on when a command is unknown, and the feature disappears."""
+    simulator.nak_next(2, command="glevelbatttx")
+    plugin = make_plugin(simulator)
+    try:
+        receiver = (await plugin.get_devices())[RX]
+        assert sorted(receiver.channels) == [1, 2]
+        features = receiver.channels[1].features
+        assert Feature.TRANSMITTER not in features
+        assert Feature.BATTERY_PERCENT not in features
+        assert receiver.channels[1].transmitter is None
+    finally:
+        await plugin.close()
+
+
+async def test_busy_while_probing_channels_fails_the_first_snapshot(
+    simulator: AudioTechnicaSimulator,
+) -> None:
+    simulator.nak_next(90, count=10, command="glevelbatttx")
+    plugin = make_plugin(simulator)
+    with pytest.raises(DeviceBusy):
+        await plugin.get_devices()
+    await plugin.close()
+
+
 async def test_pinned_unique_id_survives_a_rename(simulator: AudioTechnicaSimulator) -> None:
     plugin = make_plugin(simulator, **{CONF_DEVICE_UID: "pinned"})
     try:
@@ -291,6 +328,11 @@ async def test_unsolicited_lines_on_tcp(simulator: AudioTechnicaSimulator) -> No
         await plugin._query("glevelrf", 1)
         assert plugin._state[1]["gstsmute"] == ("1", "0")
         assert await plugin._query("glevelrf", 1) == ("6",)
+        # A stray ACK is taken for the next command's reply; the real reply that follows
+        # is then a late answer and is skipped, so the command after that is right again.
+        simulator.inject_before_reply(b"ACK\r")
+        assert await plugin._query("gmyname") == ()
+        assert await plugin._query("gmyversion") == ("1.2.0",)
     finally:
         await plugin.close()
 
