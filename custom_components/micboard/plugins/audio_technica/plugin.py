@@ -325,21 +325,36 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
             if command in self._unsupported:
                 continue
             try:
-                params = await self._query_patiently(command, channel)
-            except CommandNotSupported:
-                self._unsupported.add(command)
-                continue
+                params = await self._ask(command, channel, probing=True)
             except ParameterRejected:
                 return False
-            except DeviceBusy:
-                raise
-            except NakError as err:
-                _LOGGER.debug("%s: %s", self.host, err)
-                continue
             if params is not None:
                 self._state.setdefault(channel, {})[command] = params
                 return True
         return False
+
+    async def _ask(
+        self, command: str, channel: int | None = None, *, probing: bool = False
+    ) -> tuple[str, ...] | None:
+        """:meth:`_query` for one value: ``None`` when there is none to record.
+
+        An invalid command is remembered and never asked again; other refusals are logged.
+        Busy propagates (the caller pauses), and so does a rejected channel number while
+        ``probing`` (it means the channel does not exist), which also asks patiently.
+        """
+        try:
+            if probing:
+                return await self._query_patiently(command, channel)
+            return await self._query(command, channel)
+        except CommandNotSupported:
+            self._unsupported.add(command)
+        except DeviceBusy:
+            raise
+        except NakError as err:
+            if probing and isinstance(err, ParameterRejected):
+                raise
+            _LOGGER.debug("%s: %s (channel %s)", self.host, err, channel)
+        return None
 
     async def _read_channels(self, channels: Iterable[int], commands: Iterable[str]) -> None:
         """Ask every supported command of every channel; busy ends the round early."""
@@ -348,16 +363,7 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
             for command in commands:
                 if command in self._unsupported:
                     continue
-                try:
-                    params = await self._query(command, channel)
-                except CommandNotSupported:
-                    self._unsupported.add(command)
-                    continue
-                except DeviceBusy:
-                    raise
-                except NakError as err:
-                    _LOGGER.debug("%s: %s (channel %s)", self.host, err, channel)
-                    continue
+                params = await self._ask(command, channel)
                 if params is not None:
                     self._store(channel, command, params)
 
@@ -478,15 +484,10 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
 
     async def _read_config(self) -> None:
         for command in (values.GET_NAME, values.GET_VERSION):
-            try:
-                params = await self._query(command)
-            except DeviceBusy:
-                raise
-            except NakError as err:
-                _LOGGER.debug("%s: %s", self.host, err)
-                continue
-            if params is not None:
-                self._set_device_value(command, params)
+            if command not in self._unsupported:
+                params = await self._ask(command)
+                if params is not None:
+                    self._set_device_value(command, params)
         await self._read_channels(self._channel_range(), values.CONFIG_COMMANDS)
 
     async def _start_notifications(self, sender: str | None) -> None:
