@@ -42,7 +42,7 @@ def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(at_plugin, "STATUS_POLL_SECONDS", 0.05)
     monkeypatch.setattr(at_plugin, "BUSY_RETRY_DELAY", 0.01)
     monkeypatch.setattr(at_plugin, "BUSY_PAUSE_SECONDS", 0.02)
-    monkeypatch.setattr(at_session, "REPLY_TIMEOUT", 0.2)
+    monkeypatch.setattr(at_session, "REPLY_TIMEOUT", 0.5)
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ RX = "audio_technica_esw_r4180dan_rack_a"
 def fast_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     """A silent or busy receiver gives up quickly."""
     monkeypatch.setattr(at_plugin, "BUSY_RETRY_DELAY", 0.01)
-    monkeypatch.setattr(at_session, "REPLY_TIMEOUT", 0.2)
+    monkeypatch.setattr(at_session, "REPLY_TIMEOUT", 0.5)
 
 
 @pytest.fixture

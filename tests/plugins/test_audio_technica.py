@@ -61,7 +61,7 @@ async def simulator() -> AsyncGenerator[AudioTechnicaSimulator]:
 
 def make_plugin(sim: AudioTechnicaSimulator, **extra: object) -> AudioTechnicaPlugin:
     plugin = AudioTechnicaPlugin(entry_data(sim, **extra), meter_interval=0.02)
-    plugin.reply_timeout = 0.2
+    plugin.reply_timeout = 0.5
     return plugin
 
 
