@@ -455,11 +455,14 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
     async def _poll_forever(self) -> None:
         loop = asyncio.get_running_loop()
         meter_period = max(self.meter_interval, MIN_METER_POLL_SECONDS)
+        periods = {
+            "meter": meter_period,
+            "status": STATUS_POLL_SECONDS,
+            "config": CONFIG_POLL_SECONDS,
+        }
         start = loop.time()
-        schedule: dict[str, float] = {"meter": start, "status": start, "config": start}
-        periods = {"meter": meter_period, "status": STATUS_POLL_SECONDS}
-        periods["config"] = CONFIG_POLL_SECONDS
-        schedule["config"] = start + CONFIG_POLL_SECONDS  # the snapshot just read them
+        # Meters and status at once; config after a period, since the snapshot just read it.
+        schedule = {"meter": start, "status": start, "config": start + CONFIG_POLL_SECONDS}
         rounds: dict[str, Callable[[], Awaitable[None]]] = {
             "meter": lambda: self._read_channels(self._channel_range(), values.METER_COMMANDS),
             "status": lambda: self._read_channels(self._channel_range(), values.STATUS_COMMANDS),
