@@ -25,15 +25,16 @@ from .const import (
     MIN_METER_INTERVAL,
 )
 from .coordinator import MicboardConfigEntry
+from .flows.audio_technica import AudioTechnicaFlowSteps
 from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
-PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps,)
+PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps, AudioTechnicaFlowSteps)
 
 
-class MicboardConfigFlow(DemoFlowSteps, domain=DOMAIN):
+class MicboardConfigFlow(DemoFlowSteps, AudioTechnicaFlowSteps, domain=DOMAIN):
     """Add a rack, receiver or API server."""
 
     VERSION = 1

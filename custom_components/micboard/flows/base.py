@@ -22,6 +22,20 @@ async def probe(data: Mapping[str, Any]) -> tuple[str, str]:
         await plugin.close()
 
 
+def errors_for(err: Exception) -> dict[str, str]:
+    """Form errors for a failed probe; protocol steps may handle their own cases first."""
+    if isinstance(err, InvalidAuth):
+        return {"base": "invalid_auth"}
+    if isinstance(err, UnsupportedDevice):
+        return {"base": "unsupported_device"}
+    if isinstance(err, CannotConnect):
+        return {"base": "cannot_connect"}
+    if isinstance(err, MicboardError):
+        return {"base": "protocol_error"}
+    LOGGER.exception("Unexpected error while testing the connection", exc_info=err)
+    return {"base": "unknown"}
+
+
 class MicboardFlowBase(ConfigFlow):
     """Base of the protocol step classes; not registered for a domain itself."""
 
@@ -34,15 +48,6 @@ class MicboardFlowBase(ConfigFlow):
         """Probe the device: (unique id, title, no errors), or (None, None, form errors)."""
         try:
             unique_id, title = await probe(data)
-        except InvalidAuth:
-            return None, None, {"base": "invalid_auth"}
-        except UnsupportedDevice:
-            return None, None, {"base": "unsupported_device"}
-        except CannotConnect:
-            return None, None, {"base": "cannot_connect"}
-        except MicboardError:
-            return None, None, {"base": "protocol_error"}
-        except Exception:  # noqa: BLE001  any bug must end as an error on the form, not a crash
-            LOGGER.exception("Unexpected error while testing the connection")
-            return None, None, {"base": "unknown"}
+        except Exception as err:  # noqa: BLE001  any bug must end as an error on the form
+            return None, None, errors_for(err)
         return unique_id, title, {}

@@ -6,11 +6,12 @@ so adding a protocol means adding a module and one line in :data:`PLUGINS`.
 
 from __future__ import annotations
 
+from .audio_technica import AudioTechnicaPlugin
 from .base import ManufacturerPlugin, MicboardError
 from .demo import DemoRackPlugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
-    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin,)
+    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin, AudioTechnicaPlugin)
 }
 
 
