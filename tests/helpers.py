@@ -9,7 +9,7 @@ from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 
 
-async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+async def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
     """Wait until ``condition()`` holds; fail the test after ``timeout`` seconds."""
     async with asyncio.timeout(timeout):
         while not condition():
