@@ -30,7 +30,9 @@ class SimulatorKind:
 
 def kinds() -> dict[str, SimulatorKind]:
     """Every simulator kind by name (protocol issues add theirs here)."""
-    found: list[SimulatorKind] = []
+    from .sennheiser import KIND as SENNHEISER  # noqa: PLC0415  avoids an import cycle
+
+    found: list[SimulatorKind] = [SENNHEISER]
     return {kind.name: kind for kind in found}
 
 

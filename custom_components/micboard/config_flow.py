@@ -27,13 +27,20 @@ from .const import (
 from .coordinator import MicboardConfigEntry
 from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
+from .flows.sennheiser_udp import SennheiserMcpFlowSteps, SennheiserSsc1FlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
-PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps,)
+PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
+    DemoFlowSteps,
+    SennheiserSsc1FlowSteps,
+    SennheiserMcpFlowSteps,
+)
 
 
-class MicboardConfigFlow(DemoFlowSteps, domain=DOMAIN):
+class MicboardConfigFlow(
+    DemoFlowSteps, SennheiserSsc1FlowSteps, SennheiserMcpFlowSteps, domain=DOMAIN
+):
     """Add a rack, receiver or API server."""
 
     VERSION = 1

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from .base import ManufacturerPlugin, MicboardError
 from .demo import DemoRackPlugin
+from .sennheiser_mcp import SennheiserMcpPlugin
+from .sennheiser_ssc1 import SennheiserSsc1Plugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
-    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin,)
+    plugin.manufacturer_code: plugin
+    for plugin in (DemoRackPlugin, SennheiserSsc1Plugin, SennheiserMcpPlugin)
 }
 
 
