@@ -96,7 +96,13 @@ class McpSimulator:
         self.af_peak = False
         self.low_battery = False
         self.config = 0
+        self.requests: dict[str, int] = {}
         self.answering = True
+        #: Fault knobs: refuse push modes above this (older firmware); never send cyclic data.
+        self.max_push_mode = MAX_MODE
+        self.sends_status = True
+        #: Commands this firmware does not know (answered with 1000).
+        self.unknown_commands: set[str] = set()
         self.pushes: dict[Address, _Push] = {}
         self.push_commands = 0
         self.renewals = 0
@@ -306,6 +312,10 @@ class McpSimulator:
     def _command(self, command: str, client: Address) -> None:
         name, _, rest = command.partition(" ")
         params = rest.split()
+        self.requests[name] = self.requests.get(name, 0) + 1
+        if name in self.unknown_commands:
+            self._error(INVALID_COMMAND, command, client)
+            return
         if name == "Push":
             self._push_command(command, params, client)
         elif name == "Name":
@@ -354,7 +364,7 @@ class McpSimulator:
             0 <= timeout <= MAX_PUSH_TIMEOUT
             and 0 <= cycle <= MAX_CYCLE_MS
             and cycle % 100 == 0
-            and 0 <= mode <= MAX_MODE
+            and 0 <= mode <= self.max_push_mode
         ):
             self._error(OUT_OF_RANGE, command, client)
             return
@@ -374,6 +384,8 @@ class McpSimulator:
         self.pushes[client] = _Push(client, now + timeout, cycle / 1000, mode, now)
 
     def _send_block(self, client: Address) -> None:
+        if not self.sends_status:
+            return
         for line in self.cyclic_block():
             self._send_line(line, client)
 

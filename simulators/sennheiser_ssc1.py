@@ -36,6 +36,8 @@ FAILED_DEPENDENCY = 424
 READ_ONLY = 405
 NOT_UNDERSTOOD = 400
 SUBSCRIPTION_ENDED = 310
+ANSWER_TOO_LONG = 450
+UNAVAILABLE = 503
 LOW_BATTERY_PERCENT = 10
 LOW_SIGNAL_QUALITY = 30
 _MISSING = object()
@@ -163,6 +165,13 @@ class Ssc1Simulator:
         self.animate = animate
         self._rng = random.Random(seed)
         self.answering = True
+        #: Fault knobs: answer 450 to GETs of more addresses than this; answer 503 to all;
+        #: never notify changes of addresses under these prefixes (GETs still work).
+        self.max_answer_leaves: int | None = None
+        self.busy = False
+        self.quiet_prefixes: set[Path] = set()
+        #: Acknowledge subscriptions but never send notifications (a half-broken device).
+        self.mute_notifications = False
         self.requests = 0
         self.subscribes = 0
         self.renewals = 0
@@ -254,6 +263,17 @@ class Ssc1Simulator:
     def rename(self, index: int, name: str) -> None:
         """Rename a channel as Control Cockpit would (upper case, 8 characters)."""
         self.channel(index).name = name.upper()[:8]
+
+    def remove_addresses(self, *paths: Path) -> None:
+        """Make addresses unknown (404), like a product or firmware without them."""
+        for path in paths:
+            self._leaves.pop(path, None)
+
+    def end_subscriptions(self) -> None:
+        """End every subscription now with a 310 error (as when a notification count runs out)."""
+        for subscription in self.subscriptions:
+            subscription.expires = 0.0
+        self.tick()
 
     def stop_answering(self) -> None:
         """Behave like an unplugged device: ignore requests, forget subscriptions."""
@@ -383,6 +403,10 @@ class Ssc1Simulator:
     def _send(self, document: dict[str, Any], client: Address) -> None:
         self._send_raw(json.dumps(document, separators=(",", ":")).encode(), client)
 
+    def _notify(self, items: dict[Path, Any], client: Address) -> None:
+        if not self.mute_notifications:
+            self._send_values(items, client)
+
     def _send_values(self, items: dict[Path, Any], client: Address) -> None:
         """Values in one datagram, errors in another (as the device splits them)."""
         values = {p: v for p, v in items.items() if not isinstance(v, _Error)}
@@ -414,6 +438,9 @@ class Ssc1Simulator:
         if not isinstance(document, dict):
             self._reject(NOT_UNDERSTOOD, "message not understood", client)
             return
+        if self.busy:
+            self._reject(UNAVAILABLE, "service unavailable", client)
+            return
         osc = document.pop("osc", None)
         if isinstance(osc, dict):
             state = osc.get("state")
@@ -434,6 +461,9 @@ class Ssc1Simulator:
 
     def _get_set(self, leaves: dict[Path, Any], client: Address) -> None:
         if self._unknown(leaves, client):
+            return
+        if self.max_answer_leaves is not None and len(leaves) > self.max_answer_leaves:
+            self._reject(ANSWER_TOO_LONG, "answer too long", client)
             return
         answer: dict[Path, Any] = {}
         for path, value in leaves.items():
@@ -478,7 +508,10 @@ class Ssc1Simulator:
             current = {path: self._read(path) for path in paths}
             subscription.last = current
             subscription.last_sent = now
-            self._send_values(current, client)
+            self._notify(current, client)
+
+    def _quiet(self, path: Path) -> bool:
+        return any(path[: len(prefix)] == prefix for prefix in self.quiet_prefixes)
 
     # -- time ---------------------------------------------------------------------------------
 
@@ -516,12 +549,12 @@ class Ssc1Simulator:
             changed = {
                 path: value
                 for path, value in current.items()
-                if subscription.last.get(path, _MISSING) != value
+                if subscription.last.get(path, _MISSING) != value and not self._quiet(path)
             }
             if changed:
                 subscription.last = current
                 subscription.last_sent = now
-                self._send_values(changed, subscription.client)
+                self._notify(changed, subscription.client)
 
 
 async def start(args: argparse.Namespace) -> Ssc1Simulator:

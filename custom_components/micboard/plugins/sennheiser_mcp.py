@@ -166,16 +166,16 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
         self._unregister = self._shared.register(self._remote, self._datagram_received)
         self._bad_logged = False
 
-    def _release(self) -> None:
+    async def _release(self) -> None:
         if self._unregister is not None:
             self._unregister()
             self._unregister = None
-        if self._shared is not None:
-            self._shared.release()
-            self._shared = None
         pending = self._pending
         if pending is not None and not pending[1].done():
             pending[1].set_exception(CannotConnect("connection closed"))
+        shared, self._shared = self._shared, None
+        if shared is not None:
+            await shared.release()
 
     def _send(self, command: str) -> None:
         if self._shared is not None and self._remote is not None:
@@ -427,5 +427,5 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
         self._tasks.clear()
         self._send("Push 0 0 0")
         self._pushing = False
-        self._release()
+        await self._release()
         self.health.stopped()

@@ -7,8 +7,9 @@ are renewed at half of it; every renewal makes the device send the current value
 a lost notification heals by itself. SSC v1 has no documented way to cancel a subscription:
 ``close()`` stops renewing and the device drops it when its lifetime ends.
 
-Liveness: each renewal must be acknowledged (bounded retries) and some datagram must arrive
-within one lifetime; otherwise :meth:`listen` raises :class:`ConnectionClosed`.
+Liveness: each renewal must be acknowledged (bounded retries), and subscribed data (every
+renewal makes the device send the values again) must arrive within one lifetime; otherwise
+:meth:`listen` raises :class:`ConnectionClosed`.
 """
 
 from __future__ import annotations
@@ -128,7 +129,7 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
         self._listener: UpdateCallback | None = None
         self._resubscribe = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._last_message = 0.0
+        self._last_data = 0.0
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -309,7 +310,9 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
     def _on_message(self, message: SscMessage) -> None:
         """Apply every answer and notification to the model (called per datagram)."""
         self.health.message()
-        self._last_message = time.monotonic()
+        if message.values or message.errors:
+            # Acknowledgements alone do not count: each renewal must bring the values again.
+            self._last_data = time.monotonic()
         receiver_changed: set[str] = set()
         touched = self._apply_errors(message.errors)
         for path, value in message.values.items():
@@ -365,8 +368,7 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
 
     def _refresh_channel(self, index: int) -> None:
         dialect = self.dialect
-        if dialect is None or self.identity is None:
-            return
+        assert dialect is not None  # noqa: S101  channels have addresses only after detection
         leaves = self._leaves[index]
         values = channel_values(dialect, index, leaves, self._active)
         linked = values["transmitter"] is not None
@@ -377,7 +379,7 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
             ]:
                 del leaves[key]
         self._linked[index] = linked
-        if not linked and self._link_hinted(dialect, index, leaves):
+        if index not in self._fetching and self._transmitter_unread(dialect, index, leaves):
             self._spawn(self._fetch_transmitter(index))
         receiver = self.receivers.get(self.receiver_id)
         channel = receiver.channels.get(index) if receiver is not None else None
@@ -387,14 +389,20 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
         if changed and self._listener is not None:
             self._listener(ModelUpdate(self.receiver_id, index, frozenset(changed)))
 
-    def _link_hinted(self, dialect: Dialect, index: int, leaves: Mapping[str, Any]) -> bool:
-        """The channel says a transmitter is linked, but its addresses still say 424."""
-        stale = any(
-            isinstance(value, SscError) and value.code == FAILED_DEPENDENCY
-            for key, value in leaves.items()
-            if key in TX_LEAVES
-        )
-        if not stale or index in self._fetching:
+    def _transmitter_unread(self, dialect: Dialect, index: int, leaves: Mapping[str, Any]) -> bool:
+        """The channel says a transmitter is linked, but its addresses are gone or say 424.
+
+        Devices need not notify a 424 turning into a value, and a departed transmitter's
+        values are forgotten, so a newly linked transmitter is read explicitly.
+        """
+        wanted = [
+            key
+            for path, (owner, key) in self._addresses.items()
+            if owner == index and key in TX_LEAVES
+        ]
+        if not wanted or all(
+            key in leaves and not isinstance(leaves[key], SscError) for key in wanted
+        ):
             return False
         warnings = leaves.get("rx_warnings")
         if isinstance(warnings, list | str):
@@ -432,7 +440,7 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
         if not self.client.is_open or self.dialect is None:
             raise ConnectionClosed("not connected")
         self._listener = on_update
-        self._last_message = time.monotonic()
+        self._last_data = time.monotonic()
         lifetime = self.subscription_lifetime
         try:
             while True:
@@ -440,9 +448,11 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
                 await self._subscribe_all()
                 renew_at = time.monotonic() + lifetime / 2
                 while (now := time.monotonic()) < renew_at:
-                    silent = now - self._last_message
+                    silent = now - self._last_data
                     if silent >= lifetime:
-                        raise ConnectionClosed(f"no data from {self.host} for {silent:.0f} s")
+                        raise ConnectionClosed(
+                            f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
+                        )
                     try:
                         async with asyncio.timeout(min(renew_at - now, lifetime - silent)):
                             await self._resubscribe.wait()
@@ -467,20 +477,27 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
             groups.append(({"min": 0, "max": self.meter_ms, "lifetime": lifetime}, meters))
         return groups
 
-    async def _subscribe_all(self) -> None:
-        lifetime = round(self.subscription_lifetime)
-        device_paths: list[Path] = [_DEVICE_NAME]
+    def _device_groups(self) -> list[tuple[dict[str, Any], list[Path]]]:
+        paths: list[Path] = [_DEVICE_NAME]
         if self.dialect is not None and self.dialect.active_mates is not None:
-            device_paths.append(self.dialect.active_mates)
-        batches = [self.subscription_groups(ch) for ch in range(1, self.channel_count + 1)]
-        batches.append([({"lifetime": lifetime}, device_paths)])
-        dropped: set[str] = set()
-        for groups in batches:
-            try:
-                result = await self.client.subscribe(groups)
-            except CannotConnect as err:
-                raise ConnectionClosed(f"{self.host} stopped answering: {err}") from err
-            if result.rejected:
+            paths.append(self.dialect.active_mates)
+        return [({"lifetime": round(self.subscription_lifetime)}, paths)]
+
+    async def _subscribe_all(self) -> None:
+        """One subscribe message per channel, one for the device; renewals are the same."""
+        for channel in [*range(1, self.channel_count + 1), None]:
+            # A refused message is sent again at once without the addresses the device
+            # named; one retry, because the device rejects whole messages.
+            for _attempt in range(2):
+                groups = (
+                    self._device_groups() if channel is None else self.subscription_groups(channel)
+                )
+                try:
+                    result = await self.client.subscribe(groups)
+                except CannotConnect as err:
+                    raise ConnectionClosed(f"{self.host} stopped answering: {err}") from err
+                if not result.rejected:
+                    break
                 keys = self._unknown_keys(result)
                 _LOGGER.debug(
                     "%s refused a subscription (%s); dropping %s",
@@ -488,11 +505,11 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
                     result.message_error or result.errors,
                     sorted(keys),
                 )
-                dropped |= keys
+                if not keys:
+                    break
+                self.supported -= keys
+                self._rebuild_addresses()
         self.renewals += 1
-        if dropped:
-            self.supported -= dropped
-            self._rebuild_addresses()
 
     # -- actions ------------------------------------------------------------------------------
 

@@ -43,6 +43,11 @@ class _Protocol(asyncio.DatagramProtocol):
     ) -> None:
         self._on_datagram = on_datagram
         self._on_error = on_error
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         try:
@@ -124,6 +129,7 @@ class SharedUdpPort:
         self._users = 0
         self._ready = asyncio.Event()
         self._error: CannotConnect | None = None
+        self._closed: asyncio.Future[None] | None = None
 
     @classmethod
     async def acquire(cls, bind_host: str, port: int) -> SharedUdpPort:
@@ -135,7 +141,7 @@ class SharedUdpPort:
             shared = cls(key)
             cls._open[key] = shared
             try:
-                transport, _ = await loop.create_datagram_endpoint(
+                transport, protocol = await loop.create_datagram_endpoint(
                     lambda: _Protocol(shared.dispatch, None),
                     local_addr=(bind_host, port),
                     family=socket.AF_INET,
@@ -146,6 +152,7 @@ class SharedUdpPort:
                 shared._ready.set()
                 raise shared._error from err
             shared._transport = transport
+            shared._closed = protocol.closed
             shared._ready.set()
         else:
             await shared._ready.wait()
@@ -186,14 +193,18 @@ class SharedUdpPort:
         with contextlib.suppress(OSError):
             self._transport.sendto(data, remote)
 
-    def release(self) -> None:
-        """Drop one user; the last one closes the socket."""
+    async def release(self) -> None:
+        """Drop one user; the last one closes the socket and waits until the port is free."""
         self._users -= 1
-        if self._users <= 0:
-            if self._transport is not None:
-                self._transport.close()
-            if self._open.get(self._key) is self:
-                del self._open[self._key]
+        if self._users > 0:
+            return
+        if self._open.get(self._key) is self:
+            del self._open[self._key]
+        if self._transport is not None:
+            self._transport.close()
+        if self._closed is not None:
+            # The socket is closed on the next loop turn; rebinding before that would fail.
+            await asyncio.shield(self._closed)
 
 
 async def resolve_ipv4(host: str, port: int) -> str:
