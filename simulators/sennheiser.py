@@ -21,7 +21,9 @@ PROTOCOLS: dict[str, Callable[[argparse.Namespace], Awaitable[RunningSimulator]]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by the Sennheiser protocols."""
     parser.add_argument("--protocol", choices=sorted(PROTOCOLS), required=True)
-    parser.add_argument("--channels", type=int, default=None, help="receiver channels")
+    parser.add_argument(
+        "--channels", type=int, default=None, help="receiver channels (ssc1; an ew G3/G4 has one)"
+    )
     parser.add_argument(
         "--product", choices=["ewdx", "sldw"], default="ewdx", help="ssc1 only: address tree"
     )

@@ -317,3 +317,12 @@ async def test_close_fails_a_pending_request(sim: McpSimulator, local_port: int)
     with pytest.raises(CannotConnect, match="closed"):
         await pending
     await plugin._reread_configuration()  # fails quietly once closed
+
+
+async def test_unusable_answer_does_not_block_setup(sim: McpSimulator, local_port: int) -> None:
+    sim.frequency_khz = -5  # a reply with a parameter the plugin cannot use
+    plugin = plugin_for(sim, local_port)
+    channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
+    await plugin.close()
+    assert channel.frequency_mhz is None
+    assert plugin.bad_datagrams == 1

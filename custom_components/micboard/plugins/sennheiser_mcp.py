@@ -246,11 +246,12 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
         _LOGGER.debug("%s reports error %s (%s)", self.host, error.code, error.command)
 
     def _on_line(self, line: McpLine) -> set[str]:
-        previous_config = self.state.config
-        used = self.state.apply(line)  # may raise McpDecodeError: the line is dropped
         pending = self._pending
         if pending is not None and not pending[1].done() and line.name == pending[0]:
+            # Answered, even if the parameters turn out unusable: asking again would not help.
             pending[1].set_result(line)
+        previous_config = self.state.config
+        used = self.state.apply(line)  # may raise McpDecodeError: the line is dropped
         if line.name == "Config":
             self._cycle_done.set()
             if previous_config is not None and self.state.config != previous_config:

@@ -379,7 +379,11 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
             ]:
                 del leaves[key]
         self._linked[index] = linked
-        if index not in self._fetching and self._transmitter_unread(dialect, index, leaves):
+        if (
+            self._listener is not None  # while reading everything, the read covers it
+            and index not in self._fetching
+            and self._transmitter_unread(dialect, index, leaves)
+        ):
             self._spawn(self._fetch_transmitter(index))
         receiver = self.receivers.get(self.receiver_id)
         channel = receiver.channels.get(index) if receiver is not None else None
