@@ -32,7 +32,12 @@ GET_DEVICES = "custom_components.micboard.plugins.demo.DemoRackPlugin.get_device
 async def _demo_form(hass: HomeAssistant) -> str:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["demo", "audio_technica"]
+    assert result["menu_options"] == [
+        "demo",
+        "sennheiser_ssc1",
+        "sennheiser_mcp",
+        "audio_technica",
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "demo"}
     )

@@ -28,13 +28,25 @@ from .coordinator import MicboardConfigEntry
 from .flows.audio_technica import AudioTechnicaFlowSteps
 from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
+from .flows.sennheiser_udp import SennheiserMcpFlowSteps, SennheiserSsc1FlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
-PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps, AudioTechnicaFlowSteps)
+PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
+    DemoFlowSteps,
+    SennheiserSsc1FlowSteps,
+    SennheiserMcpFlowSteps,
+    AudioTechnicaFlowSteps,
+)
 
 
-class MicboardConfigFlow(DemoFlowSteps, AudioTechnicaFlowSteps, domain=DOMAIN):
+class MicboardConfigFlow(
+    DemoFlowSteps,
+    SennheiserSsc1FlowSteps,
+    SennheiserMcpFlowSteps,
+    AudioTechnicaFlowSteps,
+    domain=DOMAIN,
+):
     """Add a rack, receiver or API server."""
 
     VERSION = 1

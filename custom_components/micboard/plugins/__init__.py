@@ -9,9 +9,17 @@ from __future__ import annotations
 from .audio_technica import AudioTechnicaPlugin
 from .base import ManufacturerPlugin, MicboardError
 from .demo import DemoRackPlugin
+from .sennheiser_mcp import SennheiserMcpPlugin
+from .sennheiser_ssc1 import SennheiserSsc1Plugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
-    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin, AudioTechnicaPlugin)
+    plugin.manufacturer_code: plugin
+    for plugin in (
+        DemoRackPlugin,
+        SennheiserSsc1Plugin,
+        SennheiserMcpPlugin,
+        AudioTechnicaPlugin,
+    )
 }
 
 
