@@ -6,7 +6,6 @@ import pytest
 
 from simulators.registry import build_parser, kinds
 
-
 #: Options some kinds require besides host and port.
 REQUIRED = {"sennheiser": ["--protocol", "ssc1"], "shure": ["--family", "ulxd"]}
 
