@@ -7,6 +7,7 @@ connection before an entry exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
@@ -27,13 +28,14 @@ from .const import (
 from .coordinator import MicboardConfigEntry
 from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
+from .flows.sennheiser_ssc2 import SennheiserSSC2FlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
-PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps,)
+PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps, SennheiserSSC2FlowSteps)
 
 
-class MicboardConfigFlow(DemoFlowSteps, domain=DOMAIN):
+class MicboardConfigFlow(DemoFlowSteps, SennheiserSSC2FlowSteps, domain=DOMAIN):
     """Add a rack, receiver or API server."""
 
     VERSION = 1
@@ -57,6 +59,11 @@ class MicboardConfigFlow(DemoFlowSteps, domain=DOMAIN):
         """Change how an entry connects, with the form of its protocol."""
         manufacturer = self._get_reconfigure_entry().data[CONF_MANUFACTURER]
         step = getattr(self, f"async_step_reconfigure_{manufacturer}")
+        return cast("ConfigFlowResult", await step())
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Credentials were rejected: ask again with the form of the entry's protocol."""
+        step = getattr(self, f"async_step_reauth_{entry_data[CONF_MANUFACTURER]}")
         return cast("ConfigFlowResult", await step())
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from .base import ManufacturerPlugin, MicboardError
 from .demo import DemoRackPlugin
+from .sennheiser_ssc2 import SennheiserSSC2Plugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
-    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin,)
+    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin, SennheiserSSC2Plugin)
 }
 
 
