@@ -78,6 +78,17 @@ class SimSession:
 _CHANNEL_PUT: Final = re.compile(r"^/api/channel/(\d+)(?:/(\w+))?$")
 
 
+@dataclass(slots=True)
+class Override:
+    """A canned answer for matching requests (fault injection beyond the built-in faults)."""
+
+    method: str
+    prefix: str
+    status: int
+    body: bytes
+    remaining: int | None  # None: until cleared
+
+
 def _normalize(path: object) -> str | None:
     """Subscription bodies may omit the ``/api`` prefix (the spec's own examples do)."""
     if not isinstance(path, str) or not path.startswith("/"):
@@ -121,6 +132,7 @@ class SSC2Simulator:
         self.space_after_colon = space_after_colon
         self.state = DeviceState.create(channels, serial)
         self.third_party_access = True
+        self.connections = 0  # TCP connections accepted
         self.auth_attempts = 0  # requests that carried credentials
         self.failed_logins = 0
         self.locked_out = False
@@ -137,6 +149,12 @@ class SSC2Simulator:
         self._protocols: set[RequestHandler] = set()
         self._animation: asyncio.Task[None] | None = None
         self._orphans: list[SimSession] = []
+        self._overrides: list[Override] = []
+        #: Stream framing knobs: raw bytes before the ``open`` event, whether ``open`` and
+        #: ``Content-Location`` are sent at all (real devices send both).
+        self.stream_preamble = b""
+        self.send_open_event = True
+        self.send_content_location = True
         self.port = port
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -164,6 +182,7 @@ class SSC2Simulator:
         server = self._runner.server
         assert server is not None  # noqa: S101
         protocol = server()
+        self.connections += 1
         self._protocols = {p for p in self._protocols if p.transport is not None}
         self._protocols.add(protocol)
         return protocol
@@ -211,7 +230,7 @@ class SSC2Simulator:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         await self._running.wait()  # a stalled device answers nothing
         response: web.StreamResponse
-        denied = self._check_auth(request)
+        denied = self._check_auth(request) or self._overridden(request)
         response = denied if denied is not None else await handler(request)
         self.requests.append((request.method, request.path, response.status))
         return response
@@ -234,6 +253,18 @@ class SSC2Simulator:
                 self.locked_out = True
             return _unauthorized()
         self._consecutive_failures = 0
+        return None
+
+    def _overridden(self, request: web.Request) -> web.Response | None:
+        for item in self._overrides:
+            if item.remaining != 0 and (
+                item.method == request.method and request.path.startswith(item.prefix)
+            ):
+                if item.remaining is not None:
+                    item.remaining -= 1
+                return web.Response(
+                    status=item.status, body=item.body, content_type="application/json"
+                )
         return None
 
     def _credentials_ok(self, header: str) -> bool:
@@ -304,17 +335,17 @@ class SSC2Simulator:
         session = SimSession(str(uuid_module.uuid4()), request=request)
         self.sessions[session.uuid] = session
         location = f"{SUBSCRIPTIONS}/{session.uuid}"
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": "text/event-stream",
-                "Cache-Control": "no-cache",
-                "Content-Location": location if self.content_location_path else session.uuid,
-            }
-        )
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        if self.send_content_location:
+            headers["Content-Location"] = location if self.content_location_path else session.uuid
+        response = web.StreamResponse(headers=headers)
         await response.prepare(request)
         opened = {"path": location, "sessionUUID": session.uuid}
         try:
-            await response.write(_event(opened, name="open", space=self.space_after_colon))
+            if self.stream_preamble:
+                await response.write(self.stream_preamble)
+            if self.send_open_event:
+                await response.write(_event(opened, name="open", space=self.space_after_colon))
             while (item := await session.queue.get()) is not None:
                 await self._running.wait()
                 await response.write(item)
@@ -335,7 +366,9 @@ class SSC2Simulator:
         if method == "DELETE" and not action:
             del self.sessions[uuid]
             self.deleted_sessions.append(uuid)
-            session.queue.put_nowait(_event({"sessionUUID": uuid}, name="close"))
+            session.queue.put_nowait(
+                _event({"sessionUUID": uuid}, name="close", space=self.space_after_colon)
+            )
             session.queue.put_nowait(None)
             return web.Response(status=200)
         if method != "PUT" or action not in {"", "add", "remove"}:
@@ -521,11 +554,40 @@ class SSC2Simulator:
             if request is not None and request.transport is not None:
                 request.transport.close()
 
+    def override(
+        self,
+        method: str,
+        prefix: str,
+        status: int,
+        body: bytes | str = b"",
+        *,
+        times: int | None = None,
+    ) -> None:
+        """Answer requests whose path starts with ``prefix`` with ``status`` and ``body``.
+
+        Applied after authentication, so 401/403 keep their meaning; ``times`` limits how
+        many requests it answers.
+        """
+        raw = body.encode() if isinstance(body, str) else body
+        self._overrides.append(Override(method, prefix, status, raw, times))
+
+    def clear_overrides(self) -> None:
+        """Back to the normal answers."""
+        self._overrides.clear()
+
+    def finish_streams(self) -> None:
+        """End every open stream cleanly without ``event:close`` (the session stays)."""
+        for session in self.sessions.values():
+            if session.request is not None:
+                session.queue.put_nowait(None)
+
     def end_sessions(self) -> None:
         """End every session from the device side (``event:close``), as a restart would."""
         for uuid in list(self.sessions):
             session = self.sessions.pop(uuid)
-            session.queue.put_nowait(_event({"sessionUUID": uuid}, name="close"))
+            session.queue.put_nowait(
+                _event({"sessionUUID": uuid}, name="close", space=self.space_after_colon)
+            )
             session.queue.put_nowait(None)
 
     def forget_sessions(self) -> None:

@@ -263,11 +263,6 @@ class DeviceState:
         base = f"{TRANSMITTERS}/{index}"
         return [base, f"{base}/battery", f"{base}/warnings"]
 
-    def channel_paths(self, index: int) -> list[str]:
-        """Every per-channel resource (for change notifications)."""
-        base = f"/api/channel/{index}"
-        return [base, f"{base}/warnings", *(f"{base}/{meter}" for meter in _METERS)]
-
     # -- writes ---------------------------------------------------------------------------------
 
     def put_channel(self, index: int, body: Any) -> None:
@@ -281,8 +276,3 @@ class DeviceState:
             raise Unprocessable("value out of range")
         channel.name, channel.mute = name, mute
         channel.event_counter += 1
-
-
-def valid_channel_name(name: str) -> bool:
-    """EW-DX channel names: up to 8 characters of upper case, digits and a few symbols."""
-    return bool(_NAME.match(name))

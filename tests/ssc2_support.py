@@ -40,8 +40,8 @@ def entry_data(simulator: SSC2Simulator, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+async def eventually(predicate: Callable[[], bool], within: float = 5.0) -> None:
     """Wait (real time: the device is a real server) until ``predicate`` holds."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110  polling state that has no event to wait on
             await asyncio.sleep(0.01)

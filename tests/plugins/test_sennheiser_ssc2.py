@@ -19,19 +19,28 @@ from custom_components.micboard.plugins.base import (
     RepairNeeded,
     UnsupportedDevice,
 )
-from custom_components.micboard.plugins.sennheiser_ssc2 import SennheiserSSC2Plugin
+from custom_components.micboard.plugins.sennheiser_ssc2 import (
+    SennheiserSSC2Plugin,
+    _open_event_uuid,
+)
 from custom_components.micboard.plugins.sennheiser_ssc2_client import (
+    ABSENT,
     ISSUE_CERTIFICATE_CHANGED,
     ISSUE_THIRD_PARTY_ACCESS,
     DeviceBusy,
+    SSC2Client,
     probe_device,
+    session_uuid_from_location,
 )
+from custom_components.micboard.plugins.sennheiser_ssc2_model import ReceiverMapper
+from custom_components.micboard.plugins.sse import ServerSentEvent
 from simulators.sennheiser_ssc2 import SSC2Simulator
 from simulators.sennheiser_ssc2_state import SimTransmitter
 
 from ..ssc2_support import entry_data, eventually, running_simulator
 
 SERIAL = "1234567890"
+WRONG_PASSWORD = "Wrong-Pass-1!"  # noqa: S105
 
 #: Real loopback sockets (the test harness blocks socket creation unless asked).
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -39,7 +48,7 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 @pytest.fixture
 async def sim() -> AsyncGenerator[SSC2Simulator]:
-    async with running_simulator(channels=4) as simulator:
+    async with running_simulator(channels=2) as simulator:
         yield simulator
 
 
@@ -71,10 +80,12 @@ class Listener:
         self.task = asyncio.create_task(self.plugin.listen(self.updates.append))
         # A session exists (listen() went through "connecting") and is fully subscribed.
         await eventually(
-            lambda: self.plugin._session_uuid in sim.sessions
-            and self.plugin.health.state is ConnectionState.CONNECTED
+            lambda: (
+                self.plugin._session_uuid in sim.sessions
+                and self.plugin.health.state is ConnectionState.CONNECTED
+            )
         )
-        await asyncio.sleep(0.05)  # let the initial push arrive
+        # The initial push repeats the snapshot's values, so it reports no changes.
         self.updates.clear()
 
     def fields(self, channel: int | None) -> set[str]:
@@ -110,9 +121,7 @@ async def plugin(
 
 
 @pytest.fixture
-async def listener(
-    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
-) -> AsyncGenerator[Listener]:
+async def listener(sim: SSC2Simulator, plugin: SennheiserSSC2Plugin) -> AsyncGenerator[Listener]:
     await plugin.get_devices()
     running = Listener(plugin)
     await running.start(sim)
@@ -123,11 +132,12 @@ async def listener(
 # -- snapshot -----------------------------------------------------------------------------------
 
 
-async def test_snapshot_maps_the_receiver(
-    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
-) -> None:
-    sim.set_site_name("STAGELEFT")
-    receivers = await plugin.get_devices()
+async def test_snapshot_maps_the_receiver(session: aiohttp.ClientSession) -> None:
+    async with running_simulator(channels=4) as sim:
+        plugin = make_plugin(sim, session)
+        sim.set_site_name("STAGELEFT")
+        receivers = await plugin.get_devices()
+        await plugin.close()
 
     assert list(receivers) == [SERIAL]
     assert plugin.unique_id == SERIAL
@@ -158,29 +168,26 @@ async def test_snapshot_maps_the_receiver(
     assert receiver.channels[4].frequency_mhz == 473.875
     assert receiver.channels[2].transmitter is not None
     assert receiver.channels[2].transmitter.battery_percent == 80
-    assert plugin.health.state is ConnectionState.CONNECTED
 
 
 async def test_snapshot_of_a_channel_without_transmitter(
     sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
 ) -> None:
-    sim.unlink(2)
+    sim.unlink(1)
     receivers = await plugin.get_devices()
-    channel = receivers[SERIAL].channels[3]
-    assert channel.transmitter is None  # 422 on /api/transmitters/2 is "no transmitter"
-    battery_requests = [r for r in sim.requests if r[1] == "/api/transmitters/2/battery"]
+    channel = receivers[SERIAL].channels[2]
+    assert channel.transmitter is None  # 422 on /api/transmitters/1 is "no transmitter"
+    battery_requests = [r for r in sim.requests if r[1] == "/api/transmitters/1/battery"]
     assert battery_requests == []  # not asked once the transmitter is known to be absent
-    assert ("GET", "/api/transmitters/2", 422) in sim.requests
+    assert ("GET", "/api/transmitters/1", 422) in sim.requests
 
 
-async def test_two_channel_receiver(session: aiohttp.ClientSession) -> None:
-    async with running_simulator(channels=2, serial="2000000001") as sim:
-        plugin = make_plugin(sim, session)
-        receivers = await plugin.get_devices()
-        assert receivers["2000000001"].model == "EW-DX EM 2"
-        assert sorted(receivers["2000000001"].channels) == [1, 2]
-        assert plugin.title == "EWDXEM"
-        await plugin.close()
+async def test_two_channel_receiver(sim: SSC2Simulator, plugin: SennheiserSSC2Plugin) -> None:
+    receivers = await plugin.get_devices()
+    assert receivers[SERIAL].model == "EW-DX EM 2"
+    assert sorted(receivers[SERIAL].channels) == [1, 2]
+    assert plugin.title == "EWDXEM"
+    assert plugin.health.state is ConnectionState.CONNECTED
 
 
 async def test_title_without_site_name(sim: SSC2Simulator, plugin: SennheiserSSC2Plugin) -> None:
@@ -189,7 +196,7 @@ async def test_title_without_site_name(sim: SSC2Simulator, plugin: SennheiserSSC
         _ = plugin.unique_id
     sim.set_site_name("")
     await plugin.get_devices()
-    assert plugin.title == "EW-DX EM 4 Dante 1234567890"
+    assert plugin.title == "EW-DX EM 2 1234567890"
 
 
 async def test_transform_device_data_is_pure(plugin: SennheiserSSC2Plugin) -> None:
@@ -244,7 +251,7 @@ async def test_plugin_without_injected_session_uses_its_own(sim: SSC2Simulator) 
 async def test_wrong_password_is_tried_exactly_once(
     sim: SSC2Simulator, session: aiohttp.ClientSession
 ) -> None:
-    plugin = make_plugin(sim, session, password="Wrong-Pass-1!")
+    plugin = make_plugin(sim, session, password=WRONG_PASSWORD)
     with pytest.raises(InvalidAuth):
         await plugin.get_devices()
     with pytest.raises(InvalidAuth):
@@ -253,15 +260,15 @@ async def test_wrong_password_is_tried_exactly_once(
         await plugin.listen(lambda _update: None)
     assert (sim.auth_attempts, sim.failed_logins) == (1, 1)
     assert not sim.locked_out
-    assert "Wrong-Pass-1!" not in repr(plugin)
-    assert "Wrong-Pass-1!" not in repr(plugin.client())
+    assert WRONG_PASSWORD not in repr(plugin)
+    assert WRONG_PASSWORD not in repr(plugin.client())
     await plugin.close()
 
 
 async def test_password_rejected_while_streaming(
     sim: SSC2Simulator, plugin: SennheiserSSC2Plugin, listener: Listener
 ) -> None:
-    sim.password = "Changed-Pass-2!"
+    sim.password = WRONG_PASSWORD
     sim.forget_sessions()  # the liveness check now has to authenticate
     err = await listener.ended()
     assert isinstance(err, InvalidAuth)
@@ -285,7 +292,7 @@ async def test_locked_out_device_rejects_the_right_password(
     sim: SSC2Simulator, session: aiohttp.ClientSession
 ) -> None:
     for _ in range(sim.lockout_after):
-        bad = make_plugin(sim, session, password="Guess-Pass-1!")
+        bad = make_plugin(sim, session, password=WRONG_PASSWORD)
         with pytest.raises(InvalidAuth):
             await bad.get_devices()
     assert sim.locked_out
@@ -304,7 +311,7 @@ async def test_probe_reads_the_certificate_without_credentials(
 ) -> None:
     identity = await probe_device(session, "127.0.0.1", sim.port)
     assert identity.fingerprint_text == sim.fingerprint
-    assert (identity.serial, identity.channels, identity.model) == (SERIAL, 4, "EW-DX EM 4 Dante")
+    assert (identity.serial, identity.channels, identity.model) == (SERIAL, 2, "EW-DX EM 2")
     assert identity.protocol == "2.3"
     assert sim.auth_attempts == 0
 
@@ -322,8 +329,11 @@ async def test_changed_certificate_stops_before_the_password_is_sent(
     assert not caught.value.retry
     assert caught.value.placeholders["expected"] == pinned
     assert caught.value.placeholders["received"] == sim.fingerprint
-    with pytest.raises(RepairNeeded):
+    connections = sim.connections
+    with pytest.raises(RepairNeeded) as again:
         await plugin.listen(lambda _update: None)
+    assert again.value.placeholders == caught.value.placeholders
+    assert sim.connections == connections  # stopped: the device is not contacted again
     assert sim.auth_attempts == attempts
 
 
@@ -352,9 +362,9 @@ async def test_subscriptions_are_small_groups_with_the_dynamic_transmitter_resou
 ) -> None:
     (session,) = sim.sessions.values()
     assert "/api/transmitters" in session.paths
-    assert "/api/channel/3/signalQualityIndicator" in session.paths
+    assert "/api/channel/1/signalQualityIndicator" in session.paths
     adds = [r for r in sim.requests if r[1].endswith("/add")]
-    assert len(adds) == 10  # 2 groups per channel, transmitters, site
+    assert len(adds) == 6  # 2 groups per channel, transmitters, site
     assert all(status == 200 for _, _, status in adds)
 
 
@@ -392,10 +402,10 @@ async def test_rf_fade_audio_peak_name_and_mute(sim: SSC2Simulator, listener: Li
     await eventually(lambda: channel.audio_clipping is True)
     assert channel.audio_level == -0.5
     sim.rename(0, "LEAD")
-    sim.set_mute(0, True)
+    sim.set_mute(0, mute=True)
     sim.set_frequency(0, 520_125)
     sim.set_diversity(0, 2)
-    sim.set_transmitter_mute(0, True)
+    sim.set_transmitter_mute(0, mute=True)
     sim.set_warning(0, "Aes256Error")
     await eventually(lambda: channel.encryption_warning is True)
     assert (channel.name, channel.muted, channel.frequency_mhz) == ("LEAD", True, 520.125)
@@ -545,8 +555,9 @@ async def test_malformed_events_never_raise(sim: SSC2Simulator, listener: Listen
         sim.send_raw(garbage)
         sim.set_battery(0, gauge=number)
         await eventually(
-            lambda n=number: channel.transmitter is not None
-            and channel.transmitter.battery_percent == n
+            lambda n=number: (
+                channel.transmitter is not None and channel.transmitter.battery_percent == n
+            )
         )
     assert channel.audio_level == -42.0  # "loud" was not taken for a level
     assert listener.task is not None
@@ -582,7 +593,243 @@ async def test_identify(sim: SSC2Simulator, plugin: SennheiserSSC2Plugin) -> Non
     await plugin.get_devices()
     await plugin.identify(SERIAL, None)
     assert sim.state.identifying
-    await plugin.identify(SERIAL, 3)
-    assert sim.state.channels[2].identifying
+    await plugin.identify(SERIAL, 2)
+    assert sim.state.channels[1].identifying
     with pytest.raises(ProtocolError):
         await plugin.identify(SERIAL, 9)
+
+
+# -- protocol edges (odd but possible answers, injected into the simulator) ---------------------
+
+
+async def test_quiet_stream_passes_the_liveness_check(
+    sim: SSC2Simulator, listener: Listener
+) -> None:
+    uuid = listener.plugin._session_uuid
+    check = ("GET", f"/api/ssc/state/subscriptions/{uuid}", 200)
+    await eventually(lambda: sim.requests.count(check) >= 2)
+    assert listener.task is not None
+    assert not listener.task.done()
+
+
+async def test_stream_ended_cleanly_by_the_device(sim: SSC2Simulator, listener: Listener) -> None:
+    sim.finish_streams()
+    err = await listener.ended()
+    assert isinstance(err, ConnectionClosed)
+    assert "ended the event stream" in str(err)
+
+
+async def test_events_before_open_are_kept(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
+) -> None:
+    await plugin.get_devices()
+    sim.stream_preamble = b'data:{"/api/firmware/update/state":{"deviceVersion":"9.9"}}\n\n'
+    running = Listener(plugin)
+    await running.start(sim)
+    assert plugin.receivers[SERIAL].firmware == "9.9"
+    await running.stop()
+
+
+async def test_missing_open_event_falls_back_to_content_location(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
+) -> None:
+    await plugin.get_devices()
+    plugin.open_timeout = 0.2
+    sim.send_open_event = False
+    running = Listener(plugin)
+    await running.start(sim)
+    (uuid,) = sim.sessions
+    assert plugin._session_uuid == uuid
+    await running.stop()
+
+
+async def test_stream_without_any_session_id(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
+) -> None:
+    await plugin.get_devices()
+    plugin.open_timeout = 0.2
+    sim.send_open_event = False
+    sim.send_content_location = False
+    with pytest.raises(ProtocolError, match="named no session"):
+        await plugin.listen(lambda _update: None)
+
+
+async def test_stream_ends_before_it_opened(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
+) -> None:
+    await plugin.get_devices()
+    sim.send_open_event = False
+    task = asyncio.create_task(plugin.listen(lambda _update: None))
+    await eventually(lambda: sim.active_streams == 1)
+    sim.finish_streams()
+    with pytest.raises(ConnectionClosed, match="before it opened"):
+        await task
+
+
+async def test_stream_broken_before_it_opened(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
+) -> None:
+    await plugin.get_devices()
+    sim.send_open_event = False
+    task = asyncio.create_task(plugin.listen(lambda _update: None))
+    await eventually(lambda: sim.active_streams == 1)
+    sim.drop_streams()
+    with pytest.raises(ConnectionClosed, match="broke"):
+        await task
+
+
+async def test_open_stream_refused(sim: SSC2Simulator, plugin: SennheiserSSC2Plugin) -> None:
+    await plugin.get_devices()
+    sim.set_third_party_access(False)
+    with pytest.raises(RepairNeeded):
+        await plugin.listen(lambda _update: None)
+    sim.set_third_party_access(True)
+    sim.override("GET", "/api/ssc/state/subscriptions", 503)
+    with pytest.raises(ProtocolError, match="503"):
+        await plugin.listen(lambda _update: None)
+
+
+async def test_open_stream_after_certificate_change(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
+) -> None:
+    await plugin.get_devices()
+    await sim.change_certificate()
+    with pytest.raises(RepairNeeded):
+        await plugin.listen(lambda _update: None)
+
+
+async def test_open_stream_on_a_dead_device(session: aiohttp.ClientSession) -> None:
+    async with running_simulator(channels=2) as sim:
+        plugin = make_plugin(sim, session)
+        await plugin.get_devices()
+    with pytest.raises(CannotConnect):
+        await plugin.listen(lambda _update: None)
+    await plugin.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (422, b"", ConnectionClosed),
+        (500, b"", ProtocolError),
+        (400, b'{"path":"/api/other","error":404}', ProtocolError),
+        (400, b"not json", ProtocolError),
+    ],
+)
+async def test_subscription_refused(
+    sim: SSC2Simulator,
+    plugin: SennheiserSSC2Plugin,
+    status: int,
+    body: bytes,
+    error: type[Exception],
+) -> None:
+    await plugin.get_devices()
+    sim.override("PUT", "/api/ssc/state/subscriptions/", status, body)
+    with pytest.raises(error):
+        await plugin.listen(lambda _update: None)
+
+
+async def test_liveness_check_with_an_odd_answer(sim: SSC2Simulator, listener: Listener) -> None:
+    sim.override("GET", "/api/ssc/state/subscriptions/", 500)
+    err = await listener.ended()
+    assert isinstance(err, ConnectionClosed)
+
+
+async def test_stale_session_delete_with_an_odd_answer(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin, listener: Listener
+) -> None:
+    sim.drop_streams()
+    await listener.ended()
+    sim.override("DELETE", "/api/ssc/state/subscriptions/", 500, times=1)
+    again = Listener(plugin)
+    await again.start(sim)  # the odd answer did not keep a new session from opening
+    assert sim.deleted_sessions == []
+    await again.stop()
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("GET", "/api/ssc/version", 404, b"", UnsupportedDevice),
+        ("GET", "/api/ssc/version", 200, b'{"protocol":"1.0"}', UnsupportedDevice),
+        ("GET", "/api/ssc/version", 401, b"", ProtocolError),
+        ("GET", "/api/ssc/version", 200, b"{broken", ProtocolError),
+        ("GET", "/api/ssc/version", 200, b"[" + b"0," * 600_000 + b"0]", ProtocolError),
+        ("GET", "/api/device/identity", 200, b"[]", UnsupportedDevice),
+        ("GET", "/api/device/identity", 200, b'{"product":"EWDX4CHDS"}', ProtocolError),
+        ("GET", "/api/device/state", 500, b"", ProtocolError),
+        ("GET", "/api/channel/1/level", 500, b"oops", ProtocolError),
+    ],
+)
+async def test_odd_answers_during_the_snapshot(
+    sim: SSC2Simulator,
+    plugin: SennheiserSSC2Plugin,
+    case: tuple[str, str, int, bytes, type[Exception]],
+) -> None:
+    method, prefix, status, body, error = case
+    sim.override(method, prefix, status, body)
+    with pytest.raises(error):
+        await plugin.get_devices()
+    assert plugin.health.state is ConnectionState.ERROR
+
+
+async def test_oversized_response_with_length(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
+) -> None:
+    sim.override("GET", "/api/ssc/version", 200, b" " * (2 * 1024 * 1024))
+    with pytest.raises(ProtocolError, match="too large"):
+        await plugin.get_devices()
+
+
+async def test_open_and_session_events_inside_the_stream(
+    sim: SSC2Simulator, listener: Listener
+) -> None:
+    sim.send_raw(b'event:open\ndata:{"sessionUUID":"other"}\n\n')
+    sim.send_raw(b'data:{"sessionUUID":"other","path":"/x"}\n\n')
+    sim.rename(0, "AFTER")
+    channel = listener.plugin.receivers[SERIAL].channels[1]
+    await eventually(lambda: channel.name == "AFTER")
+    assert listener.plugin._session_uuid in sim.sessions
+
+
+async def test_a_mapping_bug_never_ends_monitoring(
+    sim: SSC2Simulator, listener: Listener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = ReceiverMapper.apply
+
+    def apply(self: ReceiverMapper, path: str, body: object) -> dict[int | None, set[str]]:
+        if path.endswith("/level"):
+            raise RuntimeError("bug")
+        return original(self, path, body)
+
+    monkeypatch.setattr(ReceiverMapper, "apply", apply)
+    sim.set_level(0, -10.0)
+    sim.rename(0, "STILL")
+    channel = listener.plugin.receivers[SERIAL].channels[1]
+    await eventually(lambda: channel.name == "STILL")
+
+
+def test_open_event_parsing() -> None:
+    assert _open_event_uuid(ServerSentEvent("open", '{"sessionUUID":"a"}')) == "a"
+    assert _open_event_uuid(ServerSentEvent("", '{"sessionUUID":"b"}')) == "b"
+    assert (
+        _open_event_uuid(ServerSentEvent("open", '{"path":"/api/ssc/state/subscriptions/c"}'))
+        == "c"
+    )
+    assert (
+        _open_event_uuid(ServerSentEvent("", '{"path":"/api/ssc/state/subscriptions/c"}')) is None
+    )
+    assert _open_event_uuid(ServerSentEvent("message", '{"sessionUUID":"d"}')) is None
+    assert _open_event_uuid(ServerSentEvent("open", "{broken")) is None
+    assert _open_event_uuid(ServerSentEvent("open", "[]")) is None
+
+
+async def test_client_details(session: aiohttp.ClientSession) -> None:
+    assert repr(ABSENT) == "ABSENT"
+    assert session_uuid_from_location(None) is None
+    assert session_uuid_from_location("/api/ssc/state/subscriptions/u1/") == "u1"
+    assert session_uuid_from_location("u2") == "u2"
+    client = SSC2Client(session, "::1", 443, bytes(32))
+    assert str(client.url("/api/ssc/version")) == "https://[::1]/api/ssc/version"
+    with pytest.raises(InvalidAuth, match="no password"):
+        await client.get("/api/device/state")

@@ -304,18 +304,34 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
             if error is None:
                 return self.async_update_reload_and_abort(entry, data_updates=updates)
             if error == "invalid_auth":
-                # Address and certificate are verified; only the password is stale. Save
-                # them and ask for the password, instead of trying the old one again.
-                result = self.async_update_and_abort(
-                    entry, data_updates=updates, reason="reconfigure_password_rejected"
-                )
-                entry.async_start_reauth(self.hass)
-                return result
+                # Address and certificate are verified; only the stored password is stale.
+                # Ask for the current one here rather than trying the old one again.
+                return await self.async_step_reconfigure_sennheiser_ssc2_password()
         return self.async_show_form(
             step_id=f"reconfigure_{SSC2}_confirm",
             description_placeholders={
                 **self._ssc2_placeholders(identity),
                 "pinned": str(entry.data.get(CONF_FINGERPRINT, "")),
             },
+            errors={"base": error} if error else {},
+        )
+
+    async def async_step_reconfigure_sennheiser_ssc2_password(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The stored password was rejected during reconfiguration: ask for the current one."""
+        entry = self._get_reconfigure_entry()
+        identity = self._ssc2_identity
+        assert identity is not None  # noqa: S101  set by the address step
+        error: str | None = None
+        if user_input is not None:
+            data = self._ssc2_data(identity, str(user_input[CONF_PASSWORD]))
+            _title, error = await self._ssc2_validate(data)
+            if error is None:
+                return self.async_update_reload_and_abort(entry, data_updates=data)
+        return self.async_show_form(
+            step_id=f"reconfigure_{SSC2}_password",
+            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
+            description_placeholders={"name": entry.title, "host": identity.host},
             errors={"base": error} if error else {},
         )

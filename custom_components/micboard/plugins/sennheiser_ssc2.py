@@ -215,7 +215,11 @@ class SennheiserSSC2Plugin(ManufacturerPlugin):
         if uuid is None:
             return
         _LOGGER.debug("Deleting stale subscription session %s on %s", uuid, self.host)
-        await client.delete_session(uuid)
+        try:
+            await client.delete_session(uuid)
+        except ProtocolError as err:
+            # Best effort: an odd answer must not keep us from opening a new session.
+            _LOGGER.debug("Could not delete stale session on %s: %s", self.host, err)
         self._session_uuid = None
 
     async def _stream(

@@ -136,6 +136,8 @@ class SSC2Client:
         self._ssl = pinned(fingerprint)
         self._lock = asyncio.Lock()
         self.auth_rejected = False
+        #: Set once the device showed another certificate: nothing is sent to it any more.
+        self.certificate_error: RepairNeeded | None = None
 
     def __repr__(self) -> str:
         """Never shows the credentials."""
@@ -148,6 +150,10 @@ class SSC2Client:
     # -- requests -----------------------------------------------------------------------------
 
     def _headers(self, accept: str, *, authenticated: bool) -> dict[str, str]:
+        if (known := self.certificate_error) is not None:
+            raise RepairNeeded(
+                str(known), issue_key=known.issue_key, placeholders=known.placeholders, retry=False
+            )
         headers = {"Accept": accept}
         if not authenticated:
             return headers
@@ -214,7 +220,7 @@ class SSC2Client:
             )
 
     def _certificate_changed(self, err: aiohttp.ServerFingerprintMismatch) -> RepairNeeded:
-        return RepairNeeded(
+        self.certificate_error = RepairNeeded(
             f"{self.host}:{self.port} presented a different TLS certificate",
             issue_key=ISSUE_CERTIFICATE_CHANGED,
             placeholders={
@@ -224,6 +230,7 @@ class SSC2Client:
             },
             retry=False,
         )
+        return self.certificate_error
 
     async def get(self, path: str, *, authenticated: bool = True, absent_ok: bool = False) -> Any:
         """Body of a resource; :data:`ABSENT` for 404/422 when ``absent_ok``."""

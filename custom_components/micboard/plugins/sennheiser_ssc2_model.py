@@ -189,8 +189,9 @@ def _number(value: object, low: float, high: float) -> float | None:
     return number if low <= number <= high else None
 
 
-def _meter_value(body: object) -> object:
-    return body.get("value") if isinstance(body, Mapping) else None
+def _is_number(value: object) -> bool:
+    """A JSON number, or null; anything else in a meter body is malformed."""
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
 
 
 def _flag(value: object) -> bool | None:
@@ -291,10 +292,10 @@ class ReceiverMapper:
         if attribute is None:
             _LOGGER.debug("Ignoring SSCv2 resource %s: %s", path, _fragment(body))
             return {}
-        value = _meter_value(body)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        if body is not None and not (isinstance(body, Mapping) and _is_number(body.get("value"))):
             _LOGGER.debug("Malformed SSCv2 %s: %s", path, _fragment(body))
             return {}
+        value = body.get("value") if body is not None else None  # null: no value right now
         return self._set(index, channel, {attribute: _meter(attribute, value)})
 
     def _frequency(self, index: int, body: object, path: str) -> dict[int | None, set[str]]:
