@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from ipaddress import ip_address
+import json
+from pathlib import Path
+import re
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -34,7 +37,43 @@ WRONG_PASSWORD = "Wrong-Pass-1!"  # noqa: S105
 OLD_PASSWORD = "Old-Password-1!"  # noqa: S105
 FLOW = "custom_components.micboard.flows.sennheiser_ssc2"
 
-pytestmark = pytest.mark.usefixtures("socket_enabled", "no_setup")
+TRANSLATIONS = json.loads(
+    (Path(__file__).parent.parent / "custom_components/micboard/translations/en.json").read_text()
+)
+
+pytestmark = pytest.mark.usefixtures("socket_enabled", "no_setup", "translated")
+
+
+def check_translated(result: Any) -> None:
+    """Every form, field, error and abort the flow shows has its text (and field help)."""
+    config = TRANSLATIONS["config"]
+    if result["type"] is FlowResultType.FORM:
+        step = config["step"][result["step_id"]]
+        schema = result["data_schema"].schema if result["data_schema"] else {}
+        for key in schema:
+            assert str(key) in step["data"], (result["step_id"], key)
+            assert str(key) in step["data_description"], (result["step_id"], key)
+        for error in (result["errors"] or {}).values():
+            assert error in config["error"], error
+        for name in re.findall(r"{(\w+)}", step.get("description", "") + step.get("title", "")):
+            assert name in (result["description_placeholders"] or {}), (result["step_id"], name)
+    elif result["type"] is FlowResultType.ABORT:
+        assert result["reason"] in config["abort"], result["reason"]
+
+
+@pytest.fixture
+def translated(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check the text of every flow result these tests produce."""
+    manager = hass.config_entries.flow
+    for name in ("async_init", "async_configure"):
+        original = getattr(manager, name)
+
+        async def checked(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            result = await _original(*args, **kwargs)
+            check_translated(result)
+            return result
+
+        monkeypatch.setattr(manager, name, checked)
 
 
 @pytest.fixture
@@ -230,6 +269,19 @@ async def test_zeroconf_updates_the_host_of_a_known_receiver(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
     assert entry.data["host"] == "127.0.0.1"
+
+
+async def test_zeroconf_of_a_configured_address_contacts_nothing(
+    hass: HomeAssistant, sim: SSC2Simulator
+) -> None:
+    existing(sim).add_to_hass(hass)
+    with patch(f"{FLOW}.DISCOVERY_PORT", sim.port):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=discovery("127.0.0.1")
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert sim.connections == 0
 
 
 async def test_zeroconf_of_a_device_without_sscv2(hass: HomeAssistant, sim: SSC2Simulator) -> None:

@@ -182,6 +182,15 @@ async def test_snapshot_of_a_channel_without_transmitter(
     assert ("GET", "/api/transmitters/1", 422) in sim.requests
 
 
+async def test_battery_422_also_means_no_transmitter(
+    sim: SSC2Simulator, plugin: SennheiserSSC2Plugin
+) -> None:
+    sim.override("GET", "/api/transmitters/0/battery", 422)  # unlinked between two GETs
+    receivers = await plugin.get_devices()
+    assert receivers[SERIAL].channels[1].transmitter is None
+    assert receivers[SERIAL].channels[2].transmitter is not None
+
+
 async def test_two_channel_receiver(sim: SSC2Simulator, plugin: SennheiserSSC2Plugin) -> None:
     receivers = await plugin.get_devices()
     assert receivers[SERIAL].model == "EW-DX EM 2"

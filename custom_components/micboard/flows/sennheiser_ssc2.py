@@ -210,6 +210,8 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """An ``_ssc._udp``/``_ssc._tcp`` announcement: identify it before offering it."""
         host = _discovered_host(discovery_info)
+        # A receiver already configured at this address is not contacted at all.
+        self._async_abort_entries_match({CONF_HOST: host})
         identity, _error = await self._ssc2_probe(host, DISCOVERY_PORT)
         if identity is None:
             return self.async_abort(reason="ssc2_not_available")

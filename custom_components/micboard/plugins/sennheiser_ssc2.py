@@ -177,11 +177,13 @@ class SennheiserSSC2Plugin(ManufacturerPlugin):
             for path in snapshot_paths(index):
                 await self._read(client, path, resources)
             transmitter = f"{TRANSMITTERS}/{index}"
-            if await self._read(client, transmitter, resources):
-                await self._read(client, f"{transmitter}/battery", resources)
+            # 422 on the transmitter or on its battery means "no transmitter linked".
+            if await self._read(client, transmitter, resources) and await self._read(
+                client, f"{transmitter}/battery", resources
+            ):
                 await self._read(client, f"{transmitter}/warnings", resources)
             else:
-                resources[transmitter] = None  # 422: no transmitter linked
+                resources[transmitter] = None
         return {"host": self.host, "resources": resources}
 
     async def _read(self, client: SSC2Client, path: str, resources: dict[str, Any]) -> bool:
