@@ -34,6 +34,7 @@ async def _demo_form(hass: HomeAssistant) -> str:
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == [
         "demo",
+        "sennheiser_ssc2",
         "sennheiser_ssc1",
         "sennheiser_mcp",
         "audio_technica",
@@ -141,3 +142,13 @@ async def test_options_flow(hass: HomeAssistant, frozen_demo: None) -> None:
     assert coordinator.plugin.meter_interval == 0.5
     assert coordinator.low_battery_percent == 30
     assert coordinator.low_battery_minutes == 45
+
+
+async def test_reauth_of_a_protocol_without_credentials_aborts(
+    hass: HomeAssistant, frozen_demo: None
+) -> None:
+    entry = demo_entry()
+    await setup_entry(hass, entry)
+    result = await entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_not_supported"

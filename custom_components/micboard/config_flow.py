@@ -7,6 +7,7 @@ connection before an entry exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
@@ -28,12 +29,14 @@ from .coordinator import MicboardConfigEntry
 from .flows.audio_technica import AudioTechnicaFlowSteps
 from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
+from .flows.sennheiser_ssc2 import SennheiserSSC2FlowSteps
 from .flows.sennheiser_udp import SennheiserMcpFlowSteps, SennheiserSsc1FlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
 PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
     DemoFlowSteps,
+    SennheiserSSC2FlowSteps,
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
@@ -42,6 +45,7 @@ PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
 
 class MicboardConfigFlow(
     DemoFlowSteps,
+    SennheiserSSC2FlowSteps,
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
@@ -70,6 +74,13 @@ class MicboardConfigFlow(
         """Change how an entry connects, with the form of its protocol."""
         manufacturer = self._get_reconfigure_entry().data[CONF_MANUFACTURER]
         step = getattr(self, f"async_step_reconfigure_{manufacturer}")
+        return cast("ConfigFlowResult", await step())
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Credentials were rejected: ask again with the form of the entry's protocol."""
+        step = getattr(self, f"async_step_reauth_{entry_data[CONF_MANUFACTURER]}", None)
+        if step is None:  # a protocol without credentials has nothing to ask
+            return self.async_abort(reason="reauth_not_supported")
         return cast("ConfigFlowResult", await step())
 
 

@@ -209,8 +209,15 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         )
 
     def _clear_repairs(self) -> None:
-        for issue_key in self._repairs:
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(issue_key))
+        """Drop this entry's issues, also those raised before a reload or a setup retry.
+
+        A retried setup or a reconfigure builds a new coordinator, which would otherwise
+        never learn of (and never clear) the issue its predecessor raised.
+        """
+        suffix = f"_{self.config_entry.entry_id}"
+        for domain, issue_id in list(ir.async_get(self.hass).issues):
+            if domain == DOMAIN and issue_id.endswith(suffix):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         self._repairs.clear()
 
     def _after_snapshot(self, receivers: dict[str, Receiver]) -> None:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
 from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import probatio as vol
 
 from ..const import CONF_MANUFACTURER
@@ -107,7 +108,7 @@ class AudioTechnicaFlowSteps(MicboardFlowBase):
         if running is not None and running.device_identity is not None:
             return data, running.device_identity, running.title, {}
         try:
-            unique_id, title = await probe(data)
+            unique_id, title = await probe(data, async_get_clientsession(self.hass))
         except SessionInUse:
             return data, None, None, {"base": "session_in_use"}
         except DeviceBusy:

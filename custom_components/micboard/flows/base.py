@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import aiohttp
 from homeassistant.config_entries import ConfigFlow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import CONF_MANUFACTURER, LOGGER
 from ..plugins import get_plugin
 from ..plugins.base import CannotConnect, InvalidAuth, MicboardError, UnsupportedDevice
 
 
-async def probe(data: Mapping[str, Any]) -> tuple[str, str]:
+async def probe(data: Mapping[str, Any], session: aiohttp.ClientSession) -> tuple[str, str]:
     """Connect once with the entry data; return (unique id, title) or raise the plugin error."""
-    plugin = get_plugin(data[CONF_MANUFACTURER])(data)
+    plugin = get_plugin(data[CONF_MANUFACTURER])(data, session=session)
     try:
         await plugin.get_devices()
         return plugin.unique_id, plugin.title
@@ -47,7 +49,7 @@ class MicboardFlowBase(ConfigFlow):
     ) -> tuple[str | None, str | None, dict[str, str]]:
         """Probe the device: (unique id, title, no errors), or (None, None, form errors)."""
         try:
-            unique_id, title = await probe(data)
+            unique_id, title = await probe(data, async_get_clientsession(self.hass))
         except Exception as err:  # noqa: BLE001  any bug must end as an error on the form
             return None, None, errors_for(err)
         return unique_id, title, {}

@@ -11,11 +11,13 @@ from .base import ManufacturerPlugin, MicboardError
 from .demo import DemoRackPlugin
 from .sennheiser_mcp import SennheiserMcpPlugin
 from .sennheiser_ssc1 import SennheiserSsc1Plugin
+from .sennheiser_ssc2 import SennheiserSSC2Plugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
     plugin.manufacturer_code: plugin
     for plugin in (
         DemoRackPlugin,
+        SennheiserSSC2Plugin,
         SennheiserSsc1Plugin,
         SennheiserMcpPlugin,
         AudioTechnicaPlugin,
