@@ -19,6 +19,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.flows.sennheiser_ssc2 import _error_key
+from custom_components.micboard.flows.sennheiser_udp import SennheiserSsc1FlowSteps
 from custom_components.micboard.plugins.base import (
     CannotConnect,
     InvalidAuth,
@@ -27,9 +28,11 @@ from custom_components.micboard.plugins.base import (
     RepairNeeded,
     UnsupportedDevice,
 )
+from custom_components.micboard.plugins.sennheiser_ssc1 import SennheiserSsc1Plugin
 from custom_components.micboard.plugins.sennheiser_ssc2_client import DeviceBusy
 from simulators.sennheiser_ssc2 import SSC2Simulator
 
+from .sennheiser_udp_helpers import free_udp_port
 from .ssc2_support import entry_data, running_simulator
 
 SERIAL = "1234567890"
@@ -285,9 +288,14 @@ async def test_zeroconf_of_a_configured_address_contacts_nothing(
 
 
 async def test_zeroconf_of_a_device_without_sscv2(hass: HomeAssistant, sim: SSC2Simulator) -> None:
+    """Neither SSCv2 nor (the fallback) SSC v1 answers: third-party access is off."""
     async with running_simulator(channels=2) as gone:
         closed_port = gone.port
-    with patch(f"{FLOW}.DISCOVERY_PORT", closed_port):
+    with (
+        patch(f"{FLOW}.DISCOVERY_PORT", closed_port),
+        patch.object(SennheiserSsc1FlowSteps, "DISCOVERY_PORT", free_udp_port()),
+        patch.object(SennheiserSsc1Plugin, "request_timeout", 0.1),
+    ):
         result = await hass.config_entries.flow.async_init(
             # No IPv4 among the addresses: the preferred one is used as it is.
             DOMAIN,
@@ -295,7 +303,7 @@ async def test_zeroconf_of_a_device_without_sscv2(hass: HomeAssistant, sim: SSC2
             data=discovery("::1", preferred="127.0.0.1"),
         )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "ssc2_not_available"
+    assert result["reason"] == "no_third_party_access"
 
 
 # -- reauth ---------------------------------------------------------------------------------------

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from ipaddress import ip_address
+import socket
 from typing import Any
+from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, SOURCE_ZEROCONF
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
+from custom_components.micboard.flows.sennheiser_udp import SennheiserSsc1FlowSteps
 from custom_components.micboard.plugins import sennheiser_mcp
 from custom_components.micboard.plugins.sennheiser_mcp import SennheiserMcpPlugin
 from custom_components.micboard.plugins.sennheiser_ssc1 import SennheiserSsc1Plugin
@@ -279,3 +284,51 @@ async def test_mcp_reconfigure(hass: HomeAssistant, mcp: McpSimulator) -> None:
     assert entry.unique_id == entry.data["device_id"] == "192.0.2.30:53212"
     await hass.async_block_till_done()
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_zeroconf_falls_back_to_ssc1(hass: HomeAssistant, ssc1: Ssc1Simulator) -> None:
+    """An EW-DX in Legacy mode announces _ssc but has no HTTPS: it is offered over SSC v1."""
+    host, port = ssc1.address
+    no_https = free_tcp_port()
+    info = ZeroconfServiceInfo(
+        ip_address=ip_address(host),
+        ip_addresses=[ip_address(host)],
+        port=45,
+        hostname="EWDX-A.local.",
+        type="_ssc._udp.local.",
+        name="EWDX-A._ssc._udp.local.",
+        properties={},
+    )
+    with (
+        patch("custom_components.micboard.flows.sennheiser_ssc2.DISCOVERY_PORT", no_https),
+        patch.object(SennheiserSsc1FlowSteps, "DISCOVERY_PORT", port),
+    ):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["step_id"] == "sennheiser_ssc1_discovery"
+        result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_MANUFACTURER: "sennheiser_ssc1",
+        CONF_HOST: host,
+        CONF_PORT: port,
+    }
+    await hass.async_block_till_done()
+    # Announced again later: already configured, nothing new offered.
+    with (
+        patch("custom_components.micboard.flows.sennheiser_ssc2.DISCOVERY_PORT", no_https),
+        patch.object(SennheiserSsc1FlowSteps, "DISCOVERY_PORT", port),
+    ):
+        again = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
+        )
+    assert again["type"] is FlowResultType.ABORT
+    assert again["reason"] == "already_configured"
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

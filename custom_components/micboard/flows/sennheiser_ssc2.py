@@ -90,7 +90,7 @@ def _error_key(err: BaseException) -> str:
     return "unknown"
 
 
-def _discovered_host(info: ZeroconfServiceInfo) -> str:
+def discovered_host(info: ZeroconfServiceInfo) -> str:
     """Prefer a routable IPv4 address; HTTPS to a link-local IPv6 address needs a scope."""
     for address in info.ip_addresses:
         if isinstance(address, IPv4Address) and not address.is_link_local:
@@ -209,7 +209,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
 
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """An ``_ssc._udp``/``_ssc._tcp`` announcement: identify it before offering it."""
-        host = _discovered_host(discovery_info)
+        host = discovered_host(discovery_info)
         # A receiver already configured at this address is not contacted at all.
         self._async_abort_entries_match({CONF_HOST: host})
         identity, _error = await self._ssc2_probe(host, DISCOVERY_PORT)

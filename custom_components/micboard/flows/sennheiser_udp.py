@@ -85,6 +85,40 @@ class SennheiserSsc1FlowSteps(_SennheiserUdpFlow):
     """EW-DX in Legacy mode (and older firmware), SpeechLine DW: SSC v1 on UDP 45."""
 
     MENU_OPTION: ClassVar[str | None] = SSC1
+    #: Port a discovered device is probed on (the protocol's; tests point it at a simulator).
+    DISCOVERY_PORT: ClassVar[int] = SSC1_PORT
+    _ssc1_discovered: tuple[str, dict[str, Any]] | None = None
+
+    async def async_ssc1_discovered(self, host: str) -> ConfigFlowResult:
+        """An ``_ssc`` announcement that did not answer SSCv2: try SSC v1 (Legacy mode).
+
+        Called by the zeroconf step once HTTPS failed, so an EW-DX with third-party access
+        set to Legacy is offered with the protocol it actually speaks.
+        """
+        address = {CONF_HOST: host, CONF_PORT: self.DISCOVERY_PORT}
+        data = {CONF_MANUFACTURER: SSC1, **address}
+        unique_id, title, _errors = await self.async_test_connection(data)
+        if unique_id is None:
+            return self.async_abort(reason="no_third_party_access")
+        await self.async_set_unique_id(unique_id)
+        self._abort_if_unique_id_configured(updates=address)
+        self._ssc1_discovered = (title or host, data)
+        self.context["title_placeholders"] = {"name": title or host}
+        return await self.async_step_sennheiser_ssc1_discovery()
+
+    async def async_step_sennheiser_ssc1_discovery(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm a discovered SSC v1 receiver (it has no password to ask for)."""
+        assert self._ssc1_discovered is not None  # noqa: S101  set by async_ssc1_discovered
+        title, data = self._ssc1_discovered
+        if user_input is not None:
+            return self.async_create_entry(title=title, data=data)
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="sennheiser_ssc1_discovery",
+            description_placeholders={"name": title, "host": str(data[CONF_HOST])},
+        )
 
     async def async_step_sennheiser_ssc1(
         self, user_input: dict[str, Any] | None = None
