@@ -59,9 +59,15 @@ async def simulator() -> AsyncGenerator[AudioTechnicaSimulator]:
     await sim.close()
 
 
-def make_plugin(sim: AudioTechnicaSimulator, **extra: object) -> AudioTechnicaPlugin:
+def make_plugin(
+    sim: AudioTechnicaSimulator, *, reply_timeout: float = 3.0, **extra: object
+) -> AudioTechnicaPlugin:
+    """Fast polling; a reply timeout long enough that a loaded CI machine is not "silence".
+
+    Tests about silence pass a short ``reply_timeout`` so they do not wait long.
+    """
     plugin = AudioTechnicaPlugin(entry_data(sim, **extra), meter_interval=0.02)
-    plugin.reply_timeout = 0.5
+    plugin.reply_timeout = reply_timeout
     return plugin
 
 
@@ -368,7 +374,7 @@ async def test_nothing_listening() -> None:
 
 async def test_silent_device_at_connect(simulator: AudioTechnicaSimulator) -> None:
     simulator.stall()
-    plugin = make_plugin(simulator)
+    plugin = make_plugin(simulator, reply_timeout=0.5)
     with pytest.raises(CannotConnect, match="did not answer"):
         await plugin.get_devices()
     await plugin.close()
@@ -498,7 +504,7 @@ async def test_dropped_connection_ends_listen_then_reconnects(
 
 
 async def test_a_dropped_reply_is_tolerated(simulator: AudioTechnicaSimulator) -> None:
-    plugin = make_plugin(simulator, notify_port=0)
+    plugin = make_plugin(simulator, notify_port=0, reply_timeout=0.5)
     async with listening(plugin, simulator) as (_updates, task):
         simulator.drop_replies(1)
         await wait_for(lambda: simulator.faults.drop_replies == 0)
@@ -511,7 +517,7 @@ async def test_a_dropped_reply_is_tolerated(simulator: AudioTechnicaSimulator) -
 async def test_a_dropped_reply_in_the_snapshot_is_tolerated(
     simulator: AudioTechnicaSimulator,
 ) -> None:
-    plugin = make_plugin(simulator)
+    plugin = make_plugin(simulator, reply_timeout=0.5)
     try:
         await plugin.get_devices()
         simulator.drop_replies(1)
@@ -523,7 +529,7 @@ async def test_a_dropped_reply_in_the_snapshot_is_tolerated(
 async def test_stall_ends_listen_and_frees_the_session(
     simulator: AudioTechnicaSimulator,
 ) -> None:
-    plugin = make_plugin(simulator)
+    plugin = make_plugin(simulator, reply_timeout=0.5)
     await plugin.get_devices()
     task = asyncio.create_task(plugin.listen(lambda _: None))
     simulator.stall()
