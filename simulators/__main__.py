@@ -14,13 +14,14 @@ from .registry import build_parser, kinds
 async def _run(argv: list[str]) -> None:
     args = build_parser().parse_args(argv)
     simulator = await kinds()[args.kind].start(args)
-    for line in simulator.describe():
-        print(line, flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    # Printed once a signal stops it cleanly: whoever waits for this line may send one.
+    for line in simulator.describe():
+        print(line, flush=True)
     try:
         await stop.wait()
     finally:

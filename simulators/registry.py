@@ -30,9 +30,10 @@ class SimulatorKind:
 
 def kinds() -> dict[str, SimulatorKind]:
     """Every simulator kind by name (protocol issues add theirs here)."""
-    from .shure import KIND as SHURE  # noqa: PLC0415  import cycle: shure imports SimulatorKind
+    # Imported here: the simulator modules import SimulatorKind from this module.
+    from . import audio_technica, sennheiser, shure  # noqa: PLC0415
 
-    found: list[SimulatorKind] = [SHURE]
+    found: list[SimulatorKind] = [sennheiser.KIND, audio_technica.KIND, shure.KIND]
     return {kind.name: kind for kind in found}
 
 

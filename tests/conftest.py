@@ -69,7 +69,7 @@ def demo_entry(
     name: str = "Test rack",
     receivers: int = 2,
     channels: int = 2,
-    seed: int | None = 1234,
+    seed: int | None = 178,
     options: dict[str, Any] | None = None,
 ) -> MockConfigEntry:
     """A config entry for a small seeded demo rack."""

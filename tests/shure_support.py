@@ -55,7 +55,7 @@ EVENTUALLY_SECONDS = 10.0
 async def eventually(predicate: Callable[[], bool]) -> None:
     """Poll ``predicate`` (Home Assistant state, a model value) until it holds."""
     async with asyncio.timeout(EVENTUALLY_SECONDS):
-        while not predicate():  # noqa: ASYNC110  states have no event to wait on here
+        while not predicate():
             await asyncio.sleep(0.01)
 
 

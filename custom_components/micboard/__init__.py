@@ -6,6 +6,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_MANUFACTURER, CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL, DOMAIN
@@ -44,6 +45,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> 
     plugin = plugin_class(
         entry.data,
         meter_interval=float(entry.options.get(CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL)),
+        session=async_get_clientsession(hass),
     )
     coordinator = MicboardCoordinator(hass, entry, plugin)
     try:

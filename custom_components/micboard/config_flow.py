@@ -7,11 +7,14 @@ connection before an entry exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import selector
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
 
 from .const import (
@@ -25,16 +28,34 @@ from .const import (
     MIN_METER_INTERVAL,
 )
 from .coordinator import MicboardConfigEntry
+from .flows.audio_technica import AudioTechnicaFlowSteps
 from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
+from .flows.sennheiser_ssc2 import SennheiserSSC2FlowSteps, discovered_host
+from .flows.sennheiser_udp import SennheiserMcpFlowSteps, SennheiserSsc1FlowSteps
 from .flows.shure import ShureFlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
-PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (DemoFlowSteps, ShureFlowSteps)
+PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
+    DemoFlowSteps,
+    SennheiserSSC2FlowSteps,
+    SennheiserSsc1FlowSteps,
+    SennheiserMcpFlowSteps,
+    AudioTechnicaFlowSteps,
+    ShureFlowSteps,
+)
 
 
-class MicboardConfigFlow(DemoFlowSteps, ShureFlowSteps, domain=DOMAIN):
+class MicboardConfigFlow(
+    DemoFlowSteps,
+    SennheiserSSC2FlowSteps,
+    SennheiserSsc1FlowSteps,
+    SennheiserMcpFlowSteps,
+    AudioTechnicaFlowSteps,
+    ShureFlowSteps,
+    domain=DOMAIN,
+):
     """Add a rack, receiver or API server."""
 
     VERSION = 1
@@ -58,6 +79,20 @@ class MicboardConfigFlow(DemoFlowSteps, ShureFlowSteps, domain=DOMAIN):
         """Change how an entry connects, with the form of its protocol."""
         manufacturer = self._get_reconfigure_entry().data[CONF_MANUFACTURER]
         step = getattr(self, f"async_step_reconfigure_{manufacturer}")
+        return cast("ConfigFlowResult", await step())
+
+    async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
+        """Sennheiser ``_ssc`` announcements: SSCv2 (Secure mode) first, else SSC v1 (Legacy)."""
+        result = await SennheiserSSC2FlowSteps.async_step_zeroconf(self, discovery_info)
+        if result["type"] is FlowResultType.ABORT and result["reason"] == "ssc2_not_available":
+            return await self.async_ssc1_discovered(discovered_host(discovery_info))
+        return result
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Credentials were rejected: ask again with the form of the entry's protocol."""
+        step = getattr(self, f"async_step_reauth_{entry_data[CONF_MANUFACTURER]}", None)
+        if step is None:  # a protocol without credentials has nothing to ask
+            return self.async_abort(reason="reauth_not_supported")
         return cast("ConfigFlowResult", await step())
 
 

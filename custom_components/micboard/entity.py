@@ -104,10 +104,7 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
                 identifiers={channel_identifier(receiver_id, channel)},
                 parent_device_id=coordinator.receiver_device_id(receiver_id),
                 translation_key="channel",
-                translation_placeholders={
-                    "receiver": receiver.name or receiver_id,
-                    "channel": str(channel),
-                },
+                translation_placeholders={"channel": str(channel)},
             )
 
     @property
@@ -142,7 +139,7 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
 
     def _handle_coordinator_update(self) -> None:
         fingerprint = self._state_fingerprint()
-        if fingerprint == self._last_written:
+        if fingerprint == self._last_written and self.coordinator.coalesce:
             return
         self._last_written = fingerprint
         self.coordinator.write_count += 1

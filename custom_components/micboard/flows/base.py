@@ -5,21 +5,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import aiohttp
 from homeassistant.config_entries import ConfigFlow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..const import CONF_MANUFACTURER, LOGGER
 from ..plugins import get_plugin
 from ..plugins.base import CannotConnect, InvalidAuth, MicboardError, UnsupportedDevice
 
 
-async def probe(data: Mapping[str, Any]) -> tuple[str, str]:
+async def probe(data: Mapping[str, Any], session: aiohttp.ClientSession) -> tuple[str, str]:
     """Connect once with the entry data; return (unique id, title) or raise the plugin error."""
-    plugin = get_plugin(data[CONF_MANUFACTURER])(data)
+    plugin = get_plugin(data[CONF_MANUFACTURER])(data, session=session)
     try:
         await plugin.get_devices()
         return plugin.unique_id, plugin.title
     finally:
         await plugin.close()
+
+
+def errors_for(err: Exception) -> dict[str, str]:
+    """Form errors for a failed probe; protocol steps may handle their own cases first."""
+    if isinstance(err, InvalidAuth):
+        return {"base": "invalid_auth"}
+    if isinstance(err, UnsupportedDevice):
+        return {"base": "unsupported_device"}
+    if isinstance(err, CannotConnect):
+        return {"base": "cannot_connect"}
+    if isinstance(err, MicboardError):
+        return {"base": "protocol_error"}
+    LOGGER.exception("Unexpected error while testing the connection", exc_info=err)
+    return {"base": "unknown"}
 
 
 class MicboardFlowBase(ConfigFlow):
@@ -33,16 +49,7 @@ class MicboardFlowBase(ConfigFlow):
     ) -> tuple[str | None, str | None, dict[str, str]]:
         """Probe the device: (unique id, title, no errors), or (None, None, form errors)."""
         try:
-            unique_id, title = await probe(data)
-        except InvalidAuth:
-            return None, None, {"base": "invalid_auth"}
-        except UnsupportedDevice:
-            return None, None, {"base": "unsupported_device"}
-        except CannotConnect:
-            return None, None, {"base": "cannot_connect"}
-        except MicboardError:
-            return None, None, {"base": "protocol_error"}
-        except Exception:  # noqa: BLE001  any bug must end as an error on the form, not a crash
-            LOGGER.exception("Unexpected error while testing the connection")
-            return None, None, {"base": "unknown"}
+            unique_id, title = await probe(data, async_get_clientsession(self.hass))
+        except Exception as err:  # noqa: BLE001  any bug must end as an error on the form
+            return None, None, errors_for(err)
         return unique_id, title, {}

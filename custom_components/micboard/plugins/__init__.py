@@ -6,12 +6,24 @@ so adding a protocol means adding a module and one line in :data:`PLUGINS`.
 
 from __future__ import annotations
 
+from .audio_technica import AudioTechnicaPlugin
 from .base import ManufacturerPlugin, MicboardError
 from .demo import DemoRackPlugin
+from .sennheiser_mcp import SennheiserMcpPlugin
+from .sennheiser_ssc1 import SennheiserSsc1Plugin
+from .sennheiser_ssc2 import SennheiserSSC2Plugin
 from .shure_tcp import ShureTcpPlugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
-    plugin.manufacturer_code: plugin for plugin in (DemoRackPlugin, ShureTcpPlugin)
+    plugin.manufacturer_code: plugin
+    for plugin in (
+        DemoRackPlugin,
+        SennheiserSSC2Plugin,
+        SennheiserSsc1Plugin,
+        SennheiserMcpPlugin,
+        AudioTechnicaPlugin,
+        ShureTcpPlugin,
+    )
 }
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 import zlib
 
 from .base import (
+    STRUCTURE_FIELD,
     Channel,
     Feature,
     ManufacturerPlugin,
@@ -130,6 +131,8 @@ class DemoRackPlugin(ManufacturerPlugin):
         self._listener: UpdateCallback | None = None
         self._sim: dict[str, list[_SimChannel]] = {}
         self._serials: dict[str, str] = {}
+        self._frequency = 0.0
+        self._names_used = 0
         self._build()
 
     @property
@@ -149,41 +152,65 @@ class DemoRackPlugin(ManufacturerPlugin):
     # -- simulation -------------------------------------------------------------------------
 
     def _build(self) -> None:
-        rng = self._rng
-        frequency = _BAND_MHZ[0] + rng.uniform(0.5, 4.0)
-        name_index = 0
+        self._frequency = _BAND_MHZ[0] + self._rng.uniform(0.5, 4.0)
+        self._names_used = 0
         for number in range(1, self.receiver_count + 1):
-            channels: list[_SimChannel] = []
-            for _ in range(self.channel_count):
-                name = (
-                    _NAMES[name_index] if name_index < len(_NAMES) else f"Wireless {name_index + 1}"
-                )
-                name_index += 1
-                frequency += rng.uniform(0.4, 1.2)
-                if frequency > _BAND_MHZ[1]:
-                    frequency = _BAND_MHZ[0] + rng.uniform(0.1, 0.4)
-                handheld = rng.random() < 0.5
-                alkaline = rng.random() < 0.25
-                sim = _SimChannel(
-                    name=name,
-                    frequency_mhz=round(round(frequency * 40) / 40, 3),  # 25 kHz raster
-                    tx_model="DH-2 handheld" if handheld else "DB-1 bodypack",
-                    battery_type="ALKA" if alkaline else "LION",
-                    battery=rng.uniform(35.0, 100.0),
-                    drain_per_second=rng.uniform(0.03, 0.12),
-                    full_runtime_minutes=480 if alkaline else 540,
-                    rf_base=rng.uniform(-68.0, -48.0),
-                )
-                sim.tx_on = rng.random() > 0.1
-                if not sim.tx_on:
-                    sim.off_for = rng.uniform(10.0, 60.0)
-                channels.append(sim)
+            self._add_receiver(number)
+
+    def _add_receiver(self, number: int) -> None:
+        rng = self._rng
+        channels: list[_SimChannel] = []
+        for _ in range(self.channel_count):
+            index = self._names_used
+            self._names_used += 1
+            name = _NAMES[index] if index < len(_NAMES) else f"Wireless {index + 1}"
+            self._frequency += rng.uniform(0.4, 1.2)
+            if self._frequency > _BAND_MHZ[1]:
+                self._frequency = _BAND_MHZ[0] + rng.uniform(0.1, 0.4)
+            handheld = rng.random() < 0.5
+            alkaline = rng.random() < 0.25
+            sim = _SimChannel(
+                name=name,
+                frequency_mhz=round(round(self._frequency * 40) / 40, 3),  # 25 kHz raster
+                tx_model="DH-2 handheld" if handheld else "DB-1 bodypack",
+                battery_type="ALKA" if alkaline else "LION",
+                battery=rng.uniform(35.0, 100.0),
+                drain_per_second=rng.uniform(0.03, 0.12),
+                full_runtime_minutes=480 if alkaline else 540,
+                rf_base=rng.uniform(-68.0, -48.0),
+            )
+            sim.tx_on = rng.random() > 0.1
+            if not sim.tx_on:
+                sim.off_for = rng.uniform(10.0, 60.0)
+            self._step_meters(sim, 0.0)
+            channels.append(sim)
+        receiver_id = self.receiver_id(number)
+        self._sim[receiver_id] = channels
+        self._serials[receiver_id] = f"DR{rng.randrange(10**7):07d}"
+
+    def resize(self, receivers: int) -> list[ModelUpdate]:
+        """Add or remove receivers while running, as when gear is patched in or pulled.
+
+        New receivers appear in the model at once and are reported as structure changes, so
+        the integration adds their devices and entities without a reload.
+        """
+        if not 1 <= receivers <= MAX_RECEIVERS:
+            raise ValueError(f"receivers must be 1-{MAX_RECEIVERS}")
+        changed: list[str] = []
+        for number in range(self.receiver_count + 1, receivers + 1):
+            self._add_receiver(number)
+            changed.append(self.receiver_id(number))
+        for number in range(receivers + 1, self.receiver_count + 1):
             receiver_id = self.receiver_id(number)
-            self._sim[receiver_id] = channels
-            self._serials[receiver_id] = f"DR{rng.randrange(10**7):07d}"
-        for channels in self._sim.values():
-            for sim in channels:
-                self._step_meters(sim, 0.0)
+            del self._sim[receiver_id]
+            changed.append(receiver_id)
+        self.receiver_count = receivers
+        self.store_snapshot([self.transform_device_data(self._raw(rid)) for rid in self._sim])
+        updates = [ModelUpdate(rid, None, frozenset({STRUCTURE_FIELD})) for rid in changed]
+        if self._listener is not None:
+            for update in updates:
+                self._listener(update)
+        return updates
 
     def _step_channel(self, sim: _SimChannel, dt: float) -> None:
         rng = self._rng

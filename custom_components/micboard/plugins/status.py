@@ -124,7 +124,7 @@ class StatusTracker:
         self._memory.pop(key, None)
 
     def evaluate(
-        self, key: tuple[str, int], channel: Channel, receiver_online: bool, now: float
+        self, key: tuple[str, int], channel: Channel, now: float, *, receiver_online: bool
     ) -> bool:
         """Recompute ``channel.status`` (and ``last_transmitter``); True if status changed."""
         memory = self._memory.setdefault(key, _Memory())

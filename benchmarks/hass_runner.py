@@ -1,0 +1,96 @@
+"""Run a real Home Assistant in this process, with this repository's integration."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+import tempfile
+import time
+from typing import Any
+
+from homeassistant import bootstrap, core, loader
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.helpers import entity_registry as er
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+async def start_hass() -> core.HomeAssistant:
+    """A minimal Home Assistant (core, no frontend, no recorder) with a temp config dir.
+
+    The recorder is left out on purpose: what it would store is exactly the state_changed
+    events, which the benchmark counts; writing them to SQLite would only add noise.
+    """
+    config_dir = Path(tempfile.mkdtemp(prefix="micboard-bench-"))
+    (config_dir / "custom_components").mkdir()
+    link = config_dir / "custom_components" / "micboard"
+    link.symlink_to(REPO / "custom_components" / "micboard")
+    hass = core.HomeAssistant(str(config_dir))
+    loader.async_setup(hass)
+    hass.config.skip_pip = True
+    await bootstrap.async_from_config_dict({"homeassistant": {}}, hass)
+    await hass.async_start()
+    return hass
+
+
+def config_entry(title: str, data: dict[str, Any], unique_id: str) -> ConfigEntry:
+    """A config entry as the config flow would create it."""
+    return ConfigEntry(
+        domain="micboard",
+        title=title,
+        data=data,
+        options={},
+        source="user",
+        unique_id=unique_id,
+        version=1,
+        minor_version=1,
+        discovery_keys={},  # type: ignore[arg-type]
+        subentries_data=None,
+    )
+
+
+async def add_entries_and_wait(
+    hass: core.HomeAssistant, entries: list[ConfigEntry], limit: float = 120.0
+) -> float:
+    """Add entries at once; seconds until every enabled entity of them has a live state."""
+    started = time.monotonic()
+    await asyncio.gather(*(hass.config_entries.async_add(entry) for entry in entries))
+    failed = [entry.title for entry in entries if entry.state is not ConfigEntryState.LOADED]
+    if failed:
+        raise RuntimeError(f"entries failed to set up: {failed}")
+    while not _all_entities_live(hass, entries):
+        if time.monotonic() - started > limit:
+            raise TimeoutError("entities did not all get a state")
+        await asyncio.sleep(0.01)
+    return time.monotonic() - started
+
+
+def _all_entities_live(hass: core.HomeAssistant, entries: list[ConfigEntry]) -> bool:
+    registry = er.async_get(hass)
+    for entry in entries:
+        entity_entries = er.async_entries_for_config_entry(registry, entry.entry_id)
+        if not entity_entries:
+            return False
+        for entity_entry in entity_entries:
+            if entity_entry.disabled_by is not None:
+                continue
+            state = hass.states.get(entity_entry.entity_id)
+            if state is None or state.state == "unavailable":
+                return False
+    return True
+
+
+def rss_bytes() -> int:
+    """Current resident set size of this process."""
+    with Path("/proc/self/status").open() as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process, all threads."""
+    times = os.times()
+    return times.user + times.system

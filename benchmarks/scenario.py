@@ -1,0 +1,198 @@
+"""One benchmark run in its own process: ``python -m benchmarks.scenario --source demo ...``.
+
+Prints one JSON object. Baseline and measured phases run in the same process and the same
+Home Assistant, so ratios compare like with like.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import sys
+import time
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+
+from custom_components.micboard.coordinator import MicboardCoordinator
+
+from .hass_runner import add_entries_and_wait, cpu_seconds, rss_bytes, start_hass
+from .sources import DemoSource, Source
+
+#: Entity keys that carry meter values (coalesced to the meter interval).
+METER_KEYS = ("rf_level", "rf_quality", "audio_level", "antenna")
+
+
+class WriteCounter:
+    """Counts state_changed events (what the recorder would store), meters vs status."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Listen to every state change."""
+        self.per_entity: dict[str, int] = {}
+        self._waiters: dict[str, asyncio.Future[float]] = {}
+
+        @callback
+        def _count(event: Event[EventStateChangedData]) -> None:
+            entity_id = event.data["entity_id"]
+            self.per_entity[entity_id] = self.per_entity.get(entity_id, 0) + 1
+            waiter = self._waiters.pop(entity_id, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(time.monotonic())
+
+        hass.bus.async_listen(EVENT_STATE_CHANGED, _count)
+
+    def reset(self) -> None:
+        """Start counting afresh."""
+        self.per_entity.clear()
+
+    def wait_for(self, entity_id: str) -> asyncio.Future[float]:
+        """Future resolved with the time of the entity's next state change."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiters[entity_id] = future
+        return future
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def _measure_cpu(seconds: float) -> tuple[float, float]:
+    """CPU seconds per wall second over ``seconds``, and peak RSS seen meanwhile."""
+    cpu0, wall0 = cpu_seconds(), time.monotonic()
+    peak = rss_bytes()
+    end = wall0 + seconds
+    while time.monotonic() < end:
+        await asyncio.sleep(0.5)
+        peak = max(peak, rss_bytes())
+    return (cpu_seconds() - cpu0) / (time.monotonic() - wall0), peak
+
+
+def _coordinators(source: Source) -> list[MicboardCoordinator]:
+    return [entry.runtime_data for entry in source.entries()]
+
+
+async def run(source: Source, mode: str, window: float, changes: int) -> dict[str, Any]:
+    """Baseline, set-up, steady state, latency; everything in one Home Assistant."""
+    hass = await start_hass()
+    counter = WriteCounter(hass)
+    await asyncio.sleep(2.0)  # let start-up work settle
+    baseline_cpu, baseline_rss = await _measure_cpu(window)
+
+    await source.start()
+    setup_seconds = await add_entries_and_wait(hass, source.entries())
+    coordinators = _coordinators(source)
+    if mode == "naive":
+        for coordinator in coordinators:
+            coordinator.coalesce = False
+    if isinstance(source, DemoSource):
+        source.tune()
+
+    await asyncio.sleep(3.0)  # warm-up
+    messages0 = sum(c.plugin.health.messages_received for c in coordinators)
+    calls0 = sum(c.write_count for c in coordinators)
+    counter.reset()
+    wall0 = time.monotonic()
+    cpu, peak_rss = await _measure_cpu(window)
+    wall = time.monotonic() - wall0
+    messages = sum(c.plugin.health.messages_received for c in coordinators) - messages0
+    calls = sum(c.write_count for c in coordinators) - calls0
+
+    registry = er.async_get(hass)
+    entry_ids = {entry.entry_id for entry in source.entries()}
+    enabled = [
+        e
+        for e in registry.entities.values()
+        if e.config_entry_id in entry_ids and e.disabled_by is None
+    ]
+    meter_ids = {e.entity_id for e in enabled if e.unique_id.endswith(METER_KEYS)}
+    status_ids = {e.entity_id for e in enabled} - meter_ids
+    meter_writes = sum(n for eid, n in counter.per_entity.items() if eid in meter_ids)
+    status_writes = sum(n for eid, n in counter.per_entity.items() if eid in status_ids)
+
+    latencies: list[float] = []
+    for number in range(changes):
+        waiter = counter.wait_for(source.status_target(hass, number))
+        started = await source.status_change(number)
+        try:
+            changed_at = await asyncio.wait_for(waiter, 5.0)
+        except TimeoutError:
+            continue
+        latencies.append((changed_at - started) * 1000.0)
+        await asyncio.sleep(0.02)
+
+    await source.stop()
+    await hass.async_stop()
+    channels = source.receivers * 4
+    meter_interval = coordinators[0].meter_interval
+    return {
+        "source": source.name,
+        "mode": mode,
+        "receivers": source.receivers,
+        "channels": channels,
+        "entities_enabled": len(enabled),
+        "meter_entities_enabled": len(meter_ids),
+        "setup_seconds": round(setup_seconds, 3),
+        "cpu_baseline": round(baseline_cpu, 4),
+        "cpu_with": round(cpu, 4),
+        "cpu_ratio": round(cpu / baseline_cpu, 2) if baseline_cpu else None,
+        "cpu_integration_percent_core": round((cpu - baseline_cpu) * 100.0, 2),
+        "messages_per_second": round(messages / wall, 1),
+        "write_calls_per_second": round(calls / wall, 1),
+        "state_writes_per_second": round((meter_writes + status_writes) / wall, 1),
+        "meter_writes_per_entity_per_interval": (
+            round(meter_writes / len(meter_ids) / (wall / meter_interval), 3) if meter_ids else None
+        ),
+        "status_writes_per_second": round(status_writes / wall, 2),
+        "latency_ms": {
+            "count": len(latencies),
+            "p50": round(statistics.median(latencies), 2) if latencies else None,
+            "p99": round(_percentile(latencies, 0.99), 2) if latencies else None,
+            "max": round(max(latencies), 2) if latencies else None,
+        },
+        "rss_growth_mb": round((peak_rss - baseline_rss) / 2**20, 1),
+    }
+
+
+def main() -> None:
+    """Parse arguments, run, print JSON."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scenario")
+    parser.add_argument("--source", choices=["demo", "shure"], default="demo")
+    parser.add_argument("--receivers", type=int, default=10)
+    parser.add_argument("--mode", choices=["default", "meters", "naive"], default="default")
+    parser.add_argument("--window", type=float, default=10.0, help="seconds per CPU window")
+    parser.add_argument("--changes", type=int, default=200, help="status changes timed")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    source: Source = DemoSource(args.receivers)
+    enable_all = args.mode in ("meters", "naive")
+    with (
+        patch(
+            "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+            new_callable=PropertyMock,
+            return_value=True,
+        )
+        if enable_all
+        else _nothing()
+    ):
+        result = asyncio.run(run(source, args.mode, args.window, args.changes))
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+class _nothing:  # noqa: N801  a null context manager that reads like the patch above
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Where the benchmark's receivers come from: the built-in Demo rack, or simulators."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from custom_components.micboard.coordinator import MicboardCoordinator
+from custom_components.micboard.plugins.base import ModelUpdate, Transmitter
+from custom_components.micboard.plugins.demo import DemoRackPlugin
+
+from .hass_runner import config_entry
+
+CHANNELS = 4
+
+
+class Source(Protocol):
+    """A set of receivers for one benchmark run."""
+
+    name: str
+    receivers: int
+
+    async def start(self) -> None:
+        """Start whatever serves the receivers (simulators), before entries are added."""
+
+    def entries(self) -> list[ConfigEntry]:
+        """The config entries that monitor them."""
+
+    def status_target(self, hass: HomeAssistant, number: int) -> str:
+        """The entity that the ``number``-th status change will change."""
+
+    async def status_change(self, number: int) -> float:
+        """Cause the ``number``-th status change; return when it was made (monotonic)."""
+
+    async def stop(self) -> None:
+        """Stop the simulators."""
+
+
+class DemoSource:
+    """Demo racks (up to 25 receivers each), metering at 10 Hz, inside Home Assistant.
+
+    The simulation runs in the Home Assistant process, so its own cost counts as integration
+    CPU here (a real device does that work itself).
+    """
+
+    name = "demo"
+    RACK_SIZE = 25
+
+    def __init__(self, receivers: int) -> None:
+        """``receivers`` receivers of four channels, split into racks."""
+        self.receivers = receivers
+        self._entries: list[ConfigEntry] = []
+        remaining, number = receivers, 1
+        while remaining > 0:
+            size = min(self.RACK_SIZE, remaining)
+            name = f"Bench rack {number}"
+            data = {"manufacturer": "demo", "name": name, "receivers": size, "channels": 4}
+            self._entries.append(config_entry(name, data, f"demo_bench_rack_{number}"))
+            remaining -= size
+            number += 1
+
+    async def start(self) -> None:
+        """Nothing to start: the racks are simulated by the plugin itself."""
+
+    def entries(self) -> list[ConfigEntry]:
+        """One entry per rack."""
+        return self._entries
+
+    def _coordinators(self) -> list[MicboardCoordinator]:
+        return [entry.runtime_data for entry in self._entries]
+
+    def tune(self) -> None:
+        """Meter at 10 Hz like the simulators (the demo's default is 4 Hz)."""
+        for coordinator in self._coordinators():
+            plugin = coordinator.plugin
+            assert isinstance(plugin, DemoRackPlugin)
+            plugin.tick_seconds = 0.1
+
+    def _pick(self, number: int) -> tuple[MicboardCoordinator, str, int]:
+        coordinators = self._coordinators()
+        coordinator = coordinators[number % len(coordinators)]
+        receiver_ids = list(coordinator.data)
+        receiver_id = receiver_ids[(number // len(coordinators)) % len(receiver_ids)]
+        return coordinator, receiver_id, 1 + number % CHANNELS
+
+    def status_target(self, hass: HomeAssistant, number: int) -> str:
+        """The transmitter binary sensor of the channel the change toggles."""
+        _coordinator, receiver_id, index = self._pick(number)
+        entity_id = er.async_get(hass).async_get_entity_id(
+            "binary_sensor", "micboard", f"{receiver_id}-{index}-transmitter"
+        )
+        assert entity_id is not None
+        return entity_id
+
+    async def status_change(self, number: int) -> float:
+        """Toggle a transmitter in the model and hand the update to the coordinator.
+
+        This measures the integration's own path (queue, status flush, entity write); with
+        the simulators the socket and parser are included too.
+        """
+        coordinator, receiver_id, index = self._pick(number)
+        channel = coordinator.data[receiver_id].channels[index]
+        started = time.monotonic()
+        if channel.transmitter is None:
+            channel.transmitter = channel.last_transmitter or Transmitter(battery_bars=5)
+        else:
+            channel.transmitter = None
+        coordinator.handle_update(ModelUpdate(receiver_id, index, frozenset({"transmitter"})))
+        return started
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
