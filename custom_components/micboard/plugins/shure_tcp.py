@@ -223,7 +223,8 @@ class ShureTcpPlugin(ManufacturerPlugin):
         self.identity = identity
         self._link = link
         self._angle.reset()
-        self._bad.count = 0  # bad input is logged per connection
+        self._bad.count = 0  # bad input and rejected commands are logged per connection
+        self._errors_logged = False
         self._dialect = dialect = identity.dialect
         self._raw_device = {}
         self._raw_channels = {index: {} for index in identity.channels}
@@ -234,8 +235,8 @@ class ShureTcpPlugin(ManufacturerPlugin):
         self._channels = self._receiver.channels
         rate = meter_interval_ms(self.meter_interval)
         commands = dialect.meter_on_commands(identity.channels, rate)
+        self._metering = bool(commands)  # before sending: a half-sent request needs its "off"
         await self._send(commands)
-        self._metering = bool(commands)
         self._last_rx = asyncio.get_running_loop().time()
         self.health.connected()
         _LOGGER.debug(
@@ -498,15 +499,8 @@ class ShureTcpPlugin(ManufacturerPlugin):
         await self._send([command])
 
     async def _send(self, commands: list[str]) -> None:
-        link = self._link
-        dialect = self.dialect
-        if link is None or dialect is None or not commands:
-            return
-        if link.transport == "udp":  # one message per datagram
-            for command in commands:
-                await link.send(dialect.encode(command))
-        else:
-            await link.send(b"".join(dialect.encode(command) for command in commands))
+        if self._link is not None and self._dialect is not None:
+            await _write(self._link, self._dialect, commands)
 
     def _channel_indexes(self) -> tuple[int, ...]:
         return tuple(sorted(self._raw_channels))
@@ -522,17 +516,12 @@ class ShureTcpPlugin(ManufacturerPlugin):
         link, self._link = self._link, None
         if link is None:
             return
-        dialect = self.dialect
+        dialect = self._dialect
         if self._metering and dialect is not None:
             self._metering = False
             try:
                 async with asyncio.timeout(self.timing.close):
-                    commands = dialect.meter_off_commands(self._channel_indexes())
-                    if link.transport == "udp":
-                        for command in commands:
-                            await link.send(dialect.encode(command))
-                    else:
-                        await link.send(b"".join(dialect.encode(c) for c in commands))
+                    await _write(link, dialect, dialect.meter_off_commands(self._channel_indexes()))
             except (MicboardError, TimeoutError) as err:
                 _LOGGER.debug("Could not switch metering off on %s: %s", self.host, err)
         await link.close()
@@ -544,6 +533,15 @@ class ShureTcpPlugin(ManufacturerPlugin):
         async with self._lock:
             await self._disconnect(None)
         self.health.stopped()
+
+
+async def _write(link: Link, dialect: Dialect, commands: list[str]) -> None:
+    """Commands in one write on TCP; one datagram each on UDP, as UHF-R expects."""
+    if link.transport == "udp":
+        for command in commands:
+            await link.send(dialect.encode(command))
+    elif commands:
+        await link.send(b"".join(dialect.encode(command) for command in commands))
 
 
 def _is_meter(tokens: list[str]) -> bool:
