@@ -18,7 +18,7 @@ from simulators.shure import ShureSimulator
 #: shares the event loop with the plugin, and on a loaded machine a starved process must not
 #: look like a silent receiver.
 FAST = Timing(
-    connect=2.0, first_reply=2.0, quiet=0.08, settle_limit=3.0, watchdog_min=1.5, close=0.5
+    connect=2.0, first_reply=2.0, quiet=0.03, settle_limit=3.0, watchdog_min=1.5, close=0.5
 )
 #: For the tests about silence itself: give up on a quiet peer soon.
 QUICK_SILENCE = replace(FAST, first_reply=0.3, watchdog_min=0.5)
