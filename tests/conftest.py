@@ -33,6 +33,13 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Every test may load custom_components/micboard."""
 
 
+@pytest.fixture(autouse=True)
+def no_slp_autostart() -> Generator[None]:
+    """Never bind the real SLP port (8427, multicast) in tests; discovery tests bind loopback."""
+    with patch("custom_components.micboard.discovery_slp.SLP_AUTOSTART", new=False):
+        yield
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Home Assistant's snapshot format for entity and diagnostics snapshots."""

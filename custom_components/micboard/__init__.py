@@ -16,6 +16,7 @@ from .coordinator import (
     channel_identifier,
     receiver_identifier,
 )
+from .discovery_slp import async_setup_slp_discovery
 from .plugins import UnknownPluginError, get_plugin
 from .services import async_setup_services
 
@@ -25,8 +26,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions (once, for all entries)."""
+    """Register the integration's actions and start Shure SLP discovery (once)."""
     async_setup_services(hass)
+    await async_setup_slp_discovery(hass)
     return True
 
 

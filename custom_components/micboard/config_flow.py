@@ -33,6 +33,7 @@ from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
 from .flows.sennheiser_ssc2 import SennheiserSSC2FlowSteps, discovered_host
 from .flows.sennheiser_udp import SennheiserMcpFlowSteps, SennheiserSsc1FlowSteps
+from .flows.shure import ShureFlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
@@ -42,6 +43,7 @@ PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
+    ShureFlowSteps,
 )
 
 
@@ -51,6 +53,7 @@ class MicboardConfigFlow(
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
+    ShureFlowSteps,
     domain=DOMAIN,
 ):
     """Add a rack, receiver or API server."""

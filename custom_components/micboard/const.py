@@ -28,3 +28,4 @@ BACKOFF_RESET_AFTER_SECONDS: Final = 30.0
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DEVICE_ID: Final = "device_id"
 SERVICE_REFRESH: Final = "refresh"
+SERVICE_IDENTIFY: Final = "identify"

@@ -1,0 +1,152 @@
+"""Splitting Shure command-string traffic into messages, and tokenizing one message.
+
+Receivers never send line breaks and put several ``< … >`` messages in one TCP segment or split
+one across two, so the TCP framer works on a byte buffer and carries a partial tail over to the
+next read. UHF-R speaks UDP with ``* … *`` messages; a datagram is atomic, so its framer keeps
+no state between datagrams. Anything that is not a well-formed message (line noise, a client
+that wrote garbage, a truncated message followed by a new ``<``) is reported to a
+:class:`BadInput` log and dropped; nothing here raises on device input.
+"""
+
+from __future__ import annotations
+
+import logging
+
+_LOGGER = logging.getLogger(__name__)
+
+#: Longest message a Shure device sends is well under 200 bytes (an AD quadversity FD-C
+#: SAMPLE, a 32-character padded MODEL); anything longer is garbage, and a partial tail is
+#: never allowed to grow past this, so a peer that never sends ``>`` cannot eat memory.
+MAX_MESSAGE_BYTES = 512
+#: Bad fragments logged per connection before the log goes quiet (a device spewing noise must
+#: not flood the debug log either).
+BAD_INPUT_LOG_LIMIT = 20
+_FRAGMENT_PREVIEW = 120
+
+
+class BadInput:
+    """Logs each dropped fragment once at debug, up to a limit per connection."""
+
+    __slots__ = ("count", "source")
+
+    def __init__(self, source: str) -> None:
+        """``source`` names the peer in log lines (a host, never a credential)."""
+        self.source = source
+        self.count = 0
+
+    def report(self, reason: str, fragment: bytes | str) -> None:
+        """Record one dropped fragment."""
+        self.count += 1
+        if self.count < BAD_INPUT_LOG_LIMIT:
+            if isinstance(fragment, bytes):
+                fragment = fragment.decode("latin-1")
+            _LOGGER.debug(
+                "Dropped %s from %s: %r", reason, self.source, fragment[:_FRAGMENT_PREVIEW]
+            )
+        elif self.count == BAD_INPUT_LOG_LIMIT:
+            _LOGGER.debug("More bad input from %s; not logging it any more", self.source)
+
+
+class AngleFramer:
+    """Stream framer for ``< … >`` messages (every family except UHF-R)."""
+
+    __slots__ = ("_bad", "_buffer")
+
+    def __init__(self, bad: BadInput) -> None:
+        """Start with an empty buffer; dropped fragments go to ``bad``."""
+        self._buffer = b""
+        self._bad = bad
+
+    def feed(self, data: bytes) -> list[str]:
+        """Return the message bodies completed by ``data`` (text between ``<`` and ``>``)."""
+        buffer = self._buffer + data if self._buffer else data
+        messages: list[str] = []
+        start = 0
+        find = buffer.find
+        rfind = buffer.rfind
+        while (end := find(b">", start)) >= 0:
+            # The last "<" before ">" opens the message: a truncated message followed by a
+            # complete one yields the complete one, and the stub is reported as garbage.
+            opening = rfind(b"<", start, end)
+            if opening < 0:
+                self._bad.report("text outside a message", buffer[start : end + 1])
+            else:
+                if opening > start and buffer[start:opening].strip():
+                    self._bad.report("text outside a message", buffer[start:opening])
+                if end - opening > MAX_MESSAGE_BYTES:
+                    self._bad.report("oversized message", buffer[opening : end + 1])
+                else:
+                    messages.append(buffer[opening + 1 : end].decode("latin-1"))
+            start = end + 1
+        self._buffer = self._keep_tail(buffer, start)
+        return messages
+
+    def _keep_tail(self, buffer: bytes, start: int) -> bytes:
+        """Keep only what may still become a message: from the last ``<``, and not too much."""
+        opening = buffer.rfind(b"<", start)
+        if opening < 0:
+            if buffer[start:].strip():
+                self._bad.report("text outside a message", buffer[start:])
+            return b""
+        if opening > start and buffer[start:opening].strip():
+            self._bad.report("text outside a message", buffer[start:opening])
+        if len(buffer) - opening > MAX_MESSAGE_BYTES:
+            self._bad.report("oversized message", buffer[opening:])
+            return b""
+        return buffer[opening:]
+
+    def reset(self) -> None:
+        """Forget a partial message (a new connection starts clean)."""
+        self._buffer = b""
+
+
+class StarFramer:
+    """Datagram framer for UHF-R's ``* … *`` messages (one or more per datagram)."""
+
+    __slots__ = ("_bad",)
+
+    def __init__(self, bad: BadInput) -> None:
+        """Dropped fragments go to ``bad``."""
+        self._bad = bad
+
+    def feed(self, datagram: bytes) -> list[str]:
+        """Return the message bodies in one datagram; an unpaired ``*`` drops the tail."""
+        if len(datagram) > 8 * MAX_MESSAGE_BYTES:
+            self._bad.report("oversized datagram", datagram)
+            return []
+        parts = datagram.decode("latin-1").split("*")
+        messages: list[str] = []
+        last = len(parts) - 1
+        for index, part in enumerate(parts):
+            if index % 2 == 0:  # between messages: only whitespace belongs here
+                if part.strip():
+                    self._bad.report("text outside a message", part)
+            elif index == last:
+                self._bad.report("unterminated message", "*" + part)
+            elif len(part) > MAX_MESSAGE_BYTES:
+                self._bad.report("oversized message", part)
+            else:
+                messages.append(part)
+        return messages
+
+
+def tokenize(body: str) -> list[str]:
+    """Split a message body into tokens; a ``{braced, padded}`` string is one trimmed token.
+
+    ``" REP 1 CHAN_NAME {Lead Vox     } "`` gives ``["REP", "1", "CHAN_NAME", "Lead Vox"]``.
+    An unclosed brace takes the rest of the message, so a name is never split at its spaces.
+    """
+    if "{" not in body:
+        return body.split()
+    tokens: list[str] = []
+    rest = body
+    while (opening := rest.find("{")) >= 0:
+        tokens.extend(rest[:opening].split())
+        closing = rest.find("}", opening + 1)
+        if closing < 0:
+            tokens.append(rest[opening + 1 :].strip())
+            return tokens
+        tokens.append(rest[opening + 1 : closing].strip())
+        rest = rest[closing + 1 :]
+    tokens.extend(rest.split())
+    return tokens

@@ -1,0 +1,95 @@
+"""Raw Shure command-string values to model values: ranges, sentinels and unit offsets.
+
+Every converter returns ``None`` for anything outside the documented range, which is how the
+sentinels (255 bars, 65533-65535 minutes, 252-255 percent, ``UNKN``/``UNKNOWN``/``U``/``XX``)
+become "unknown" without a list of magic numbers at each call site: a value is either valid or
+unknown. Sources are the research notes (``research/shure.md`` §2.3, §2.4).
+"""
+
+from __future__ import annotations
+
+#: Words devices use for "no value": TX off, not linked, not measured.
+UNKNOWN_WORDS = frozenset({"", "UNKN", "UNKNOWN", "U", "XX", "--,--", "ERR"})
+#: Antenna status letters: A/B light a ULX-D/UHF-R LED, R/B are Axient's red/blue, X is off.
+_ANTENNA_CHARS = frozenset("ABRX")
+_ANTENNA_NAMES = "ABCD"
+
+
+def number(raw: str, low: int, high: int) -> int | None:
+    """Decimal digits within ``low..high``; anything else (sentinels included) is ``None``.
+
+    ``isdecimal``, not ``isdigit``: text is decoded as latin-1, where ``²`` is a "digit" that
+    ``int()`` refuses.
+    """
+    if not raw.isdecimal():
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def bars(raw: str) -> int | None:
+    """Battery bars 0-5; 255 (unknown / TX off) and UHF-R's ``U`` are ``None``."""
+    return number(raw, 0, 5)
+
+
+def percent(raw: str) -> int | None:
+    """Charge or health 0-100 %; 252-255 (error, calculating, unknown) are ``None``."""
+    return number(raw, 0, 100)
+
+
+def minutes(raw: str) -> int | None:
+    """Runtime 0-65532 min; 65533 (comm warning), 65534 (calculating), 65535 are ``None``."""
+    return number(raw, 0, 65532)
+
+
+def word(raw: str) -> str | None:
+    """An enum or model string; the unknown words are ``None``."""
+    return None if raw.upper() in UNKNOWN_WORDS else raw
+
+
+def frequency_mhz(raw: str) -> float | None:
+    """Frequency given in kHz digits (6 on ULX-D/QLX-D/UHF-R, 7 on AD/SLX-D) as MHz.
+
+    PSM1000 is documented as ``xxx[.]yyy``: with the dot the value is already in MHz.
+    All zeros or dashes (no frequency set) are ``None``.
+    """
+    whole, dot, fraction = raw.partition(".")
+    if dot:
+        if not (whole.isdecimal() and fraction.isdecimal()) or float(raw) <= 0:
+            return None
+        return round(float(raw), 3)
+    value = number(raw, 1, 9_999_999)
+    return None if value is None else value / 1000
+
+
+def level(raw: str, offset: int, low: int, high: int) -> float | None:
+    """A 3-digit meter reading converted by subtracting the family's offset (dBm or dBFS)."""
+    value = number(raw, low, high)
+    return None if value is None else float(value - offset)
+
+
+def switch(raw: str, on: str = "ON", off: str = "OFF") -> bool | None:
+    """An on/off enum; anything else (``UNKN``, ``TOGGLE`` echoes) is ``None``."""
+    if raw == on:
+        return True
+    if raw == off:
+        return False
+    return None
+
+
+def antennas(raw: str) -> str | None:
+    """Lit antennas by position (``AX`` → ``A``, ``BB`` → ``AB``, ``XX`` → ``None``).
+
+    One character per antenna; anything but ``X`` counts as lit (ULX-D's letters, Axient's
+    red/blue). ``None`` also for characters no family uses, so noise never shows as an antenna.
+    """
+    if not raw or len(raw) > len(_ANTENNA_NAMES) or not _ANTENNA_CHARS.issuperset(raw):
+        return None
+    lit = "".join(_ANTENNA_NAMES[i] for i, char in enumerate(raw) if char != "X")
+    return lit or None
+
+
+def strongest(levels: tuple[float | None, ...]) -> float | None:
+    """The best per-antenna level, or ``None`` when none is known."""
+    known = [value for value in levels if value is not None]
+    return max(known) if known else None
