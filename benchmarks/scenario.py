@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import statistics
@@ -23,7 +24,7 @@ from homeassistant.helpers import entity_registry as er
 from custom_components.micboard.coordinator import MicboardCoordinator
 
 from .hass_runner import add_entries_and_wait, cpu_seconds, rss_bytes, start_hass
-from .sources import DemoSource, Source
+from .sources import DemoSource, ShureSource, Source
 
 #: Entity keys that carry meter values (coalesced to the meter interval).
 METER_KEYS = ("rf_level", "rf_quality", "audio_level", "antenna")
@@ -93,8 +94,12 @@ async def run(source: Source, mode: str, window: float, changes: int) -> dict[st
             coordinator.coalesce = False
     if isinstance(source, DemoSource):
         source.tune()
+    elif isinstance(source, ShureSource):
+        await source.tune()
 
-    await asyncio.sleep(3.0)  # warm-up
+    # Warm-up: past the registries' delayed saves (10 s) that follow set-up, so the window
+    # measures the steady state only.
+    await asyncio.sleep(15.0)
     messages0 = sum(c.plugin.health.messages_received for c in coordinators)
     calls0 = sum(c.write_count for c in coordinators)
     counter.reset()
@@ -127,8 +132,8 @@ async def run(source: Source, mode: str, window: float, changes: int) -> dict[st
         latencies.append((changed_at - started) * 1000.0)
         await asyncio.sleep(0.02)
 
-    await source.stop()
     await hass.async_stop()
+    await source.stop()
     channels = source.receivers * 4
     meter_interval = coordinators[0].meter_interval
     return {
@@ -170,28 +175,26 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=200, help="status changes timed")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    source: Source = DemoSource(args.receivers)
+    source: Source = (
+        ShureSource(args.receivers) if args.source == "shure" else DemoSource(args.receivers)
+    )
     enable_all = args.mode in ("meters", "naive")
-    with (
-        patch(
-            "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-            new_callable=PropertyMock,
-            return_value=True,
+    with contextlib.ExitStack() as stack:
+        # SLP discovery would join a multicast group on the machine's real interfaces.
+        stack.enter_context(
+            patch("custom_components.micboard.discovery_slp.SLP_AUTOSTART", new=False)
         )
-        if enable_all
-        else _nothing()
-    ):
+        if enable_all:
+            stack.enter_context(
+                patch(
+                    "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+                    new_callable=PropertyMock,
+                    return_value=True,
+                )
+            )
         result = asyncio.run(run(source, args.mode, args.window, args.changes))
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
-
-
-class _nothing:  # noqa: N801  a null context manager that reads like the patch above
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -114,3 +117,87 @@ class DemoSource:
 
     async def stop(self) -> None:
         """Nothing to stop."""
+
+
+class ShureSource:
+    """Shure ULX-D quad simulators in a separate process, one config entry per receiver.
+
+    The simulators run outside the Home Assistant process (so their CPU is not counted) and
+    meter at 10 Hz; every status change travels over a real socket and through the parser.
+    """
+
+    name = "shure"
+
+    def __init__(self, receivers: int) -> None:
+        """``receivers`` receivers of four channels."""
+        self.receivers = receivers
+        self._process: asyncio.subprocess.Process | None = None
+        self._entries: list[ConfigEntry] = []
+        self._state: dict[tuple[int, int], bool] = {}
+
+    async def _ask(self, command: str | None = None) -> dict[str, Any]:
+        assert self._process is not None
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        if command is not None:
+            self._process.stdin.write(f"{command}\n".encode())
+            await self._process.stdin.drain()
+        answer: dict[str, Any] = json.loads(await self._process.stdout.readline())
+        return answer
+
+    async def start(self) -> None:
+        """Start the simulator process and build one entry per receiver."""
+        self._process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "benchmarks.shure_rack",
+            "--receivers",
+            str(self.receivers),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        ports = (await self._ask())["ports"]
+        self._entries = [
+            config_entry(
+                f"ULXD4Q {number:03d}",
+                {"manufacturer": "shure_tcp", "host": "127.0.0.1", "port": port},
+                f"shure-BENCH{number:03d}",
+            )
+            for number, port in enumerate(ports, start=1)
+        ]
+
+    def entries(self) -> list[ConfigEntry]:
+        """One entry per receiver."""
+        return self._entries
+
+    async def tune(self) -> None:
+        """Every receiver meters at 10 Hz from now on."""
+        await self._ask("meter 100")
+
+    def _pick(self, number: int) -> tuple[int, int]:
+        return number % self.receivers, 1 + (number // self.receivers) % CHANNELS
+
+    def status_target(self, hass: HomeAssistant, number: int) -> str:
+        """The transmitter binary sensor of the channel the change toggles."""
+        receiver, channel = self._pick(number)
+        entity_id = er.async_get(hass).async_get_entity_id(
+            "binary_sensor", "micboard", f"shure-BENCH{receiver + 1:03d}-{channel}-transmitter"
+        )
+        assert entity_id is not None
+        return entity_id
+
+    async def status_change(self, number: int) -> float:
+        """Switch the transmitter off (or back on) at the simulator; when it went out."""
+        receiver, channel = self._pick(number)
+        on = not self._state.get((receiver, channel), True)
+        self._state[receiver, channel] = on
+        started: float = (await self._ask(f"tx {receiver} {channel} {int(on)}"))["t"]
+        return started
+
+    async def stop(self) -> None:
+        """Stop the simulator process."""
+        if self._process is not None and self._process.returncode is None:
+            assert self._process.stdin is not None
+            self._process.stdin.write(b"quit\n")
+            await self._process.stdin.drain()
+            await self._process.wait()

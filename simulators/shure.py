@@ -341,6 +341,15 @@ class ShureSimulator:
                 drain = ch.drain_per_second * seconds
                 self.set_battery(index, max(0.0, ch.battery_percent - drain))
 
+    def set_meter_rate(self, milliseconds: int) -> None:
+        """Meter every channel at this interval, as if set on the front panel (0 = off).
+
+        The benchmark uses it to meter at 10 Hz whatever rate the integration asked for.
+        """
+        for channel in self.device.channels.values():
+            channel.meter_ms = milliseconds
+        self._meter_wake.set()
+
     def meter_rates(self) -> dict[int, int]:
         """Current metering interval per channel (ms, 0 = off)."""
         return {index: ch.meter_ms for index, ch in self.device.channels.items()}

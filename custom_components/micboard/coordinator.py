@@ -148,6 +148,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self._listen_task: asyncio.Task[None] | None = None
         self._closed = False
         self._repairs: set[str] = set()
+        self._device_ids: dict[str, str] = {}
 
     # -- data ---------------------------------------------------------------------------------
 
@@ -374,7 +375,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         """Create receiver devices (channel child devices need their parent to exist)."""
         registry = dr.async_get(self.hass)
         for receiver in (self.data or {}).values():
-            registry.async_get_or_create(
+            device = registry.async_get_or_create(
                 config_entry_id=self.config_entry.entry_id,
                 identifiers={receiver_identifier(receiver.id)},
                 manufacturer=receiver.manufacturer,
@@ -384,13 +385,24 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 sw_version=receiver.firmware,
                 configuration_url=receiver.configuration_url,
             )
+            self._device_ids[receiver.id] = device.id
         self._known_structure = self._structure(self.data or {})
 
     def receiver_device_id(self, receiver_id: str) -> str:
-        """Registry id of a receiver device (registered by :meth:`register_devices`)."""
-        return dr.async_get_device_id_by_identifier(
-            self.hass, receiver_identifier(receiver_id), config_entry_id=self.config_entry.entry_id
-        )
+        """Registry id of a receiver device (registered by :meth:`register_devices`).
+
+        Every channel entity asks for it when it is created; a dict lookup instead of a
+        registry search per entity keeps set-up of a large rack fast.
+        """
+        device_id = self._device_ids.get(receiver_id)
+        if device_id is None:
+            device_id = dr.async_get_device_id_by_identifier(
+                self.hass,
+                receiver_identifier(receiver_id),
+                config_entry_id=self.config_entry.entry_id,
+            )
+            self._device_ids[receiver_id] = device_id
+        return device_id
 
     def _update_receiver_device(self, receiver_id: str) -> None:
         receiver = (self.data or {}).get(receiver_id)
@@ -450,6 +462,9 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
             if device.identifiers.isdisjoint(wanted):
                 LOGGER.debug("Removing stale device %s", device.name)
                 registry.async_remove_device(device.id)
+                self._device_ids = {
+                    rid: did for rid, did in self._device_ids.items() if did != device.id
+                }
 
     # -- connection lifecycle -------------------------------------------------------------------
 

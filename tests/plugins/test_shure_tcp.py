@@ -595,7 +595,7 @@ async def test_goodbye_on_a_dead_link_is_best_effort(
         await plugin.get_devices()
         link = plugin._link
         assert isinstance(link, TcpLink)
-        link._writer.close()  # the socket died under us
+        link._transport.abort()  # the socket died under us
         await plugin.close()
         assert "Could not switch metering off" in caplog.text
         assert plugin.health.state is ConnectionState.STOPPED

@@ -65,17 +65,18 @@ async def test_tcp_peer_that_stops_reading() -> None:
     server.sockets[0].setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     try:
         link = await TcpLink.open("127.0.0.1", server.sockets[0].getsockname()[1])
-        link._writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        link._transport.get_extra_info("socket").setsockopt(
+            socket.SOL_SOCKET, socket.SO_SNDBUF, 4096
+        )
 
         async def flood() -> None:
             for _ in range(256):
                 await link.send(b"x" * 65536)
 
-        with (
-            patch.object(shure_transport, "CLOSE_TIMEOUT", 0.02),
-            pytest.raises(ConnectionClosed, match="sending failed"),
-        ):
+        with pytest.raises(ConnectionClosed, match="sending failed"):
             await flood()
+        with pytest.raises(ConnectionClosed, match="already closed"):
+            await link.send(b"x")
         await link.close()
     finally:
         for writer in readers:
@@ -98,7 +99,7 @@ async def test_udp_link_lifecycle() -> None:
             for number in range(5):
                 peer.sendto(f"* REPORT {number} *".encode(), address)
             await asyncio.sleep(0.05)
-            assert link._protocol.queue.qsize() == 2  # the rest was dropped, memory bounded
+            assert len(link._receiver.queue) == 2  # the rest was dropped, memory bounded
         assert await link.receive() == b"* REPORT 0 *"
         await link.close()
         with pytest.raises(ConnectionClosed):
@@ -122,3 +123,43 @@ async def test_udp_port_unreachable() -> None:
             await link.receive()
     with contextlib.suppress(ConnectionClosed):
         await link.close()
+
+
+async def test_pump_hands_over_queued_then_live_chunks() -> None:
+    """Monitoring reads in the event loop's callback; chunks that came before are not lost."""
+    sent: asyncio.Queue[asyncio.StreamWriter] = asyncio.Queue()
+
+    async def handle(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await sent.put(writer)
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        link = await TcpLink.open("127.0.0.1", server.sockets[0].getsockname()[1])
+        peer = await sent.get()
+        peer.write(b"< REP 1 CHAN_NAME {A} >")
+        await peer.drain()
+        await asyncio.sleep(0.05)  # queued: nobody pumps yet
+        chunks: list[bytes] = []
+
+        def on_data(data: bytes) -> None:
+            chunks.append(data)
+            if data == b"boom":
+                raise RuntimeError("a parser bug")
+
+        pump = asyncio.ensure_future(link.pump(on_data))
+        await asyncio.sleep(0.05)
+        assert chunks == [b"< REP 1 CHAN_NAME {A} >"]
+        for data in (b"boom", b"< SAMPLE 1 ALL AX 090 040 >"):
+            peer.write(data)
+            await peer.drain()
+            await asyncio.sleep(0.05)
+        assert chunks[-1] == b"< SAMPLE 1 ALL AX 090 040 >"  # a callback error did not end it
+        peer.close()
+        with pytest.raises(ConnectionClosed, match="closed the connection"):
+            await pump
+        with pytest.raises(ConnectionClosed):
+            await link.receive()
+        await link.close()
+    finally:
+        server.close()
+        await server.wait_closed()

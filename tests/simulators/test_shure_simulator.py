@@ -138,6 +138,16 @@ async def test_meters_and_all_channels() -> None:
         await sim.wait_for(lambda: sim.meter_rates() == {1: 0})
 
 
+async def test_front_panel_meter_rate() -> None:
+    """The benchmark meters every receiver at 10 Hz whatever the client asked for."""
+    async with running_simulator("ulxd", 2) as sim, connected(sim) as client:
+        sim.set_meter_rate(100)
+        assert sim.meter_rates() == {1: 100, 2: 100}
+        await client.read_until("SAMPLE 2 ALL")
+        sim.set_meter_rate(0)
+        assert sim.meter_rates() == {1: 0, 2: 0}
+
+
 async def test_psm1000_needs_crlf() -> None:
     async with running_simulator("psm1000") as sim, connected(sim) as client:
         client.writer.write(b"< GET 1 CHAN_NAME >< GET 2 CHAN_NAME >\r\n")  # first lacks CRLF

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
+import contextlib
 from dataclasses import dataclass
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -366,38 +367,62 @@ class ShureTcpPlugin(ManufacturerPlugin):
         return self.timing.watchdog_min
 
     async def _read_loop(self, link: Link) -> None:
+        """Parse data as it arrives (in the read callback) while watching for silence.
+
+        Checking the clock once per watchdog period rather than arming a timeout per read
+        keeps the cost per message down to parsing it: a rack meters thousands of times a
+        second.
+        """
         loop = asyncio.get_running_loop()
         silence = self.silence_timeout()
         # Into a quiet spell (metering off, or samples stopped) send one cheap GET: a live
         # device answers it, a dead one stays silent until the watchdog fires.
         nudge_after = silence / 2.5
-        nudged = False
+        nudged_at: float | None = None  # when the last keepalive went out
         dialect = self._dialect
-        while True:
-            idle = loop.time() - self._last_rx
-            if idle >= silence:
-                raise ConnectionClosed(f"no data from {self.host} for {silence:g} s")
-            wait = nudge_after - idle if not nudged and idle < nudge_after else silence - idle
-            try:
-                async with asyncio.timeout(wait):
-                    data = await link.receive()
-            except TimeoutError:
-                if (
-                    not nudged
-                    and dialect is not None
-                    and loop.time() - self._last_rx >= nudge_after
-                ):
-                    nudged = True
-                    await link.send(dialect.encode(dialect.keepalive_command()))
-                continue
+        framer = self._star if link.transport == "udp" else self._angle
+
+        def on_data(data: bytes) -> None:
             self._last_rx = loop.time()
-            nudged = False
-            for tokens in self._messages(link, data):
-                self._handle(tokens)
+            count = 0
+            for body in framer.feed(data):
+                tokens = tokenize(body)
+                if tokens:
+                    count += 1
+                    self._apply_message(tokens)
+                else:
+                    self._bad.report("empty message", body)
+            self.health.message(count)
+
+        pump = asyncio.ensure_future(link.pump(on_data))
+        try:
+            while True:
+                now = loop.time()
+                idle = now - self._last_rx
+                if idle >= silence:
+                    raise ConnectionClosed(f"no data from {self.host} for {silence:g} s")
+                # A keepalive is outstanding until anything arrives after it.
+                outstanding = nudged_at is not None and self._last_rx <= nudged_at
+                if idle >= nudge_after and not outstanding and dialect is not None:
+                    nudged_at = now
+                    outstanding = True
+                    await link.send(dialect.encode(dialect.keepalive_command()))
+                wait = (silence if outstanding else nudge_after) - idle
+                done, _ = await asyncio.wait({pump}, timeout=max(wait, 0.01))
+                if done:
+                    pump.result()  # the link ended: raises ConnectionClosed
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await pump
 
     def _handle(self, tokens: list[str]) -> None:
-        """Apply one message to the raw state and the model; never raises."""
+        """Count and apply one message (during set-up, where messages come one by one)."""
         self.health.message()
+        self._apply_message(tokens)
+
+    def _apply_message(self, tokens: list[str]) -> None:
+        """Apply one message to the raw state and the model; never raises."""
         dialect = self._dialect
         if dialect is None:
             return

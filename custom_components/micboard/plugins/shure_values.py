@@ -8,6 +8,8 @@ unknown. Sources are the research notes (``research/shure.md`` §2.3, §2.4).
 
 from __future__ import annotations
 
+import functools
+
 #: Words devices use for "no value": TX off, not linked, not measured.
 UNKNOWN_WORDS = frozenset({"", "UNKN", "UNKNOWN", "U", "XX", "--,--", "ERR"})
 #: Antenna status letters: A/B light a ULX-D/UHF-R LED, R/B are Axient's red/blue, X is off.
@@ -77,11 +79,13 @@ def switch(raw: str, on: str = "ON", off: str = "OFF") -> bool | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
 def antennas(raw: str) -> str | None:
     """Lit antennas by position (``AX`` → ``A``, ``BB`` → ``AB``, ``XX`` → ``None``).
 
     One character per antenna; anything but ``X`` counts as lit (ULX-D's letters, Axient's
     red/blue). ``None`` also for characters no family uses, so noise never shows as an antenna.
+    Cached: a handful of distinct values arrive with every meter sample.
     """
     if not raw or len(raw) > len(_ANTENNA_NAMES) or not _ANTENNA_CHARS.issuperset(raw):
         return None
