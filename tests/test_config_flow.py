@@ -38,6 +38,7 @@ async def _demo_form(hass: HomeAssistant) -> str:
         "sennheiser_ssc1",
         "sennheiser_mcp",
         "audio_technica",
+        "shure_systemapi",
     ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "demo"}

@@ -31,6 +31,7 @@ from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
 from .flows.sennheiser_ssc2 import SennheiserSSC2FlowSteps
 from .flows.sennheiser_udp import SennheiserMcpFlowSteps, SennheiserSsc1FlowSteps
+from .flows.shure_systemapi import ShureSystemApiFlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
@@ -40,6 +41,7 @@ PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
+    ShureSystemApiFlowSteps,
 )
 
 
@@ -49,6 +51,7 @@ class MicboardConfigFlow(
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
+    ShureSystemApiFlowSteps,
     domain=DOMAIN,
 ):
     """Add a rack, receiver or API server."""

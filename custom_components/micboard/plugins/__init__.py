@@ -12,6 +12,7 @@ from .demo import DemoRackPlugin
 from .sennheiser_mcp import SennheiserMcpPlugin
 from .sennheiser_ssc1 import SennheiserSsc1Plugin
 from .sennheiser_ssc2 import SennheiserSSC2Plugin
+from .shure_systemapi import ShureSystemApiPlugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
     plugin.manufacturer_code: plugin
@@ -21,6 +22,7 @@ PLUGINS: dict[str, type[ManufacturerPlugin]] = {
         SennheiserSsc1Plugin,
         SennheiserMcpPlugin,
         AudioTechnicaPlugin,
+        ShureSystemApiPlugin,
     )
 }
 
