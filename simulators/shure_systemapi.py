@@ -69,6 +69,14 @@ _CONNECTING_SECONDS: Final = 30.0
 type Answer = tuple[int, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A raw WebSocket frame (control frames, or text that is not UTF-8)."""
+
+    opcode: WSMsgType
+    payload: bytes = b""
+
+
 @dataclass(slots=True, eq=False)
 class SimTransport:
     """One event WebSocket and what was subscribed on it."""
@@ -77,7 +85,7 @@ class SimTransport:
     ws: web.WebSocketResponse
     request: web.BaseRequest
     subscriptions: set[str] = field(default_factory=set)
-    queue: asyncio.Queue[str | bytes | None] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[str | bytes | Frame | None] = field(default_factory=asyncio.Queue)
 
 
 @dataclass(slots=True)
@@ -151,6 +159,9 @@ class SystemApiSimulator:
         #: Frames a new socket gets before ``{transportId}``, and whether that comes at all.
         self.socket_preamble: list[str | bytes] = []
         self.announce_transport = True
+        #: An HTTP status to refuse the socket handshake with (None: upgrade).
+        self.socket_refusal: int | None = None
+        self.pongs_received = 0
         self._overrides: list[Override] = []
         self._running = asyncio.Event()
         self._running.set()
@@ -446,6 +457,8 @@ class SystemApiSimulator:
     # -- WebSocket ------------------------------------------------------------------------------
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
+        if self.socket_refusal is not None:
+            return _problem(self.socket_refusal, "Refused")
         ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
         transport = SimTransport(str(uuid_module.uuid4()), ws, request)
@@ -464,6 +477,9 @@ class SystemApiSimulator:
                     if self._running.is_set():  # a stalled server answers no ping
                         await ws.pong(message.data)
                     continue
+                if message.type is WSMsgType.PONG:
+                    self.pongs_received += 1
+                    continue
                 if message.type in {WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED}:
                     break
                 if message.type is WSMsgType.ERROR:
@@ -480,7 +496,9 @@ class SystemApiSimulator:
         with contextlib.suppress(ConnectionError, RuntimeError):
             while (item := await transport.queue.get()) is not None:
                 await self._running.wait()
-                if isinstance(item, bytes):
+                if isinstance(item, Frame):
+                    await transport.ws.send_frame(item.payload, item.opcode)
+                elif isinstance(item, bytes):
                     await transport.ws.send_bytes(item)
                 else:
                     await transport.ws.send_str(item)
@@ -641,10 +659,18 @@ class SystemApiSimulator:
         """Answer again after :meth:`stall`."""
         self._running.set()
 
-    def send_raw(self, frame: str | bytes) -> None:
-        """Write a raw frame to every event socket (garbage, odd shapes)."""
+    def send_raw(self, frame: str | bytes | Frame) -> None:
+        """Write a raw frame to every event socket (garbage, odd shapes, control frames)."""
         for transport in self.transports.values():
             transport.queue.put_nowait(frame)
+
+    def ping_clients(self) -> None:
+        """Ping every client (a server checking that its clients are alive)."""
+        self.send_raw(Frame(WSMsgType.PING, b"alive?"))
+
+    def keepalive(self) -> None:
+        """An unsolicited pong, the keep-alive ASP.NET Core servers send."""
+        self.send_raw(Frame(WSMsgType.PONG))
 
     def override(
         self, method: str, prefix: str, status: int, body: Any = None, *, times: int | None = None

@@ -295,10 +295,7 @@ async def test_monitored_receivers_are_not_offered(
         unique_id="shure-RX-1",
     ).add_to_hass(hass)
     entry = api_entry(sim)
-    with patch("custom_components.micboard.async_setup_entry", wraps=None):
-        pass
     entry.add_to_hass(hass)
-    # Only the API entry is set up (the receiver's own entry belongs to another protocol).
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert create_flow.call_count == 0

@@ -654,3 +654,138 @@ async def test_client_without_key(session: aiohttp.ClientSession, sim: SystemApi
     with pytest.raises(InvalidAuth):
         await client.list_devices()
     assert sim.requests == []
+
+
+# -- odd answers ----------------------------------------------------------------------------------
+
+
+async def test_odd_detail_answers(
+    plugin: ShureSystemApiPlugin, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    await plugin.get_devices()
+    plugin.full_read_seconds = 0
+    anx4 = ids["anx4"]
+    base = f"/api/v1/devices/{anx4}"
+    # Not JSON, and a failing channel list: the last values stay.
+    sim.override("GET", f"{base}/name", 200, b"<html>")
+    sim.override("GET", f"{base}/audio-channels", 500)
+    receivers = await plugin.get_devices()
+    assert receivers[anx4].name == "Stage box"
+    assert len(receivers[anx4].channels) == 4
+    # A resource the device no longer has is unknown.
+    sim.clear_overrides()
+    sim.override("GET", f"{base}/name", 404, {"title": "Not found"})
+    receivers = await plugin.get_devices()
+    assert receivers[anx4].name == f"ANX4 {sim.devices[anx4].serial}"
+
+
+async def test_node_without_an_id_is_skipped(
+    plugin: ShureSystemApiPlugin, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    good = sim.devices[ids["charger"]].node()
+    sim.override("GET", "/api/v1/devices", 200, [{"deviceState": "ONLINE"}, good])
+    assert list(await plugin.get_devices()) == [ids["charger"]]
+
+
+async def test_401_during_the_detail_read_stops_every_request(
+    plugin: ShureSystemApiPlugin, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    for number in range(10):
+        sim.add_device("ANX4", name=f"Box {number}")
+    sim.override("GET", "/api/v1/devices/", 401, {"title": "Request Unauthorized."})
+    with pytest.raises(InvalidAuth):
+        await plugin.get_devices()
+    refused = sum(1 for _method, _path, status in sim.requests if status == 401)
+    # Only requests already on the wire when the first 401 came back were answered.
+    assert 1 <= refused <= 6
+    with pytest.raises(InvalidAuth):
+        await plugin.client().open_events()
+
+
+async def test_refused_subscription_with_401_asks_for_a_key(
+    plugin: ShureSystemApiPlugin, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    await plugin.get_devices()
+    sim.override("POST", f"/api/v1/devices/{ids['pack']}/", 401, {"title": "Request Unauthorized."})
+    with pytest.raises(InvalidAuth):
+        await plugin.listen(lambda _update: None)
+
+
+async def test_paging_has_a_limit(
+    plugin: ShureSystemApiPlugin,
+    sim: SystemApiSimulator,
+    ids: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("custom_components.micboard.plugins.shure_systemapi_client.MAX_PAGES", 2)
+    # Two pages of two; the receiver on the third page is never seen.
+    assert set(await plugin.get_devices()) == {
+        ids[name] for name in ("anx4", "pack", "mxa", "charger")
+    }
+    assert plugin.referrals == {}
+
+
+async def test_oversized_answers_are_refused(
+    plugin: ShureSystemApiPlugin,
+    sim: SystemApiSimulator,
+    ids: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        "custom_components.micboard.plugins.shure_systemapi_client.MAX_BODY_BYTES", 100
+    )
+    with pytest.raises(ProtocolError, match="too large"):
+        await plugin.get_devices()
+
+
+@pytest.mark.parametrize(("status", "error"), [(401, InvalidAuth), (503, CannotConnect)])
+async def test_refused_socket(
+    plugin: ShureSystemApiPlugin,
+    sim: SystemApiSimulator,
+    ids: dict[str, str],
+    status: int,
+    error: type[Exception],
+) -> None:
+    await plugin.get_devices()
+    sim.socket_refusal = status
+    with pytest.raises(error):
+        await plugin.listen(lambda _update: None)
+
+
+async def test_socket_to_nowhere(session: aiohttp.ClientSession, sim: SystemApiSimulator) -> None:
+    async with running_simulator() as gone:
+        data = entry_data(gone)
+    plugin = ShureSystemApiPlugin(data, session=session)
+    with pytest.raises(CannotConnect):
+        await plugin.client().open_events()
+
+
+async def test_control_frames(
+    listener: Listener, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    from simulators.shure_systemapi import Frame  # noqa: PLC0415
+
+    plugin = listener.plugin
+    sim.ping_clients()
+    await eventually(lambda: sim.pongs_received == 1)
+    sim.keepalive()
+    sim.rename(ids["anx4"], "After the pong")
+    await eventually(lambda: plugin.receivers[ids["anx4"]].name == "After the pong")
+    # A text frame that is not UTF-8 is a protocol error: the socket is done.
+    sim.send_raw(Frame(aiohttp.WSMsgType.TEXT, b"\xff\xfe"))
+    assert listener.task is not None
+    with pytest.raises(ConnectionClosed):
+        await asyncio.wait_for(listener.task, 10)
+
+
+async def test_state_changes_of_handed_over_receivers(
+    listener: Listener, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    ulxd = ids["ulxd"]
+    sim.set_state(ulxd, "OFFLINE")
+    await eventually(lambda: ulxd not in listener.plugin.referrals)
+    count = len(listener.updates)
+    sim.set_state(ulxd, "OFFLINE")  # nothing changes: nothing is reported
+    sim.rename(ids["anx4"], "Marker")
+    await eventually(lambda: listener.plugin.receivers[ids["anx4"]].name == "Marker")
+    assert [update.receiver_id for update in listener.updates[count:]] == [ids["anx4"]]

@@ -27,7 +27,7 @@ import contextlib
 import json
 import logging
 import time
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 
 import aiohttp
 
@@ -86,6 +86,7 @@ FULL_READ_SECONDS: Final = 600.0
 #: How long an identify lasts before it is stopped.
 IDENTIFY_SECONDS: Final = 30.0
 
+#: Errors that stop a snapshot; any other failure of one resource only keeps its old value.
 _FATAL: Final = (InvalidAuth, RepairNeeded, CannotConnect)
 
 
@@ -279,23 +280,17 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
         results = await asyncio.gather(
             *(client.subscribe(path, transport) for path in new), return_exceptions=True
         )
-        fatal: BaseException | None = None
-        for path, result in zip(new, results, strict=True):
-            if isinstance(result, _FATAL):
-                fatal = fatal or result
-            elif isinstance(result, BaseException):
-                if not isinstance(result, MicboardError):
-                    raise result
-                _LOGGER.debug("Subscribing %s failed: %s", path, result)
-            elif not 200 <= result < 300:  # noqa: PLR2004  the 2xx range
-                if path == DEVICES:
-                    raise ConnectionClosed(
-                        f"{self.host} refused the device subscription ({result}): "
-                        "the transport is gone"
-                    )
-                _LOGGER.debug("Subscribing %s answered %s", path, result)
-        if fatal is not None:
-            raise fatal
+        # A request that failed outright (auth, certificate, timeout) ends the session; a
+        # resource the server refuses (a non-2xx answer) is only skipped.
+        _raise_first_error(results)
+        for path, status in zip(new, cast("list[int]", results), strict=True):
+            if 200 <= status < 300:  # noqa: PLR2004  the 2xx range
+                continue
+            if path == DEVICES:
+                raise ConnectionClosed(
+                    f"{self.host} refused the device subscription ({status}): the transport is gone"
+                )
+            _LOGGER.debug("Subscribing %s answered %s", path, status)
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -353,13 +348,13 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
         try:
             message = await socket.receive(timeout=self.heartbeat)
         except TimeoutError:
-            try:
+            # A ping that cannot be sent leaves a closed socket, which the receive reports.
+            with contextlib.suppress(aiohttp.ClientError, OSError):
                 await socket.ping()
+            try:
                 message = await socket.receive(timeout=self.heartbeat / 2)
             except TimeoutError:
                 raise ConnectionClosed(f"{self.host} did not answer a ping") from None
-            except (aiohttp.ClientError, OSError) as err:
-                raise ConnectionClosed(f"event socket of {self.host} broke: {err!r}") from err
         if message.type is aiohttp.WSMsgType.PING:
             with contextlib.suppress(aiohttp.ClientError, OSError):
                 await socket.pong(message.data)
@@ -390,11 +385,7 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
         except ValueError:
             _LOGGER.debug("Ignoring a malformed event from %s: %.200r", self.host, text)
             return None
-        try:
-            outcome = apply_event(self.devices, message)
-        except Exception:  # a bad value must never end monitoring
-            _LOGGER.debug("Could not apply event %.200r", text, exc_info=True)
-            return None
+        outcome = apply_event(self.devices, message)  # total: bad input gives None
         if outcome is None:
             if _transport_id(text) is None:
                 _LOGGER.debug("Ignoring an event from %s: %.200r", self.host, text)
@@ -560,16 +551,22 @@ def _text_of(message: aiohttp.WSMessage, host: str) -> str | None:
 
 
 async def _all(awaitables: Iterable[Awaitable[None]]) -> None:
-    """Run all; then raise the most serious error (auth first), if any failed."""
-    results = await asyncio.gather(*awaitables, return_exceptions=True)
+    """Run all (bounded by the client's slots); then raise the most serious error, if any."""
+    _raise_first_error(await asyncio.gather(*awaitables, return_exceptions=True))
+
+
+def _raise_first_error(results: Iterable[object]) -> None:
+    """Raise the most serious of the errors among ``results``: auth first, then the rest."""
     errors = [result for result in results if isinstance(result, BaseException)]
-    if not errors:
-        return
-    for kind in (InvalidAuth, RepairNeeded, CannotConnect):
-        for error in errors:
-            if isinstance(error, kind):
-                raise error
-    raise errors[0]
+    if errors:
+        raise min(errors, key=_severity)
+
+
+def _severity(error: BaseException) -> int:
+    for rank, kind in enumerate((InvalidAuth, RepairNeeded, CannotConnect)):
+        if isinstance(error, kind):
+            return rank
+    return 3
 
 
 __all__ = ["ShureSystemApiPlugin", "server_unique_id"]

@@ -179,8 +179,9 @@ class SystemApiClient:
                     async with self.session.request(
                         method,
                         self.url(path, query),
-                        # Only a request with a body declares JSON (see the module docstring).
-                        json=body if body is not None else None,
+                        # ``json=None`` sends no body and no Content-Type (see the module
+                        # docstring); only a request with a body declares JSON.
+                        json=body,
                         ssl=self._ssl,
                         headers=headers,
                     ) as response:
@@ -318,8 +319,7 @@ def _status_error(method: str, path: str, status: int, body: Any) -> ProtocolErr
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    if response.content_length is not None and response.content_length > limit:
-        raise ProtocolError(f"response of {response.content_length} bytes is too large")
+    """The body, refusing more than ``limit`` bytes (whatever Content-Length claims)."""
     chunks: list[bytes] = []
     size = 0
     while chunk := await response.content.readany():

@@ -149,7 +149,7 @@ def iso_minutes(value: object) -> int | None:
     if not isinstance(value, str):
         return None
     match = _DURATION.fullmatch(value.strip().upper())
-    if match is None or value.strip().upper() in {"P", "PT"}:
+    if match is None:
         return None
     parts = {key: float(number) for key, number in match.groupdict().items() if number}
     if not parts:
