@@ -86,9 +86,6 @@ FULL_READ_SECONDS: Final = 600.0
 #: How long an identify lasts before it is stopped.
 IDENTIFY_SECONDS: Final = 30.0
 
-#: Errors that stop a snapshot; any other failure of one resource only keeps its old value.
-_FATAL: Final = (InvalidAuth, RepairNeeded, CannotConnect)
-
 
 class ShureSystemApiPlugin(ManufacturerPlugin):
     """Every device of one Shure System API server (one config entry per server)."""
@@ -170,8 +167,7 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
         except MicboardError as err:
             self.health.disconnected(err)
             raise
-        if self.transport_id is None:
-            self.health.connected()
+        self.health.connected()  # the server answers (again, after a failed resync)
         return self.receivers
 
     async def _read_server(self) -> None:
@@ -240,10 +236,9 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
     ) -> None:
         try:
             body = await client.get(path, absent_ok=True)
-        except _FATAL:
-            raise
         except ProtocolError as err:
-            # One odd resource (a 500 for one device, a wrong body) must not stop the rest.
+            # One odd resource (a 500 for one device, a wrong body) must not stop the rest;
+            # a rejected key, a changed certificate or a lost server (not ProtocolErrors) do.
             _LOGGER.debug("Keeping the last value of %s: %s", path, err)
             return
         if body is ABSENT:

@@ -191,9 +191,13 @@ def assign_indexes(channel_ids: Iterable[str]) -> dict[str, int]:
     position in the server's list, which is stable as long as the list is.
     """
     ids = list(dict.fromkeys(channel_ids))
-    decoded = [decode_channel_index(channel_id) for channel_id in ids]
-    if all(index is not None for index in decoded) and len(set(decoded)) == len(decoded):
-        return {channel_id: index + 1 for channel_id, index in zip(ids, decoded, strict=True)}  # type: ignore[operator]
+    decoded = {
+        channel_id: index
+        for channel_id in ids
+        if (index := decode_channel_index(channel_id)) is not None
+    }
+    if len(decoded) == len(ids) and len(set(decoded.values())) == len(ids):
+        return {channel_id: index + 1 for channel_id, index in decoded.items()}
     return {channel_id: position for position, channel_id in enumerate(ids, start=1)}
 
 
