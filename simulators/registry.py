@@ -31,9 +31,14 @@ class SimulatorKind:
 def kinds() -> dict[str, SimulatorKind]:
     """Every simulator kind by name (protocol issues add theirs here)."""
     # Imported here: the simulator modules import SimulatorKind from this module.
-    from . import audio_technica, sennheiser, shure  # noqa: PLC0415
+    from . import audio_technica, sennheiser, shure, shure_systemapi  # noqa: PLC0415
 
-    found: list[SimulatorKind] = [sennheiser.KIND, audio_technica.KIND, shure.KIND]
+    found: list[SimulatorKind] = [
+        shure.KIND,
+        shure_systemapi.KIND,
+        sennheiser.KIND,
+        audio_technica.KIND,
+    ]
     return {kind.name: kind for kind in found}
 
 

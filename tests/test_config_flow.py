@@ -34,11 +34,12 @@ async def _demo_form(hass: HomeAssistant) -> str:
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == [
         "demo",
+        "shure_tcp",
+        "shure_systemapi",
         "sennheiser_ssc2",
         "sennheiser_ssc1",
         "sennheiser_mcp",
         "audio_technica",
-        "shure_tcp",
     ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "demo"}

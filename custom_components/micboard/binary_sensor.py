@@ -22,7 +22,7 @@ from .entity import (
     MicboardEntity,
     setup_dynamic_entities,
 )
-from .plugins.base import Channel, Feature
+from .plugins.base import Channel, Feature, Receiver
 from .plugins.status import has_rf_problem, is_low_battery
 
 PARALLEL_UPDATES = 0
@@ -99,6 +99,24 @@ CONNECTIVITY = BinarySensorEntityDescription(
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReceiverBinarySensorDescription(BinarySensorEntityDescription):
+    """A flag of the whole receiver, for receivers with ``feature`` (``Receiver.features``)."""
+
+    feature: Feature
+    value_fn: Callable[[Receiver], bool | None]
+
+
+RECEIVER_BINARY_SENSORS: tuple[ReceiverBinarySensorDescription, ...] = (
+    ReceiverBinarySensorDescription(
+        key="muted",
+        translation_key="muted",
+        feature=Feature.MUTE,
+        value_fn=lambda rx: rx.muted,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: MicboardConfigEntry,
@@ -108,7 +126,14 @@ async def async_setup_entry(
     setup_dynamic_entities(
         entry,
         async_add_entities,
-        lambda coordinator, receiver: (ReceiverConnectivity(coordinator, receiver.id),),
+        lambda coordinator, receiver: (
+            ReceiverConnectivity(coordinator, receiver.id),
+            *(
+                MicboardReceiverBinarySensor(coordinator, receiver.id, description)
+                for description in RECEIVER_BINARY_SENSORS
+                if description.feature in receiver.features
+            ),
+        ),
         lambda coordinator, receiver, channel: (
             MicboardChannelBinarySensor(coordinator, receiver.id, channel.index, description)
             for description in CHANNEL_BINARY_SENSORS
@@ -139,6 +164,30 @@ class MicboardChannelBinarySensor(MicboardEntity, BinarySensorEntity):
         if channel is None:
             return None
         return self.entity_description.value_fn(channel, self.coordinator)
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.is_on)
+
+
+class MicboardReceiverBinarySensor(MicboardEntity, BinarySensorEntity):
+    """A flag of one receiver (the mute of a whole device, say)."""
+
+    entity_description: ReceiverBinarySensorDescription
+
+    def __init__(
+        self,
+        coordinator: MicboardCoordinator,
+        receiver_id: str,
+        description: ReceiverBinarySensorDescription,
+    ) -> None:
+        """Bind to ``receiver_id``."""
+        super().__init__(coordinator, receiver_id, None, description, STATUS_KINDS)
+
+    @property
+    def is_on(self) -> bool | None:
+        """The flag (None = unknown)."""
+        receiver = self.receiver
+        return None if receiver is None else self.entity_description.value_fn(receiver)
 
     def _state_fingerprint(self) -> Hashable:
         return (self.available, self.is_on)

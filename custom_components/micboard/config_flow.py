@@ -34,16 +34,18 @@ from .flows.demo import DemoFlowSteps
 from .flows.sennheiser_ssc2 import SennheiserSSC2FlowSteps, discovered_host
 from .flows.sennheiser_udp import SennheiserMcpFlowSteps, SennheiserSsc1FlowSteps
 from .flows.shure import ShureFlowSteps
+from .flows.shure_systemapi import ShureSystemApiFlowSteps
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT
 
 #: Protocol step classes, in menu order.
 PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
     DemoFlowSteps,
+    ShureFlowSteps,
+    ShureSystemApiFlowSteps,
     SennheiserSSC2FlowSteps,
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
-    ShureFlowSteps,
 )
 
 
@@ -54,6 +56,7 @@ class MicboardConfigFlow(
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
     ShureFlowSteps,
+    ShureSystemApiFlowSteps,
     domain=DOMAIN,
 ):
     """Add a rack, receiver or API server."""

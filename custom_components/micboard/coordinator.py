@@ -35,10 +35,12 @@ from .const import (
     LOGGER,
     STATUS_BATCH_SECONDS,
 )
+from .handover import ReferralOffers
 from .plugins.base import (
     METER_FIELDS,
     STRUCTURE_FIELD,
     ConnectionClosed,
+    Feature,
     InvalidAuth,
     ManufacturerPlugin,
     MicboardError,
@@ -58,11 +60,14 @@ KIND_METER: Final = "meter"
 KIND_HEALTH: Final = "health"
 
 type ChannelKey = tuple[str, int | None]
+#: What entities depend on: which receivers and channels exist, with which features.
+type StructureKey = tuple[ChannelKey, frozenset[Feature]]
 #: Context an entity registers with: receiver id, channel (None: receiver level), kinds.
 type ListenerContext = tuple[str, int | None, frozenset[str]]
 
 #: A first connection (set-up, a resync) gives up after this long, so Home Assistant
-#: start-up never waits long on a dead device.
+#: start-up never waits long on a dead device (a plugin may ask for longer: a server that
+#: fronts many devices).
 REFRESH_TIMEOUT_SECONDS: Final = 10.0
 #: While a repair issue is open, retry this rarely (the user has to act on the device).
 REPAIR_RETRY_SECONDS: Final = 300
@@ -139,12 +144,14 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self._context_listeners: dict[tuple[str, int | None, str], list[CALLBACK_TYPE]] = {}
         self._structure_listeners: list[Callable[[], None]] = []
         self._status_dirty: set[ChannelKey] = set()
+        self._online_changed: set[str] = set()
         self._meter_dirty: set[ChannelKey] = set()
         self._status_handle: asyncio.TimerHandle | None = None
         self._meter_handle: asyncio.TimerHandle | None = None
         self._deadline_handles: dict[tuple[str, int], tuple[float, asyncio.TimerHandle]] = {}
         self._last_meter_flush = 0.0
-        self._known_structure: set[ChannelKey] = set()
+        self._known_structure: set[StructureKey] = set()
+        self._referral_offers = ReferralOffers(hass)
         self._listen_task: asyncio.Task[None] | None = None
         self._closed = False
         self._repairs: set[str] = set()
@@ -155,7 +162,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
     async def _async_update_data(self) -> dict[str, Receiver]:
         """Full resync from the plugin, mapping its errors onto Home Assistant's."""
         try:
-            async with asyncio.timeout(REFRESH_TIMEOUT_SECONDS):
+            async with asyncio.timeout(max(REFRESH_TIMEOUT_SECONDS, self.plugin.snapshot_timeout)):
                 receivers = await self.plugin.get_devices()
         except InvalidAuth as err:
             raise ConfigEntryAuthFailed(
@@ -222,6 +229,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self._repairs.clear()
 
     def _after_snapshot(self, receivers: dict[str, Receiver]) -> None:
+        self._referral_offers.offer(self.plugin.referrals)
         now = time.monotonic()
         for receiver_id, receiver in receivers.items():
             for index, channel in receiver.channels.items():
@@ -291,6 +299,9 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
             self._status_dirty.add(key)
             if STRUCTURE_FIELD in changed:
                 self._status_dirty.add((update.receiver_id, None))
+            if update.channel is None and "online" in changed:
+                # Every entity of the receiver changes availability, meters included.
+                self._online_changed.add(update.receiver_id)
             if self._status_handle is None:
                 self._status_handle = self.hass.loop.call_later(
                     STATUS_BATCH_SECONDS, self._flush_status
@@ -300,6 +311,9 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         """Naive delivery (benchmark baseline): no batching, no interval, all kinds at once."""
         if STRUCTURE_FIELD in update.fields:
             self._check_structure(self.data)
+        if update.channel is None and "online" in update.fields:
+            self._online_changed.add(update.receiver_id)
+            self._flush_online(time.monotonic())
         if update.channel is not None:
             if "audio_clipping" in update.fields:
                 self._note_clip(update.receiver_id, update.channel)
@@ -327,7 +341,18 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
             else:
                 self._update_receiver_device(receiver_id)
             self._notify(receiver_id, index, KIND_STATUS)
+        self._flush_online(now)
         self._notify_health()
+
+    def _flush_online(self, now: float) -> None:
+        """A receiver went on- or offline: re-evaluate and wake all of its channels."""
+        changed, self._online_changed = self._online_changed, set()
+        for receiver_id in changed:
+            receiver = (self.data or {}).get(receiver_id)
+            for index in receiver.channels if receiver else ():
+                self._evaluate(receiver_id, index, now)
+                self._notify(receiver_id, index, KIND_STATUS)
+                self._notify(receiver_id, index, KIND_METER)
 
     @callback
     def _flush_meters(self) -> None:
@@ -423,24 +448,32 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
             )
 
     @staticmethod
-    def _structure(receivers: dict[str, Receiver]) -> set[ChannelKey]:
-        keys: set[ChannelKey] = set()
+    def _structure(receivers: dict[str, Receiver]) -> set[StructureKey]:
+        keys: set[StructureKey] = set()
         for receiver_id, receiver in receivers.items():
-            keys.add((receiver_id, None))
-            keys.update((receiver_id, index) for index in receiver.channels)
+            keys.add(((receiver_id, None), receiver.features))
+            keys.update(
+                ((receiver_id, index), channel.features)
+                for index, channel in receiver.channels.items()
+            )
         return keys
 
     def _check_structure(self, receivers: dict[str, Receiver]) -> None:
-        """Add devices/entities for receivers that appeared, drop those that are gone."""
+        """Add devices/entities for receivers (or features) that appeared, drop what is gone.
+
+        Also offers the plugin's referrals (devices another protocol monitors better), which
+        plugins report with the same structure update.
+        """
+        self._referral_offers.offer(self.plugin.referrals)
         current = self._structure(receivers)
         if current == self._known_structure:
             return
-        gone = self._known_structure - current
+        gone = {key for key, _ in self._known_structure} - {key for key, _ in current}
         self.register_devices()
         self.remove_stale_devices()
-        for key in gone:
-            if key[1] is not None:
-                self.tracker.forget((key[0], key[1]))
+        for receiver_id, index in gone:
+            if index is not None:
+                self.tracker.forget((receiver_id, index))
         for listener in list(self._structure_listeners):
             listener()
 

@@ -20,7 +20,7 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Entry settings, connection health and the whole normalized model."""
     coordinator = entry.runtime_data
-    return {
+    result: dict[str, Any] = {
         "entry": {
             "title": entry.title,
             "data": async_redact_data(dict(entry.data), TO_REDACT),
@@ -31,6 +31,10 @@ async def async_get_config_entry_diagnostics(
         "health": coordinator.plugin.health.as_dict(),
         "receivers": [model_as_dict(receiver) for receiver in coordinator.data.values()],
     }
+    if protocol := coordinator.plugin.diagnostics():
+        # What only this protocol knows (a server's device list, its referrals).
+        result["protocol"] = async_redact_data(protocol, TO_REDACT)
+    return result
 
 
 async def async_get_device_diagnostics(

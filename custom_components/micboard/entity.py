@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from functools import partial
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
@@ -20,7 +21,7 @@ from .coordinator import (
     channel_identifier,
     receiver_identifier,
 )
-from .plugins.base import Channel, Receiver
+from .plugins.base import Channel, Feature, Receiver
 
 STATUS_KINDS = frozenset({KIND_STATUS})
 METER_KINDS = frozenset({KIND_METER})
@@ -34,13 +35,30 @@ def setup_dynamic_entities(
     for_receiver: Callable[[MicboardCoordinator, Receiver], Iterable[Entity]],
     for_channel: Callable[[MicboardCoordinator, Receiver, Channel], Iterable[Entity]],
 ) -> None:
-    """Add a platform's entities now and for every receiver or channel that appears later.
+    """Add a platform's entities now and for every receiver, channel or feature that appears.
 
     The coordinator calls back when the model's structure changes (a receiver came online at
-    a System API server, a rack grew); only the new parts get entities.
+    a System API server and reported its capabilities, a rack grew); only entities whose
+    unique id is new are added.
     """
     coordinator = entry.runtime_data
-    known: set[ChannelKey] = set()
+    known: dict[ChannelKey, tuple[frozenset[Feature], set[str | None]]] = {}
+
+    def consider(
+        key: ChannelKey,
+        features: frozenset[Feature],
+        build: Callable[[], Iterable[Entity]],
+        new: list[Entity],
+    ) -> None:
+        seen = known.get(key)
+        if seen is not None and seen[0] == features:
+            return
+        ids = set() if seen is None else seen[1]
+        for entity in build():
+            if entity.unique_id not in ids:
+                ids.add(entity.unique_id)
+                new.append(entity)
+        known[key] = (features, ids)
 
     @callback
     def add_new() -> None:
@@ -48,14 +66,22 @@ def setup_dynamic_entities(
         new: list[Entity] = []
         for receiver_id, receiver in coordinator.data.items():
             current.add((receiver_id, None))
-            if (receiver_id, None) not in known:
-                new.extend(for_receiver(coordinator, receiver))
+            consider(
+                (receiver_id, None),
+                receiver.features,
+                partial(for_receiver, coordinator, receiver),
+                new,
+            )
             for index, channel in receiver.channels.items():
                 current.add((receiver_id, index))
-                if (receiver_id, index) not in known:
-                    new.extend(for_channel(coordinator, receiver, channel))
-        known.clear()
-        known.update(current)
+                consider(
+                    (receiver_id, index),
+                    channel.features,
+                    partial(for_channel, coordinator, receiver, channel),
+                    new,
+                )
+        for key in set(known) - current:
+            del known[key]
         if new:
             async_add_entities(new)
 

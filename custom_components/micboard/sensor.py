@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -24,12 +25,23 @@ from homeassistant.helpers.typing import StateType
 
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .entity import HEALTH_KINDS, METER_KINDS, STATUS_KINDS, MicboardEntity, setup_dynamic_entities
-from .plugins.base import Channel, ChannelStatus, ConnectionState, Feature, Receiver
+from .plugins.base import (
+    AudioActivity,
+    BatteryState,
+    Channel,
+    ChannelStatus,
+    Compatibility,
+    ConnectionState,
+    Feature,
+    Receiver,
+)
 
 PARALLEL_UPDATES = 0
 
 #: Audio level has no Home Assistant device class (SOUND_PRESSURE is dB SPL, not dBFS).
 UNIT_DBFS = "dBFS"
+#: Gain is a ratio in decibels, not a sound pressure either.
+UNIT_DB = "dB"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +59,12 @@ class ReceiverSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[Receiver, MicboardCoordinator], StateType]
     kinds: frozenset[str] = STATUS_KINDS
+    feature: Feature | None = None  # a receiver-level feature it needs; None: every receiver
+
+
+def _enum_value(value: StrEnum | None) -> str | None:
+    """State of an enum sensor (``None`` = unknown)."""
+    return None if value is None else value.value
 
 
 CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
@@ -76,6 +94,41 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         value_fn=lambda ch: ch.transmitter.runtime_minutes if ch.transmitter else None,
     ),
     ChannelSensorDescription(
+        key="battery_state",
+        translation_key="battery_state",
+        feature=Feature.BATTERY_STATE,
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in BatteryState],
+        value_fn=lambda ch: _enum_value(ch.transmitter.battery_state if ch.transmitter else None),
+    ),
+    ChannelSensorDescription(
+        key="battery_charge_time",
+        translation_key="battery_charge_time",
+        feature=Feature.BATTERY_CHARGE_TIME,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda ch: ch.transmitter.charge_minutes if ch.transmitter else None,
+    ),
+    ChannelSensorDescription(
+        key="battery_health",
+        translation_key="battery_health",
+        feature=Feature.BATTERY_HEALTH,
+        native_unit_of_measurement=UnitOfRatio.PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda ch: ch.transmitter.battery_health if ch.transmitter else None,
+    ),
+    ChannelSensorDescription(
+        key="battery_cycles",
+        translation_key="battery_cycles",
+        feature=Feature.BATTERY_CYCLES,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda ch: ch.transmitter.battery_cycles if ch.transmitter else None,
+    ),
+    ChannelSensorDescription(
         key="status",
         translation_key="status",
         feature=None,
@@ -96,6 +149,25 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfFrequency.MEGAHERTZ,
         suggested_display_precision=3,
         value_fn=lambda ch: ch.frequency_mhz,
+    ),
+    ChannelSensorDescription(
+        key="gain",
+        translation_key="gain",
+        feature=Feature.GAIN,
+        native_unit_of_measurement=UNIT_DB,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda ch: ch.gain,
+    ),
+    ChannelSensorDescription(
+        # Coarse (pushed every few seconds), so enabled by default unlike the dBFS meters.
+        key="audio_activity",
+        translation_key="audio_activity",
+        feature=Feature.AUDIO_ACTIVITY,
+        device_class=SensorDeviceClass.ENUM,
+        options=[activity.value for activity in AudioActivity],
+        kinds=METER_KINDS,
+        value_fn=lambda ch: _enum_value(ch.audio_activity),
     ),
     ChannelSensorDescription(
         key="transmitter_model",
@@ -162,6 +234,15 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         value_fn=lambda rx, _: rx.firmware,
     ),
     ReceiverSensorDescription(
+        key="compatibility",
+        translation_key="compatibility",
+        feature=Feature.COMPATIBILITY,
+        device_class=SensorDeviceClass.ENUM,
+        options=[item.value for item in Compatibility],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda rx, _: _enum_value(rx.compatibility),
+    ),
+    ReceiverSensorDescription(
         key="connection_state",
         translation_key="connection_state",
         device_class=SensorDeviceClass.ENUM,
@@ -205,6 +286,7 @@ async def async_setup_entry(
         lambda coordinator, receiver: (
             MicboardReceiverSensor(coordinator, receiver.id, description)
             for description in RECEIVER_SENSORS
+            if description.feature is None or description.feature in receiver.features
         ),
         lambda coordinator, receiver, channel: (
             MicboardChannelSensor(coordinator, receiver.id, channel.index, description)

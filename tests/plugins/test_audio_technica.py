@@ -23,6 +23,7 @@ from custom_components.micboard.plugins.audio_technica.notifications import (
     is_multicast,
     subscribe,
 )
+from custom_components.micboard.plugins.audio_technica.protocol import Answer
 from custom_components.micboard.plugins.base import (
     CannotConnect,
     ConnectionClosed,
@@ -618,3 +619,31 @@ def test_is_multicast() -> None:
     assert is_multicast("239.0.0.100")
     assert not is_multicast("192.168.1.10")
     assert not is_multicast("not an address")
+
+
+async def test_an_answer_older_than_a_notification_does_not_undo_it(
+    simulator: AudioTechnicaSimulator,
+) -> None:
+    """The receiver answered a poll, then a change was notified before the answer arrived."""
+    plugin = make_plugin(simulator)
+    await plugin.get_devices()
+    channel = plugin.receivers[RX].channels[1]
+    assert channel.muted is False
+    stale = plugin._state[1]["gstsmute"]
+    fresh = ("1", *stale[1:])
+
+    notify = [True]
+
+    async def answer_in_flight(command: str, index: int) -> tuple[str, ...] | None:
+        if notify.pop():
+            plugin._handle_notification(Answer("nstsmute", ("1", *fresh)))
+        return stale  # generated before the change, delivered after the notification
+
+    notify.insert(0, False)  # the second poll has no notification racing it
+
+    plugin._ask = answer_in_flight  # type: ignore[method-assign]
+    await plugin._read_channels([1], ["gstsmute"])
+    assert channel.muted is True
+    await plugin._read_channels([1], ["gstsmute"])  # a later poll answer is applied again
+    assert channel.muted is False
+    await plugin.close()

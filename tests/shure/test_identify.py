@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 
 from custom_components.micboard.const import DOMAIN
@@ -38,6 +38,24 @@ async def test_identify_receiver_and_channel(hass: HomeAssistant) -> None:
         )
         await sim.wait_for(lambda: sim.commands().count("SET FLASH ON") == 2)
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_identify_button_only_where_the_family_can_flash(hass: HomeAssistant) -> None:
+    for family, expected in (("ad", True), ("qlxd", False)):
+        async with running_simulator(family) as sim:
+            entry, _ = await setup_shure(hass, sim)
+            buttons = [
+                item
+                for item in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+                if item.domain == "button"
+            ]
+            assert bool(buttons) is expected, family
+            if expected:
+                await hass.services.async_call(
+                    "button", "press", {"entity_id": buttons[0].entity_id}, blocking=True
+                )
+                await sim.wait_for(lambda: "SET FLASH ON" in sim.commands())
+            assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_identify_not_supported(hass: HomeAssistant) -> None:

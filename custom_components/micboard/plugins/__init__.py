@@ -12,6 +12,7 @@ from .demo import DemoRackPlugin
 from .sennheiser_mcp import SennheiserMcpPlugin
 from .sennheiser_ssc1 import SennheiserSsc1Plugin
 from .sennheiser_ssc2 import SennheiserSSC2Plugin
+from .shure_systemapi import ShureSystemApiPlugin
 from .shure_tcp import ShureTcpPlugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
@@ -23,6 +24,7 @@ PLUGINS: dict[str, type[ManufacturerPlugin]] = {
         SennheiserMcpPlugin,
         AudioTechnicaPlugin,
         ShureTcpPlugin,
+        ShureSystemApiPlugin,
     )
 }
 

@@ -97,6 +97,43 @@ class Feature(StrEnum):
     BATTERY_PERCENT = "battery_percent"
     BATTERY_RUNTIME = "battery_runtime"
     BATTERY_TYPE = "battery_type"
+    # Battery details of packs that report their own cells (docked or charging transmitters).
+    BATTERY_STATE = "battery_state"
+    BATTERY_CHARGE_TIME = "battery_charge_time"
+    BATTERY_HEALTH = "battery_health"
+    BATTERY_CYCLES = "battery_cycles"
+    GAIN = "gain"
+    AUDIO_ACTIVITY = "audio_activity"
+    # Receiver-level features (``Receiver.features``): MUTE is also used there.
+    IDENTIFY = "identify"
+    COMPATIBILITY = "compatibility"
+
+
+class BatteryState(StrEnum):
+    """What a pack that reports its own charging says it is doing."""
+
+    CHARGING = "charging"
+    DISCHARGING = "discharging"
+    FULL = "full"
+    EMPTY = "empty"
+    CALCULATING = "calculating"
+    STORAGE = "storage"  # held at a storage charge level on a charger
+
+
+class AudioActivity(StrEnum):
+    """Coarse audio presence where a device reports no level in dBFS."""
+
+    LOW = "low"
+    GOOD = "good"
+    CLIPPING = "clipping"
+
+
+class Compatibility(StrEnum):
+    """Whether the software that controls a device can work with its firmware."""
+
+    CURRENT = "current"
+    OUTDATED = "outdated"  # works, but a newer firmware is expected
+    INCOMPATIBLE = "incompatible"  # too old to be controlled
 
 
 class ChannelStatus(StrEnum):
@@ -135,11 +172,29 @@ METER_FIELDS: frozenset[str] = frozenset(
         "rf_levels",
         "rf_quality",
         "antenna",
+        "audio_activity",
     }
 )
 
-#: Pseudo field reported when receivers or channels appeared or disappeared.
+#: Pseudo field reported when receivers or channels appeared or disappeared, when their
+#: features changed, or when the plugin's referrals changed.
 STRUCTURE_FIELD = "structure"
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A device a plugin found that another protocol monitors better.
+
+    A middleware server (the Shure System API) knows receivers whose full telemetry only their
+    own protocol carries; instead of showing them half, the plugin names the protocol and
+    address, and the integration offers each one as a discovered device of that protocol.
+    """
+
+    manufacturer_code: str  # plugin that should monitor it
+    host: str
+    port: int
+    model: str | None = None
+    name: str | None = None
 
 
 @dataclass(slots=True)
@@ -154,6 +209,10 @@ class Transmitter:
     power_source: str | None = None
     muted: bool | None = None
     locked: bool | None = None
+    battery_state: BatteryState | None = None
+    charge_minutes: int | None = None  # time until full, while charging
+    battery_health: int | None = None  # % of the design capacity left
+    battery_cycles: int | None = None  # charge cycles so far
 
 
 @dataclass(slots=True)
@@ -175,6 +234,8 @@ class Channel:
     muted: bool | None = None  # receiver output mute
     interference: bool | None = None
     encryption_warning: bool | None = None
+    gain: float | None = None  # dB, the channel's audio gain setting
+    audio_activity: AudioActivity | None = None
     transmitter: Transmitter | None = None
     # Derived by the status tracker, never by a protocol parser.
     status: ChannelStatus = ChannelStatus.UNKNOWN
@@ -194,6 +255,10 @@ class Receiver:
     serial: str | None = None
     configuration_url: str | None = None
     online: bool = True
+    #: Receiver-level features (IDENTIFY, MUTE, COMPATIBILITY); empty for most protocols.
+    features: frozenset[Feature] = frozenset()
+    muted: bool | None = None  # mute of the whole device, where it has one
+    compatibility: Compatibility | None = None
     channels: dict[int, Channel] = field(default_factory=dict)
 
 
@@ -235,6 +300,8 @@ def model_as_dict(receiver: Receiver) -> dict[str, Any]:
         value = getattr(receiver, item.name)
         if item.name == "channels":
             value = {index: _channel_as_dict(ch) for index, ch in value.items()}
+        elif isinstance(value, frozenset):
+            value = sorted(value)
         result[item.name] = value
     return result
 
@@ -342,6 +409,9 @@ class ManufacturerPlugin(ABC):
     manufacturer_name: ClassVar[str]
     #: Full resync while push is healthy; push protocols keep this slow.
     resync_interval: ClassVar[float] = 300.0
+    #: How long one ``get_devices()`` may take: one device answers in a few seconds, a
+    #: server fronting a whole installation may need longer.
+    snapshot_timeout: ClassVar[float] = 10.0
 
     def __init__(
         self,
@@ -362,6 +432,9 @@ class ManufacturerPlugin(ABC):
         self.session = session
         self.health = ConnectionHealth()
         self.receivers: dict[str, Receiver] = {}
+        #: Devices to hand over to another protocol, by an id of this plugin's choosing;
+        #: kept current by the plugin, read after snapshots and structure updates.
+        self.referrals: dict[str, Referral] = {}
 
     @property
     @abstractmethod
@@ -392,6 +465,18 @@ class ManufacturerPlugin(ABC):
     async def identify(self, receiver_id: str, channel: int | None) -> None:
         """Make the receiver (or one channel) flash, where the protocol can."""
         raise NotSupported(f"{self.manufacturer_name} cannot identify a device")
+
+    def can_identify(self, receiver_id: str) -> bool:
+        """Whether :meth:`identify` can work for this receiver (an identify button shows).
+
+        By default: whether the plugin implements it at all; plugins whose devices differ
+        (one server, many models) answer per receiver.
+        """
+        return type(self).identify is not ManufacturerPlugin.identify
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Protocol-specific plain data for diagnostics (never a secret); none by default."""
+        return {}
 
     def health_for(self, receiver_id: str) -> ConnectionHealth:
         """Health of the connection that serves ``receiver_id`` (one shared link by default)."""

@@ -47,7 +47,18 @@ TICK_SECONDS = 0.25
 
 _MODELS = {1: "DR-1 single", 2: "DR-2 dual", 4: "DR-4 quad"}
 _FIRMWARE = "2.4.1"
-_FEATURES = frozenset(Feature)
+#: Everything a wireless receiver channel reports; the battery details of packs on chargers,
+#: gain and coarse audio activity belong to other kinds of device.
+_FEATURES = frozenset(Feature) - {
+    Feature.BATTERY_STATE,
+    Feature.BATTERY_CHARGE_TIME,
+    Feature.BATTERY_HEALTH,
+    Feature.BATTERY_CYCLES,
+    Feature.GAIN,
+    Feature.AUDIO_ACTIVITY,
+    Feature.IDENTIFY,
+    Feature.COMPATIBILITY,
+}
 _NAMES = (
     "Lead Vox", "Pastor", "Worship Leader", "Guitar", "Bass", "Keys", "Choir L", "Choir R",
     "Presenter", "Lectern", "MC", "Host", "Sax", "Trumpet", "Drum Talkback", "Announcer",

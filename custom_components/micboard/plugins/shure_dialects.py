@@ -413,7 +413,27 @@ AD = Dialect(
     transport="tcp",
     reply="REP",
     terminator="",
-    features=frozenset(Feature),
+    # Everything a receiver channel reports (not the charger/API-only battery details).
+    features=frozenset(
+        {
+            Feature.NAME,
+            Feature.FREQUENCY,
+            Feature.AUDIO_LEVEL,
+            Feature.RF_LEVEL,
+            Feature.RF_QUALITY,
+            Feature.ANTENNA,
+            Feature.MUTE,
+            Feature.INTERFERENCE,
+            Feature.ENCRYPTION,
+            Feature.TRANSMITTER,
+            Feature.TX_MODEL,
+            Feature.TX_MUTE,
+            Feature.BATTERY_BARS,
+            Feature.BATTERY_PERCENT,
+            Feature.BATTERY_RUNTIME,
+            Feature.BATTERY_TYPE,
+        }
+    ),
     channel_fields={
         "name": _name,
         "frequency_mhz": _frequency,

@@ -509,6 +509,11 @@ class ShureTcpPlugin(ManufacturerPlugin):
 
     # -- commands -------------------------------------------------------------------------------
 
+    def can_identify(self, receiver_id: str) -> bool:
+        """Only families with a FLASH command (ULX-D, Axient Digital, SLX-D) get a button."""
+        dialect = self.dialect
+        return dialect is not None and dialect.flash_command(None) is not None
+
     async def identify(self, receiver_id: str, channel: int | None) -> None:
         """Flash the receiver (or one channel, where the family can) for about 30 s."""
         dialect = self.dialect

@@ -143,6 +143,8 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
         self._channel_count: int | None = None
         self._unsupported: set[str] = set()
         self._state: dict[int, dict[str, tuple[str, ...]]] = {}
+        #: When a notification last set (channel, command): older poll answers must not undo it.
+        self._notified_at: dict[tuple[int, str], float] = {}
         self._missed = 0
         self._subscription: NotificationSubscription | None = None
         self._on_update: UpdateCallback | None = None
@@ -357,14 +359,24 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
         return None
 
     async def _read_channels(self, channels: Iterable[int], commands: Iterable[str]) -> None:
-        """Ask every supported command of every channel; busy ends the round early."""
+        """Ask every supported command of every channel; busy ends the round early.
+
+        An answer is older than a notification about the same value that arrived while it was
+        on its way (the receiver answered before the change), so it is dropped rather than
+        allowed to undo the notification.
+        """
         commands = tuple(commands)
+        clock = asyncio.get_running_loop().time
         for channel in channels:
             for command in commands:
                 if command in self._unsupported:
                     continue
+                asked_at = clock()
                 params = await self._ask(command, channel)
-                if params is not None:
+                if (
+                    params is not None
+                    and self._notified_at.get((channel, command), -1.0) < asked_at
+                ):
                     self._store(channel, command, params)
 
     def _raw(self) -> dict[str, Any]:
@@ -429,6 +441,7 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
                 "%s: ignoring notification %s %s", self.host, answer.command, answer.params
             )
             return
+        self._notified_at[channel, command] = asyncio.get_running_loop().time()
         self._store(channel, command, answer.params[1:])
 
     def _on_udp(self, answer: Answer) -> None:
