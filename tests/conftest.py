@@ -34,6 +34,18 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def only_loopback_traffic(recwarn: pytest.WarningsRecorder) -> Generator[None]:
+    """Fail a test whose code tried to reach anything but loopback.
+
+    pytest-socket blocks such a connection, but the code under test usually turns the error
+    into "cannot connect" and carries on, so the attempt would go unnoticed.
+    """
+    yield
+    attempts = [str(w.message) for w in recwarn if "tried to use socket" in str(w.message)]
+    assert not attempts, attempts
+
+
+@pytest.fixture(autouse=True)
 def no_slp_autostart() -> Generator[None]:
     """Never bind the real SLP port (8427, multicast) in tests; discovery tests bind loopback."""
     with patch("custom_components.micboard.discovery_slp.SLP_AUTOSTART", new=False):

@@ -18,7 +18,11 @@ import logging
 from typing import Any
 from unittest.mock import MagicMock, patch
 
-from homeassistant.config_entries import SOURCE_INTEGRATION_DISCOVERY, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_INTEGRATION_DISCOVERY,
+    ConfigEntryDisabler,
+    ConfigEntryState,
+)
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -293,6 +297,9 @@ async def test_monitored_receivers_are_not_offered(
         domain=DOMAIN,
         data={"manufacturer": "shure_tcp", "host": "198.51.100.21", "port": 2202},
         unique_id="shure-RX-1",
+        # Disabled, so setting the integration up does not connect to that (documentation)
+        # address: only its host matters here.
+        disabled_by=ConfigEntryDisabler.USER,
     ).add_to_hass(hass)
     entry = api_entry(sim)
     entry.add_to_hass(hass)
