@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+import os
 import socket
 import time
 from typing import Final
@@ -28,8 +29,16 @@ from .const import CONF_MANUFACTURER, DOMAIN, LOGGER
 from .plugins.shure_slp import SLP_GROUP, SLP_PORT, parse_announcement
 from .plugins.shure_tcp import DEFAULT_PORT, ShureTcpPlugin
 
-#: Whether ``async_setup`` starts the listener (tests switch it off and start their own).
-SLP_AUTOSTART = True
+
+#: Whether ``async_setup`` starts the listener. Tests switch it off and start their own; the
+#: development scripts set ``MICBOARD_SLP_DISCOVERY=off`` so a test machine joins no multicast
+#: group on a real network.
+def autostart_from(setting: str | None) -> bool:
+    """``MICBOARD_SLP_DISCOVERY``: on unless it says off (``off``, ``0``, ``no``, ``false``)."""
+    return (setting or "on").strip().lower() not in {"off", "0", "no", "false"}
+
+
+SLP_AUTOSTART = autostart_from(os.environ.get("MICBOARD_SLP_DISCOVERY"))
 #: A device announces often; it is offered again at most this often per address.
 ANNOUNCE_COOLDOWN_SECONDS: Final = 600.0
 #: Addresses remembered for the cooldown (a busy network must not grow memory).

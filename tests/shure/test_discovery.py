@@ -23,6 +23,7 @@ from custom_components.micboard.discovery_slp import (
     SlpListener,
     SlpSettings,
     _ipv4_interfaces,
+    autostart_from,
 )
 from custom_components.micboard.plugins.shure_slp import SLP_GROUP
 from simulators.shure_slp import attr_reply, send_datagram
@@ -182,3 +183,12 @@ async def test_interfaces(hass: HomeAssistant) -> None:
         assert await _ipv4_interfaces(hass) == [DEFAULT_INTERFACE]
     with patch("homeassistant.components.network.async_get_adapters", return_value=[]):
         assert await _ipv4_interfaces(hass) == [DEFAULT_INTERFACE]
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [(None, True), ("on", True), ("1", True), ("off", False), (" OFF ", False), ("0", False)],
+)
+def test_slp_discovery_can_be_switched_off(setting: str | None, expected: bool) -> None:
+    """scripts/develop switches it off so a test machine joins no multicast group."""
+    assert autostart_from(setting) is expected
