@@ -66,6 +66,24 @@ async def add_entries_and_wait(
     return time.monotonic() - started
 
 
+async def reload_entries_and_wait(
+    hass: core.HomeAssistant, entries: list[ConfigEntry], limit: float = 120.0
+) -> float:
+    """Unload, then set the entries up again: seconds until every entity is live again.
+
+    This is what a Home Assistant restart costs once devices and entities are registered
+    (the first set-up also creates all registry entries).
+    """
+    await asyncio.gather(*(hass.config_entries.async_unload(e.entry_id) for e in entries))
+    started = time.monotonic()
+    await asyncio.gather(*(hass.config_entries.async_setup(e.entry_id) for e in entries))
+    while not _all_entities_live(hass, entries):
+        if time.monotonic() - started > limit:
+            raise TimeoutError("entities did not all get a state after the reload")
+        await asyncio.sleep(0.01)
+    return time.monotonic() - started
+
+
 def _all_entities_live(hass: core.HomeAssistant, entries: list[ConfigEntry]) -> bool:
     registry = er.async_get(hass)
     for entry in entries:

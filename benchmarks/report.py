@@ -47,6 +47,7 @@ def _row(result: dict[str, Any]) -> str:
     meter = result["meter_writes_per_entity_per_interval"]
     return (
         f"| {result['receivers']} | {result['channels']} | {result['setup_seconds']:.2f} "
+        f"| {result['reload_seconds']:.2f} "
         f"| {result['cpu_baseline'] * 100:.2f} % | {result['cpu_with'] * 100:.2f} % "
         f"| {result['cpu_integration_percent_core']:.2f} % "
         f"| {result['messages_per_second']:.0f} | {result['state_writes_per_second']:.1f} "
@@ -59,10 +60,10 @@ def _row(result: dict[str, Any]) -> str:
 
 
 HEADER = (
-    "| receivers | channels | set-up s | HA CPU baseline | HA CPU with | integration (% core) "
+    "| receivers | channels | first set-up s | restart set-up s | HA CPU baseline | HA CPU with | integration (% core) "
     "| msgs/s | state writes/s | status writes/s | meter writes per entity per interval "
     "| write calls/s | status latency ms p50 / p99 / max (n) | RSS growth MB |\n"
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 )
 
 

@@ -23,7 +23,13 @@ from homeassistant.helpers import entity_registry as er
 
 from custom_components.micboard.coordinator import MicboardCoordinator
 
-from .hass_runner import add_entries_and_wait, cpu_seconds, rss_bytes, start_hass
+from .hass_runner import (
+    add_entries_and_wait,
+    cpu_seconds,
+    reload_entries_and_wait,
+    rss_bytes,
+    start_hass,
+)
 from .sources import DemoSource, ShureSource, Source
 
 #: Entity keys that carry meter values (coalesced to the meter interval).
@@ -88,6 +94,7 @@ async def run(source: Source, mode: str, window: float, changes: int) -> dict[st
 
     await source.start()
     setup_seconds = await add_entries_and_wait(hass, source.entries())
+    reload_seconds = await reload_entries_and_wait(hass, source.entries())
     coordinators = _coordinators(source)
     if mode == "naive":
         for coordinator in coordinators:
@@ -144,6 +151,7 @@ async def run(source: Source, mode: str, window: float, changes: int) -> dict[st
         "entities_enabled": len(enabled),
         "meter_entities_enabled": len(meter_ids),
         "setup_seconds": round(setup_seconds, 3),
+        "reload_seconds": round(reload_seconds, 3),
         "cpu_baseline": round(baseline_cpu, 4),
         "cpu_with": round(cpu, 4),
         "cpu_ratio": round(cpu / baseline_cpu, 2) if baseline_cpu else None,
