@@ -60,7 +60,8 @@ def _row(result: dict[str, Any]) -> str:
 
 
 HEADER = (
-    "| receivers | channels | first set-up s | restart set-up s | HA CPU baseline | HA CPU with | integration (% core) "
+    "| receivers | channels | first set-up s | restart set-up s | HA CPU baseline | HA CPU with "
+    "| integration (% core) "
     "| msgs/s | state writes/s | status writes/s | meter writes per entity per interval "
     "| write calls/s | status latency ms p50 / p99 / max (n) | RSS growth MB |\n"
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
