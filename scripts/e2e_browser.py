@@ -414,7 +414,7 @@ async def check_meters_move(page: Page) -> None:
         changed = [key for key, values in now.items() if values != first.get(key)]
         return changed if len(changed) >= 2 else None  # noqa: PLR2004
 
-    changed = await wait_until("meters to move on at least two tiles", moved, timeout=30.0)
+    changed = await wait_until("meters to move on at least two tiles", moved, limit=30.0)
     step(f"meters moved on {len(changed)} tiles")
 
 
@@ -441,6 +441,34 @@ async def switch_off_a_transmitter(page: Page, api: Api) -> str:
         raise E2EFailure(f"the last known battery of {target['name']} is not greyed")
     step(f"{target['name']} switched off: tile shows TX off with its last battery greyed")
     return str(target["key"])
+
+
+async def check_card_picker(page: Page) -> None:
+    """The card is in the card picker, and suggested for the integration's entities only."""
+    found = await page.evaluate(
+        """() => {
+            const entry = (window.customCards || []).find(c => c.type === "micboard-card");
+            const hass = document.querySelector("home-assistant").hass;
+            const ids = Object.keys(hass.entities);
+            const ours = ids.find(id => hass.entities[id].platform === "micboard"
+                                      && id.endsWith("_channel_1_status"));
+            const other = ids.find(id => hass.entities[id].platform !== "micboard");
+            return entry && {
+                name: entry.name,
+                ours: entry.getEntitySuggestion(hass, ours),
+                device: hass.entities[ours].device_id,
+                other: other === undefined ? null : entry.getEntitySuggestion(hass, other),
+            };
+        }"""
+    )
+    if not found or found["name"] != "Micboard":
+        raise E2EFailure(f"micboard-card is not in window.customCards: {found}")
+    suggestions = found["ours"] or []
+    if not suggestions or suggestions[0]["config"].get("device_id") != [found["device"]]:
+        raise E2EFailure(f"no suggestion for a Micboard entity: {found}")
+    if found["other"] is not None:
+        raise E2EFailure(f"the card is suggested for another integration's entity: {found}")
+    step("the card is in the card picker and suggested for Micboard entities")
 
 
 async def check_dark_theme(page: Page) -> None:
@@ -499,6 +527,7 @@ async def run_browser(api: Api, *, update_docs: bool) -> None:
         try:
             page = await open_dashboard(browser, api, dark=False, width=1280, height=860)
             await check_tiles_and_groups(page)
+            await check_card_picker(page)
             await check_meters_move(page)
             await switch_off_a_transmitter(page, api)
             await page.locator("micboard-card").screenshot(path=SCREENSHOTS / "micboard-light.png")

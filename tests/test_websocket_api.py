@@ -14,12 +14,12 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.coordinator import MicboardCoordinator
 from custom_components.micboard.live import get_live
-from custom_components.micboard.plugins.base import CannotConnect, ChannelStatus
+from custom_components.micboard.plugins.base import CannotConnect, ChannelStatus, ModelUpdate
 from custom_components.micboard.plugins.demo import DemoRackPlugin
 from custom_components.micboard.websocket_api import MAX_METER_RATE, Subscription
 
 from .conftest import advance_time, demo_entry, setup_entry
-from .helpers import wait_for
+from .helpers import StateWrites, wait_for
 
 RX1 = "demo_test_rack_rx01"
 RX2 = "demo_test_rack_rx02"
@@ -173,8 +173,9 @@ async def test_status_delta_when_a_transmitter_goes_off(
 async def test_meters_stream_at_the_requested_rate(
     hass: HomeAssistant, demo_rack: Rack, client: Client
 ) -> None:
-    entry, coordinator = demo_rack
+    _entry, coordinator = demo_rack
     plugin = _plugin(coordinator)
+    writes = StateWrites(hass)
     await client.subscribe(meter_rate=2)
     snapshot = await client.next("snapshot")
     assert snapshot["meter_rate"] == 2.0
@@ -197,19 +198,19 @@ async def test_meters_stream_at_the_requested_rate(
             "antenna",
             "rf_problem",
         }
-        receiver_id, index = key.split("/")[1], int(key.split("/")[2])
-        model = coordinator.data[receiver_id].channels[index]
-        assert record["rf_level"] == model.rf_level
+        _entry_id, receiver_id, index = key.split("/")
+        model = coordinator.data[receiver_id].channels[int(index)]
+        assert record["rf_levels"] == list(model.rf_levels)
         assert record["audio_level"] == model.audio_level
-        assert (record["rf_level"], record["audio_level"], record["audio_peak"]) != (
-            before[key]["rf_level"],
-            before[key]["audio_level"],
-            before[key]["audio_peak"],
-        ) or record["rf_levels"] != before[key]["rf_levels"]
-    # Meters never go through the state machine: no meter entity is enabled by default,
-    # and the subscription still streams them.
-    assert hass.states.get("sensor.test_rack_rx_1_channel_1_rf_level") is None
-    assert entry.entry_id in next(iter(changed))
+        # Only channels whose meters moved since the snapshot are sent.
+        assert {k: v for k, v in record.items() if k != "key"} != {
+            k: before[key][k] for k in record if k != "key"
+        }
+    # The meter entities are disabled by default: the stream does not need them, and no
+    # meter value went through the state machine.
+    assert not [
+        entity for entity in writes.counts if entity.endswith(("_rf_level", "_audio_level"))
+    ]
 
 
 async def test_meter_rate_is_capped_and_coalesced(
@@ -513,3 +514,115 @@ async def test_resync_resends_the_entry(
     assert [e["entry_id"] for e in delta["entries"]] == [entry.entry_id]
     assert [r["id"] for r in delta["receivers"]] == [RX1]
     assert [c["key"] for c in delta["channels"]] == [_key(entry, RX1, 1)]
+
+
+async def test_receiver_changes_are_sent_as_receiver_records(
+    hass: HomeAssistant, demo_rack: Rack, client: Client
+) -> None:
+    entry, coordinator = demo_rack
+    await client.subscribe()
+    await client.next("snapshot")
+    receiver = coordinator.data[RX1]
+    receiver.name = "Stage left rack"
+    receiver.online = False
+    # A receiver-level message (as a System API server sends when a receiver drops out).
+    coordinator.handle_update(ModelUpdate(RX1, None, frozenset({"name", "online"})))
+    await advance_time(hass, 0.01)
+    delta = await client.next("delta")
+    assert delta["receivers"] == [
+        {
+            "key": f"{entry.entry_id}/{RX1}",
+            "entry_id": entry.entry_id,
+            "id": RX1,
+            "name": "Stage left rack",
+            "manufacturer": "Demo rack",
+            "model": "DR-2 dual",
+            "online": False,
+            "device_id": _receiver_device(hass, entry, RX1),
+            "area_id": None,
+        }
+    ]
+    assert "channels" not in delta
+
+
+async def test_other_entries_are_not_followed(
+    hass: HomeAssistant, frozen_demo: None, client: Client
+) -> None:
+    first = demo_entry()
+    await setup_entry(hass, first)
+    second = demo_entry(name="Other rack", receivers=1, channels=1)
+    other = await setup_entry(hass, second)
+    await client.subscribe(filter={"config_entry_id": [first.entry_id]})
+    await client.next("snapshot")
+    subscription = _subscription(hass)
+    sent = subscription.messages_sent.copy()
+
+    plugin = _plugin(other)
+    plugin.set_transmitter(1, 1, on=False)
+    plugin.advance(0.25)
+    other.handle_update(ModelUpdate("demo_other_rack_rx01", None, frozenset({"name"})))
+    await other.async_refresh()
+    await advance_time(hass, 1.0)
+    assert subscription.messages_sent == sent
+    assert subscription.pending_size == 0
+
+
+async def test_status_only_updates_do_not_wake_the_meter_timer(
+    hass: HomeAssistant, demo_rack: Rack, client: Client
+) -> None:
+    _entry, coordinator = demo_rack
+    await client.subscribe(meter_rate=10)
+    await client.next("snapshot")
+    subscription = _subscription(hass)
+    coordinator.handle_update(ModelUpdate(RX1, 1, frozenset({"name"})))
+    coordinator.handle_update(ModelUpdate(RX1, None, frozenset({"firmware"})))
+    assert subscription._meter_handle is None
+    assert subscription._pending_meters == set()
+
+
+async def test_unsubscribe_with_work_pending(
+    hass: HomeAssistant, demo_rack: Rack, client: Client
+) -> None:
+    _entry, coordinator = demo_rack
+    await client.subscribe(meter_rate=1)
+    await client.next("snapshot")
+    subscription = _subscription(hass)
+    plugin = _plugin(coordinator)
+    plugin.advance(0.25)
+    await advance_time(hass, 0.01)
+    await client.next("meters")
+    plugin.advance(0.25)  # the next meter send is a second away
+    assert subscription._meter_handle is not None
+    subscription.registry_changed()
+    assert subscription._registry_handle is not None
+    await client.unsubscribe()
+    assert subscription._meter_handle is None
+    assert subscription._registry_handle is None
+    assert subscription.pending_size == 0
+
+
+async def test_meters_of_removed_channels_are_dropped(
+    hass: HomeAssistant, demo_rack: Rack, client: Client
+) -> None:
+    _entry, coordinator = demo_rack
+    await client.subscribe(meter_rate=10)
+    await client.next("snapshot")
+    subscription = _subscription(hass)
+    plugin = _plugin(coordinator)
+    plugin.advance(0.25)
+    await advance_time(hass, 0.01)
+    await client.next("meters")
+    # Meters move on RX2, then RX2 is pulled before the next meter send.
+    for _ in range(4):
+        plugin.advance(0.25)
+    assert any(ref[1] == RX2 for ref in subscription._pending_meters)
+    del coordinator.data[RX2]
+    sent = subscription.messages_sent["meters"]
+    await advance_time(hass, 1.0)
+    assert subscription.messages_sent["meters"] == sent + 1
+    meters = await client.next("meters")
+    assert all(RX2 not in record["key"] for record in meters["channels"])
+    # Nothing moved since: a send finds nothing new and sends nothing.
+    subscription._pending_meters.update(subscription._sent_meters)
+    subscription._send_meters()
+    assert subscription.messages_sent["meters"] == sent + 1

@@ -122,6 +122,16 @@ class TileView {
     }
     this.root.setAttribute("aria-label", label);
     if (channel.device_id) this.root.dataset.deviceId = channel.device_id;
+    // Only what the device reports: no empty meter for a receiver without audio metering.
+    const features = new Set(channel.features || []);
+    if (this.battery) {
+      this.battery.hidden = !["battery_bars", "battery_percent", "battery_runtime"].some((f) =>
+        features.has(f),
+      );
+    }
+    if (this.rf) this.rf.root.hidden = !features.has("rf_level");
+    if (this.audio) this.audio.root.hidden = !features.has("audio_level");
+    if (this.antennas) this.antennas.hidden = !features.has("antenna");
     this.frequency.textContent = formatFrequency(channel.frequency_mhz);
     this.txModel.textContent = transmitter && transmitter.model ? transmitter.model : "";
     this.updateMeters(channel);

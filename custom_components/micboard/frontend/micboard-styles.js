@@ -17,6 +17,7 @@ export const CARD_STYLES = `
     --mb-track: color-mix(in srgb, var(--mb-text) 12%, transparent);
     display: block;
   }
+  [hidden] { display: none !important; }
   ha-card { padding: 12px; overflow: hidden; }
   .header { font-size: 1.2em; font-weight: 500; padding: 0 4px 8px; color: var(--mb-text); }
   .message { padding: 8px 4px; color: var(--mb-muted); }
