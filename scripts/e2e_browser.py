@@ -28,6 +28,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
+import re
 import shutil
 import signal
 import socket
@@ -37,7 +38,7 @@ import time
 from typing import Any
 
 import aiohttp
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, Route, async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts" / "e2e"
@@ -327,21 +328,55 @@ def init_script(api: Api) -> str:
 
 
 async def open_dashboard(
-    browser: Browser, api: Api, *, dark: bool, width: int, height: int, query: str = ""
+    browser: Browser,
+    api: Api,
+    *,
+    dark: bool,
+    width: int,
+    height: int,
+    query: str = "",
+    slow_app: bool = False,
 ) -> Page:
-    """A logged-in page on the dashboard, once every tile is there."""
+    """A logged-in page on the dashboard, once every tile is there.
+
+    ``slow_app`` holds back Home Assistant's app bundle for two seconds, so the card's module
+    certainly evaluates before the app installs its custom-element registry: the race that used
+    to leave "Custom element doesn't exist" on a dashboard now and then.
+    """
     context = await browser.new_context(
         viewport={"width": width, "height": height},
         color_scheme="dark" if dark else "light",
         device_scale_factor=2 if width < 600 else 1,  # noqa: PLR2004
     )
     await context.add_init_script(init_script(api))
+    await context.add_init_script(JS_WATCH)
     page = await context.new_page()
-    name = f"{'dark' if dark else 'light'}-{width}"
+    if slow_app:
+
+        async def hold_back(route: Route) -> None:
+            await asyncio.sleep(2.0)
+            await route.continue_()
+
+        await page.route(re.compile(r"/frontend_latest/app\.[0-9a-f]+\.js$"), hold_back)
+    name = f"{'dark' if dark else 'light'}-{width}{'-slow-app' if slow_app else ''}"
     OPEN_PAGES[name] = page
-    log = (ARTIFACTS / f"browser-{name}.log").open("w")
-    page.on("console", lambda msg: log.write(f"{msg.type}: {msg.text}\n"))
-    page.on("pageerror", lambda err: log.write(f"page error: {err}\n"))
+    log = (ARTIFACTS / f"browser-{name}.log").open("w", buffering=1)
+
+    def note(text: str) -> None:
+        log.write(f"{time.monotonic():.3f} {text}\n")
+
+    page.on("console", lambda msg: note(f"{msg.type}: {msg.text}"))
+    page.on("pageerror", lambda err: note(f"page error: {err}"))
+    page.on("requestfailed", lambda req: note(f"request failed: {req.url} {req.failure}"))
+    page.on("request", lambda req: note(f"request: {req.url}") if "micboard" in req.url else None)
+    page.on(
+        "requestfinished",
+        lambda req: note(f"finished: {req.url}") if "micboard" in req.url else None,
+    )
+    page.on(
+        "response",
+        lambda res: note(f"response: {res.status} {res.url}") if "micboard" in res.url else None,
+    )
     await page.goto(f"{api.base}/{DASHBOARD}/{VIEW}{query}")
     await (
         page.locator("micboard-card .tile")
@@ -355,11 +390,53 @@ async def open_dashboard(
 OPEN_PAGES: dict[str, Page] = {}
 
 
+#: Records, for a failure report, when the card's element is defined and unhandled rejections.
+JS_WATCH = """
+window.__micboardE2E = [];
+const note = (text) => window.__micboardE2E.push(`${performance.now().toFixed(0)} ${text}`);
+const define = customElements.define.bind(customElements);
+customElements.define = (name, ...rest) => {
+    if (name.startsWith("micboard")) note(`define ${name}`);
+    return define(name, ...rest);
+};
+window.addEventListener("unhandledrejection", (e) => note(`unhandled: ${e.reason}`));
+window.addEventListener("error", (e) => note(`error: ${e.message || e.target?.src || e}`), true);
+"""
+
+#: Text of error cards and alerts anywhere in the page, shadow roots included.
+JS_ERRORS = """() => {
+    const found = [];
+    const walk = (root) => {
+        for (const el of root.querySelectorAll("*")) {
+            const tag = el.tagName.toLowerCase();
+            if (tag.includes("error") || tag === "ha-alert") found.push(`${tag}: ${el.innerText ||
+                (el.shadowRoot && el.shadowRoot.textContent) || ""} ${
+                JSON.stringify(el._config || el.config || null)}`.trim());
+            if (el.shadowRoot) walk(el.shadowRoot);
+        }
+    };
+    walk(document);
+    found.push(`micboard-card defined: ${Boolean(customElements.get("micboard-card"))}`);
+    found.push(`customCards: ${JSON.stringify((window.customCards || []).map(c => c.type))}`);
+    found.push(`service worker controls the page: ${Boolean(navigator.serviceWorker.controller)}`);
+    found.push(`diagnostics: ${JSON.stringify(window.__micboardE2E || [])}`);
+    for (const e of performance.getEntriesByType("resource")) {
+        if (e.name.includes("micboard_frontend")) found.push(
+            `resource ${e.name} start ${e.startTime.toFixed(0)} end ${e.responseEnd.toFixed(0)}` +
+            ` bytes ${e.encodedBodySize}/${e.decodedBodySize}`);
+    }
+    return found;
+}"""
+
+
 async def photograph_failure() -> None:
-    """Screenshots of every open page, for whoever reads the CI artifacts."""
+    """Screenshots and error texts of every open page, for whoever reads the CI artifacts."""
     for name, page in OPEN_PAGES.items():
         with contextlib.suppress(Exception):
             await page.screenshot(path=ARTIFACTS / f"failure-{name}.png", full_page=True)
+        with contextlib.suppress(Exception):
+            errors = await page.evaluate(JS_ERRORS)
+            (ARTIFACTS / f"failure-{name}.txt").write_text("\n".join(errors) + "\n")
 
 
 async def tiles(page: Page) -> list[dict[str, Any]]:
@@ -532,6 +609,12 @@ async def run_browser(api: Api, *, update_docs: bool) -> None:
             await switch_off_a_transmitter(page, api)
             await page.locator("micboard-card").screenshot(path=SCREENSHOTS / "micboard-light.png")
 
+            early = await open_dashboard(
+                browser, api, dark=False, width=1280, height=860, slow_app=True
+            )
+            await early.context.close()
+            step("the card also appears when its module loads before Home Assistant's app")
+
             dark = await open_dashboard(browser, api, dark=True, width=1280, height=860)
             await check_dark_theme(dark)
             await dark.locator("micboard-card").screenshot(path=SCREENSHOTS / "micboard-dark.png")
@@ -558,6 +641,9 @@ async def run_browser(api: Api, *, update_docs: bool) -> None:
 async def main(update_docs: bool) -> None:
     """Start, prepare, check, stop; the log must hold no error from the integration."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for stale in [*ARTIFACTS.glob("failure-*"), *ARTIFACTS.glob("browser-*.log")]:
+        stale.unlink()
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     hass = HomeAssistantProcess(free_port())
     step(f"starting Home Assistant on {hass.base} (log: {hass.log.relative_to(ROOT)})")
     hass.start()
@@ -573,6 +659,14 @@ async def main(update_docs: bool) -> None:
             await wait_until("Home Assistant to answer", onboarding_ready, STARTUP_TIMEOUT, 1.0)
             await api.onboard()
             step("onboarded")
+
+            async def running() -> bool:
+                hass.check_alive()
+                config = await api.rest("GET", "/api/config")
+                return bool(config.get("state") == "RUNNING")
+
+            # The UI is usable while Home Assistant is still starting, but half of it is not.
+            await wait_until("Home Assistant to finish starting", running, STARTUP_TIMEOUT, 1.0)
             entry_id = await add_demo_rack(api)
             step(f"Demo rack added (entry {entry_id})")
             await place_devices(api, entry_id)

@@ -152,3 +152,20 @@ async def test_rf_loss_only_while_the_show_runs(hass: HomeAssistant, demo_rack: 
     assert len(calls) == 1
     assert calls[0].data["channel_name"] == "Lead Vox"
     assert calls[0].data["message"] == "RF lost on Lead Vox (Test rack RX 1)."
+
+
+def test_source_urls_and_readme_import_links() -> None:
+    """Each blueprint points at itself in the repository, and the README links to it."""
+    import json  # noqa: PLC0415
+    from urllib.parse import quote  # noqa: PLC0415
+
+    root = Path(__file__).parent.parent
+    manifest = json.loads((root / "custom_components/micboard/manifest.json").read_text())
+    readme = (root / "README.md").read_text()
+    files = sorted(BLUEPRINTS.glob("*.yaml"))
+    assert [f.name for f in files] == ["alert_rf_loss_during_show.yaml", "notify_low_battery.yaml"]
+    for path in files:
+        url = f"{manifest['documentation']}/blob/main/blueprints/automation/micboard/{path.name}"
+        assert f"source_url: {url}\n" in path.read_text()
+        link = "https://my.home-assistant.io/redirect/blueprint_import/?blueprint_url="
+        assert link + quote(url, safe="") in readme

@@ -200,7 +200,7 @@ class MicboardCard extends HTMLElement {
   setConfig(config) {
     this._config = normalizeConfig(config);
     this._buildShell();
-    if (this._model.ready) this._rebuild();
+    this._rebuild();
     this._resubscribe();
   }
 
@@ -259,10 +259,10 @@ class MicboardCard extends HTMLElement {
     this._stop();
     this._subscribedWith = signature;
     this._error = null;
-    const subscription = this._hass.connection.subscribeMessage(
-      (event) => this._onEvent(event),
-      message,
-    );
+    // Events of a subscription being replaced (the options changed) are dropped.
+    const subscription = this._hass.connection.subscribeMessage((event) => {
+      if (this._unsubscribe === subscription) this._onEvent(event);
+    }, message);
     this._unsubscribe = subscription;
     subscription.catch((err) => {
       if (this._unsubscribe !== subscription) return;
@@ -359,8 +359,21 @@ class MicboardCard extends HTMLElement {
   }
 }
 
-if (!customElements.get("micboard-card")) {
-  customElements.define("micboard-card", MicboardCard);
+function defineCard() {
+  if (!customElements.get("micboard-card")) {
+    customElements.define("micboard-card", MicboardCard);
+  }
+}
+
+// Home Assistant's app bundle installs a scoped custom-element-registry polyfill when it
+// starts, which replaces window.customElements; an element defined before that is unknown to
+// the registry the dashboards then use ("Custom element doesn't exist"). This module is
+// imported by the page at the same time as the app, so on the main page it waits for the app
+// (<home-assistant> defined) before defining the card. Elsewhere it defines the card at once.
+if (document.querySelector("home-assistant") && !customElements.get("home-assistant")) {
+  customElements.whenDefined("home-assistant").then(defineCard);
+} else {
+  defineCard();
 }
 
 window.customCards = window.customCards || [];
