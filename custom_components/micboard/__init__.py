@@ -16,9 +16,13 @@ from .coordinator import (
     channel_identifier,
     receiver_identifier,
 )
+from .dashboard import async_register_card
+from .demo_actions import async_setup_demo_actions
 from .discovery_slp import async_setup_slp_discovery
+from .live import async_setup_live
 from .plugins import UnknownPluginError, get_plugin
 from .services import async_setup_services
+from .websocket_api import async_setup_websocket
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
 
@@ -26,8 +30,12 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions and start Shure SLP discovery (once)."""
+    """Register actions, the dashboard websocket and the card; start SLP discovery (once)."""
     async_setup_services(hass)
+    async_setup_demo_actions(hass)
+    async_setup_live(hass)
+    async_setup_websocket(hass)
+    await async_register_card(hass)
     await async_setup_slp_discovery(hass)
     return True
 

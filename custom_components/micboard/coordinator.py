@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 import random
 import time
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -62,6 +62,24 @@ KIND_HEALTH: Final = "health"
 type ChannelKey = tuple[str, int | None]
 #: What entities depend on: which receivers and channels exist, with which features.
 type StructureKey = tuple[ChannelKey, frozenset[Feature]]
+
+
+class ModelObserver(Protocol):
+    """Follows the live model without entities (the dashboard websocket, device triggers).
+
+    See ``live.py``. Observers are only attached while they have someone to serve, so the
+    push path costs one empty-list test when nobody watches.
+    """
+
+    def model_updated(self, coordinator: MicboardCoordinator, update: ModelUpdate) -> None:
+        """A plugin changed the model (per message, before any coalescing)."""
+
+    def model_notified(
+        self, coordinator: MicboardCoordinator, receiver_id: str, channel: int | None, kind: str
+    ) -> None:
+        """The coordinator woke the listeners of (receiver, channel, kind), status derived."""
+
+
 #: Context an entity registers with: receiver id, channel (None: receiver level), kinds.
 type ListenerContext = tuple[str, int | None, frozenset[str]]
 
@@ -143,6 +161,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self.coalesce = True
         self._context_listeners: dict[tuple[str, int | None, str], list[CALLBACK_TYPE]] = {}
         self._structure_listeners: list[Callable[[], None]] = []
+        self._observers: list[ModelObserver] = []
         self._status_dirty: set[ChannelKey] = set()
         self._online_changed: set[str] = set()
         self._meter_dirty: set[ChannelKey] = set()
@@ -270,9 +289,18 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self._structure_listeners.append(listener)
         return lambda: self._structure_listeners.remove(listener)
 
+    @callback
+    def async_add_observer(self, observer: ModelObserver) -> CALLBACK_TYPE:
+        """Let ``observer`` follow every model update and listener wake-up of this entry."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer)
+
     def _notify(self, receiver_id: str, channel: int | None, kind: str) -> None:
         for listener in self._context_listeners.get((receiver_id, channel, kind), ()):
             listener()
+        if self._observers:
+            for observer in self._observers:
+                observer.model_notified(self, receiver_id, channel, kind)
 
     def _notify_health(self) -> None:
         for receiver_id in self.data or {}:
@@ -283,6 +311,8 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
     @callback
     def handle_update(self, update: ModelUpdate) -> None:
         """Route one plugin update to the status or meter queue (called per message)."""
+        if self._observers:
+            self._tell_observers(update)
         changed = update.fields
         key = (update.receiver_id, update.channel)
         if not self.coalesce:
@@ -306,6 +336,10 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 self._status_handle = self.hass.loop.call_later(
                     STATUS_BATCH_SECONDS, self._flush_status
                 )
+
+    def _tell_observers(self, update: ModelUpdate) -> None:
+        for observer in self._observers:
+            observer.model_updated(self, update)
 
     def _deliver_now(self, update: ModelUpdate) -> None:
         """Naive delivery (benchmark baseline): no batching, no interval, all kinds at once."""

@@ -1,0 +1,148 @@
+"""The facts device triggers and conditions test, read from the live channel model.
+
+They are evaluated on the model rather than on entities, so they work whether or not the
+matching entity is enabled, and see meters and audio clips at the device's own rate rather
+than once per meter interval. The thresholds are the same as the entities' (``plugins.status``
+and the entry's low-battery options), so a trigger and its binary sensor never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from .coordinator import MicboardCoordinator
+from .placement import ChannelRef
+from .plugins.base import Channel, ChannelStatus, Feature, Transmitter
+from .plugins.status import PERCENT_PER_BAR, battery_class, has_rf_problem, is_low_battery
+
+TRIGGER_BATTERY_LOW: Final = "battery_low"
+TRIGGER_BATTERY_CRITICAL: Final = "battery_critical"
+TRIGGER_RUNTIME_BELOW: Final = "runtime_below"
+TRIGGER_TRANSMITTER_OFF: Final = "transmitter_off"
+TRIGGER_TRANSMITTER_ON: Final = "transmitter_on"
+TRIGGER_RF_LOST: Final = "rf_lost"
+TRIGGER_AUDIO_CLIPPING: Final = "audio_clipping"
+
+CONDITION_BATTERY_BELOW: Final = "is_battery_below"
+CONDITION_TRANSMITTER_ON: Final = "is_transmitter_on"
+CONDITION_TRANSMITTER_OFF: Final = "is_transmitter_off"
+
+CONF_MINUTES: Final = "minutes"
+CONF_PERCENT: Final = "percent"
+
+_BATTERY = frozenset({Feature.BATTERY_BARS, Feature.BATTERY_PERCENT, Feature.BATTERY_RUNTIME})
+_TRANSMITTER = frozenset({Feature.TRANSMITTER})
+
+#: Which device features a trigger or condition needs (any of them); in listing order.
+TRIGGER_FEATURES: Final[dict[str, frozenset[Feature]]] = {
+    TRIGGER_BATTERY_LOW: _BATTERY,
+    TRIGGER_BATTERY_CRITICAL: frozenset({Feature.BATTERY_BARS, Feature.BATTERY_PERCENT}),
+    TRIGGER_RUNTIME_BELOW: frozenset({Feature.BATTERY_RUNTIME}),
+    TRIGGER_TRANSMITTER_OFF: _TRANSMITTER,
+    TRIGGER_TRANSMITTER_ON: _TRANSMITTER,
+    TRIGGER_RF_LOST: frozenset({Feature.RF_LEVEL, Feature.RF_QUALITY}),
+    TRIGGER_AUDIO_CLIPPING: frozenset({Feature.AUDIO_LEVEL}),
+}
+CONDITION_FEATURES: Final[dict[str, frozenset[Feature]]] = {
+    CONDITION_BATTERY_BELOW: frozenset({Feature.BATTERY_BARS, Feature.BATTERY_PERCENT}),
+    CONDITION_TRANSMITTER_ON: _TRANSMITTER,
+    CONDITION_TRANSMITTER_OFF: _TRANSMITTER,
+}
+
+type TriggerPredicate = Callable[[Channel, MicboardCoordinator, dict[str, Any]], bool]
+
+
+def battery_percent(transmitter: Transmitter | None) -> int | None:
+    """Charge in %, estimated from bars (20 % each) where the device reports only bars."""
+    if transmitter is None:
+        return None
+    if transmitter.battery_percent is not None:
+        return transmitter.battery_percent
+    if transmitter.battery_bars is not None:
+        return transmitter.battery_bars * PERCENT_PER_BAR
+    return None
+
+
+def _battery_low(channel: Channel, co: MicboardCoordinator, _config: dict[str, Any]) -> bool:
+    return (
+        is_low_battery(channel.transmitter, co.low_battery_percent, co.low_battery_minutes) is True
+    )
+
+
+def _battery_critical(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> bool:
+    transmitter = channel.transmitter
+    return transmitter is not None and battery_class(transmitter) is ChannelStatus.CRITICAL
+
+
+def _runtime_below(channel: Channel, _co: MicboardCoordinator, config: dict[str, Any]) -> bool:
+    transmitter = channel.transmitter
+    return (
+        transmitter is not None
+        and transmitter.runtime_minutes is not None
+        and transmitter.runtime_minutes < config[CONF_MINUTES]
+    )
+
+
+def _transmitter_off(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> bool:
+    return channel.transmitter is None
+
+
+def _transmitter_on(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> bool:
+    return channel.transmitter is not None
+
+
+def _rf_lost(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> bool:
+    return has_rf_problem(channel) is True
+
+
+#: Level triggers: they fire when their predicate turns from false to true. Audio clipping is
+#: an event trigger instead (see ``device_trigger``).
+TRIGGER_PREDICATES: Final[dict[str, TriggerPredicate]] = {
+    TRIGGER_BATTERY_LOW: _battery_low,
+    TRIGGER_BATTERY_CRITICAL: _battery_critical,
+    TRIGGER_RUNTIME_BELOW: _runtime_below,
+    TRIGGER_TRANSMITTER_OFF: _transmitter_off,
+    TRIGGER_TRANSMITTER_ON: _transmitter_on,
+    TRIGGER_RF_LOST: _rf_lost,
+}
+
+
+def is_known(ref: ChannelRef) -> bool:
+    """Whether the model of this channel is current (entry connected, receiver online).
+
+    While it is not, nothing about the channel is known: no trigger fires, no condition holds.
+    """
+    receiver = ref.receiver
+    return bool(
+        ref.coordinator.last_update_success
+        and receiver is not None
+        and receiver.online
+        and ref.channel is not None
+    )
+
+
+def channel_variables(ref: ChannelRef) -> dict[str, Any]:
+    """What a notification wants to say about a channel (``trigger.<name>`` in templates).
+
+    Battery values come from the last transmitter seen when the transmitter is off, so
+    "Lead Vox switched off at 12 %" can be said.
+    """
+    receiver = ref.receiver
+    channel = ref.channel
+    transmitter = None
+    if channel is not None:
+        transmitter = channel.transmitter or channel.last_transmitter
+    return {
+        "channel_name": (channel.name if channel else None) or f"Channel {ref.index}",
+        "channel": ref.index,
+        "receiver": (receiver.name or receiver.id) if receiver else ref.receiver_id,
+        "receiver_id": ref.receiver_id,
+        "status": channel.status.value if channel else None,
+        "battery_percent": battery_percent(transmitter),
+        "battery_bars": transmitter.battery_bars if transmitter else None,
+        "runtime_minutes": transmitter.runtime_minutes if transmitter else None,
+        "transmitter_model": transmitter.model if transmitter else None,
+        "rf_level": channel.rf_level if channel else None,
+        "audio_peak": channel.audio_peak if channel else None,
+    }

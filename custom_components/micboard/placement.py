@@ -1,0 +1,142 @@
+"""Where a channel lives in Home Assistant: its devices, area and labels, and the way back.
+
+The model knows receivers and channels by their own ids; people know them by the devices they
+put in areas and labelled. The dashboard websocket filters and groups by those, and device
+automations and actions are configured with a device id, so both directions live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
+
+from .const import DOMAIN
+from .coordinator import MicboardCoordinator, channel_identifier, receiver_identifier
+from .plugins.base import Channel, Receiver
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A channel's devices, effective area and labels.
+
+    A channel device without an area of its own is where its receiver is (as Home Assistant
+    does for entities without an area), and a label on the receiver covers its channels.
+    """
+
+    device_id: str | None
+    receiver_device_id: str | None
+    area_id: str | None
+    labels: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    """A channel of a loaded entry, resolved from a device id."""
+
+    coordinator: MicboardCoordinator
+    receiver_id: str
+    index: int
+
+    @property
+    def receiver(self) -> Receiver | None:
+        """The live receiver, if it still exists."""
+        return self.coordinator.data.get(self.receiver_id)
+
+    @property
+    def channel(self) -> Channel | None:
+        """The live channel, if it still exists."""
+        receiver = self.receiver
+        return None if receiver is None else receiver.channels.get(self.index)
+
+
+def receiver_device(
+    registry: dr.DeviceRegistry, entry_id: str, receiver_id: str
+) -> dr.DeviceEntry | None:
+    """The registry device of a receiver."""
+    return registry.async_get_device_by_identifier(receiver_identifier(receiver_id), entry_id)
+
+
+def channel_device(
+    registry: dr.DeviceRegistry, entry_id: str, receiver_id: str, index: int
+) -> dr.ChildDeviceEntry | None:
+    """The registry (child) device of a channel."""
+    return registry.async_get_child_device_by_identifier(
+        channel_identifier(receiver_id, index), entry_id
+    )
+
+
+def channel_placement(
+    registry: dr.DeviceRegistry, entry_id: str, receiver_id: str, index: int
+) -> Placement:
+    """Devices, effective area and labels of one channel."""
+    parent = receiver_device(registry, entry_id, receiver_id)
+    child = channel_device(registry, entry_id, receiver_id, index)
+    area_id = child.area_id if child is not None else None
+    if area_id is None and parent is not None:
+        area_id = parent.area_id
+    labels: set[str] = set()
+    for device in (parent, child):
+        if device is not None:
+            labels.update(device.labels)
+    return Placement(
+        device_id=child.id if child is not None else None,
+        receiver_device_id=parent.id if parent is not None else None,
+        area_id=area_id,
+        labels=frozenset(labels),
+    )
+
+
+def area_name(hass: HomeAssistant, area_id: str | None) -> str | None:
+    """Display name of an area."""
+    if area_id is None:
+        return None
+    area = ar.async_get(hass).async_get_area(area_id)
+    return area.name if area is not None else None
+
+
+def label_name(hass: HomeAssistant, label_id: str) -> str:
+    """Display name of a label (its id if it was deleted meanwhile)."""
+    label = lr.async_get(hass).async_get_label(label_id)
+    return label.name if label is not None else label_id
+
+
+def loaded_coordinator(hass: HomeAssistant, entry_id: str) -> MicboardCoordinator | None:
+    """The coordinator of a loaded Micboard entry."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+        return None
+    coordinator: MicboardCoordinator = entry.runtime_data
+    return coordinator
+
+
+def micboard_channel_device(hass: HomeAssistant, device_id: str) -> dr.ChildDeviceEntry | None:
+    """The device, if it is a channel device of a Micboard entry (loaded or not)."""
+    device = dr.async_get(hass).async_get(device_id, include_main_devices=False)
+    if not isinstance(device, dr.ChildDeviceEntry):
+        return None
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    return device if entry is not None and entry.domain == DOMAIN else None
+
+
+def resolve_channel(hass: HomeAssistant, device_id: str) -> ChannelRef | None:
+    """The live channel behind a channel device, if its entry is loaded and it still exists."""
+    device = dr.async_get(hass).async_get(device_id, include_main_devices=False)
+    if not isinstance(device, dr.ChildDeviceEntry):
+        return None
+    coordinator = loaded_coordinator(hass, device.config_entry_id)
+    if coordinator is None:
+        return None
+    for domain, identifier in device.identifiers:
+        if domain != DOMAIN:
+            continue
+        # channel_identifier() is "<receiver id>-ch<index>"; the index is after the last "-ch".
+        receiver_id, separator, index = identifier.rpartition("-ch")
+        if not separator or not index.isdigit():
+            continue
+        ref = ChannelRef(coordinator, receiver_id, int(index))
+        if ref.channel is not None:
+            return ref
+    return None
