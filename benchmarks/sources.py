@@ -107,8 +107,17 @@ class DemoSource:
         """
         coordinator, receiver_id, index = self._pick(number)
         channel = coordinator.data[receiver_id].channels[index]
+        plugin = coordinator.plugin
+        assert isinstance(plugin, DemoRackPlugin)
+        rack_number = next(
+            n for n in range(1, len(coordinator.data) + 1) if plugin.receiver_id(n) == receiver_id
+        )
+        switch_on = channel.transmitter is None
+        # The simulation follows (and holds the transmitter off), so its next tick agrees with
+        # the model instead of undoing the change before it is measured.
+        plugin.set_transmitter(rack_number, index, on=switch_on, hold=3600.0)
         started = time.monotonic()
-        if channel.transmitter is None:
+        if switch_on:
             channel.transmitter = channel.last_transmitter or Transmitter(battery_bars=5)
         else:
             channel.transmitter = None
