@@ -17,7 +17,7 @@ def free_udp_port() -> int:
 
 
 async def wait_until(
-    predicate: Callable[[], bool], *, within: float = 5.0, hass: HomeAssistant | None = None
+    predicate: Callable[[], bool], *, within: float = 20.0, hass: HomeAssistant | None = None
 ) -> None:
     """Poll until ``predicate()`` holds; fail after ``within`` s (a bound, not a measurement)."""
     async with asyncio.timeout(within):

@@ -45,12 +45,12 @@ class Client:
         self.sub_id = self.next_id
         self.next_id += 1
         await self.ws.send_json({"id": self.sub_id, "type": "micboard/subscribe", **fields})
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(20):  # a bound for a loaded machine
             return await self.ws.receive_json()
 
     async def next(self, kind: str) -> dict[str, Any]:
         """The next event of ``kind`` (earlier events of other kinds are kept)."""
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(20):  # a bound for a loaded machine
             while True:
                 msg = await self.ws.receive_json()
                 assert msg["type"] == "event"
@@ -64,7 +64,7 @@ class Client:
             {"id": self.next_id, "type": "unsubscribe_events", "subscription": self.sub_id}
         )
         self.next_id += 1
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(20):  # a bound for a loaded machine
             while True:
                 msg = await self.ws.receive_json()
                 if msg["type"] == "result":

@@ -212,15 +212,19 @@ async def test_subscriptions_are_renewed_before_they_expire(
         assert {s.params.get("max") for s in meters} == {100}
 
 
-async def test_ended_subscription_is_renewed_at_once(sim: Ssc1Simulator) -> None:
+async def test_ended_subscription_is_renewed_at_once(
+    sim: Ssc1Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long lifetime: the renewal (at half of it) cannot be what resubscribes in time.
+    monkeypatch.setattr(SennheiserSsc1Plugin, "subscription_lifetime", 60.0)
     plugin = plugin_for(sim)
     await plugin.get_devices()
     async with listening(plugin):
         await wait_until(lambda: len(sim.subscriptions) == 5)  # 2 per channel + device
         first = sim.subscribes
         sim.end_subscriptions()
-        # Lifetime is 10 s: only the 310 errors can make the plugin subscribe again now.
-        await wait_until(lambda: sim.subscribes >= first + 5, within=3.0)
+        # Renewal is 30 s away: only the 310 errors can make the plugin subscribe again now.
+        await wait_until(lambda: sim.subscribes >= first + 5, within=15.0)
 
 
 async def test_silent_device_ends_listen(
@@ -421,15 +425,16 @@ async def test_acknowledged_but_silent_subscription_ends_listen(
 
 
 async def test_address_vanishing_after_setup_leaves_the_subscriptions(
-    sim: Ssc1Simulator,
+    sim: Ssc1Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(SennheiserSsc1Plugin, "subscription_lifetime", 60.0)
     plugin = plugin_for(sim)
     await plugin.get_devices()
     sim.remove_addresses(("rx1", "mute"), ("rx2", "mute"))  # e.g. after a firmware update
     async with listening(plugin):
         await wait_until(lambda: "rx_mute" not in plugin.supported)
-        # Sent again at once without the address, not at the next renewal (lifetime 10 s).
-        await wait_until(lambda: len(sim.subscriptions) == 5, within=2.0)
+        # Sent again at once without the address, not at the next renewal (30 s away).
+        await wait_until(lambda: len(sim.subscriptions) == 5, within=15.0)
 
 
 async def test_device_refusing_every_size_of_answer(sim: Ssc1Simulator) -> None:
