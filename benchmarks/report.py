@@ -113,12 +113,13 @@ def render(results: list[dict[str, Any]], command: str, seconds: float) -> str:
 
 
 #: The default plan (about seven minutes on two cores): every size with default settings on
-#: Shure simulators, the naive mode at 10 and 100 receivers, 100 receivers with meter
-#: entities on, and a 100-receiver Demo rack. ``--full`` runs every combination.
+#: Shure simulators, the naive mode at 1 and 10 receivers, 100 receivers with meter entities
+#: on, and a 100-receiver Demo rack. ``--full`` runs every combination; its naive runs at 50
+#: and 100 receivers saturate Home Assistant, which then falls minutes behind the rack.
 DEFAULT_PLAN: tuple[tuple[str, str, int], ...] = (
     *(("shure", "default", size) for size in (1, 10, 50, 100)),
+    ("shure", "naive", 1),
     ("shure", "naive", 10),
-    ("shure", "naive", 100),
     ("shure", "meters", 100),
     ("demo", "default", 100),
 )
