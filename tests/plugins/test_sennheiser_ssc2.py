@@ -247,7 +247,7 @@ async def test_unsupported_product(sim: SSC2Simulator, plugin: SennheiserSSC2Plu
 async def test_plugin_without_injected_session_uses_its_own(sim: SSC2Simulator) -> None:
     plugin = make_plugin(sim, None)
     await plugin.get_devices()
-    own = plugin._own_session
+    own = plugin.client().session
     assert own is not None
     await plugin.close()
     assert own.closed

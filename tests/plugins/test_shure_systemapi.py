@@ -645,7 +645,13 @@ async def test_own_session_when_none_is_injected(
     assert await plugin.get_devices()
     assert plugin.title == f"Shure System API {sim.host}"
     assert plugin.unique_id == "systemapi-" + parse_fingerprint(sim.fingerprint).hex()
+    own = plugin.client().session
     await plugin.close()
+    assert own.closed
+    await plugin.close()
+    # Usable again after close: a new session, not the closed one.
+    assert await plugin.get_devices()
+    assert plugin.client().session is not own
     await plugin.close()
 
 

@@ -7,11 +7,31 @@ from typing import Any, ClassVar
 
 import aiohttp
 from homeassistant.config_entries import ConfigFlow
+from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import probatio as vol
 
 from ..const import CONF_MANUFACTURER, LOGGER
 from ..plugins import get_plugin
 from ..plugins.base import CannotConnect, InvalidAuth, MicboardError, UnsupportedDevice
+
+
+def address_fields(host: str | None, port: int) -> dict[vol.Marker, Any]:
+    """Host and port fields (host pre-filled when known), as every network protocol asks."""
+    return {
+        vol.Required(CONF_HOST, default=host or vol.UNDEFINED): selector.TextSelector(),
+        vol.Required(CONF_PORT, default=port): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
+            )
+        ),
+    }
+
+
+def form_errors(error: str | None) -> dict[str, str]:
+    """A form's ``errors`` for one base error key (or none)."""
+    return {"base": error} if error else {}
 
 
 async def probe(data: Mapping[str, Any], session: aiohttp.ClientSession) -> tuple[str, str]:

@@ -42,7 +42,7 @@ from ..plugins.sennheiser_ssc2_client import (
     DeviceIdentity,
     probe_device,
 )
-from .base import MicboardFlowBase
+from .base import MicboardFlowBase, address_fields, form_errors
 
 SSC2 = SennheiserSSC2Plugin.manufacturer_code
 #: Where a discovered receiver's API is: the ``_ssc`` announcement carries the port of SSC v1
@@ -58,18 +58,6 @@ _REPAIR_ERRORS = {
 _PASSWORD_SELECTOR = selector.TextSelector(
     selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
 )
-
-
-def _address_schema(host: str | None = None, port: int = DEFAULT_PORT) -> dict[vol.Marker, Any]:
-    host_key = vol.Required(CONF_HOST) if host is None else vol.Required(CONF_HOST, default=host)
-    return {
-        host_key: selector.TextSelector(),
-        vol.Required(CONF_PORT, default=port): selector.NumberSelector(
-            selector.NumberSelectorConfig(
-                min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
-            )
-        ),
-    }
 
 
 def _error_key(err: BaseException) -> str:
@@ -150,7 +138,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
     ) -> ConfigFlowResult:
         schema = vol.Schema(
             {
-                **_address_schema(),
+                **address_fields(None, DEFAULT_PORT),
                 vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
             }
         )
@@ -158,7 +146,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
         return self.async_show_form(
             step_id=SSC2,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            errors={"base": error} if error else {},
+            errors=form_errors(error),
         )
 
     # -- user ---------------------------------------------------------------------------------
@@ -202,7 +190,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
         return self.async_show_form(
             step_id=f"{SSC2}_confirm",
             description_placeholders=self._ssc2_placeholders(identity),
-            errors={"base": error} if error else {},
+            errors=form_errors(error),
         )
 
     # -- zeroconf -----------------------------------------------------------------------------
@@ -237,7 +225,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
             step_id=f"{SSC2}_discovery",
             data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
             description_placeholders=self._ssc2_placeholders(identity),
-            errors={"base": error} if error else {},
+            errors=form_errors(error),
         )
 
     # -- reauth -------------------------------------------------------------------------------
@@ -259,7 +247,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
             step_id=f"reauth_{SSC2}",
             data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
             description_placeholders={"name": entry.title, "host": str(entry.data[CONF_HOST])},
-            errors={"base": error} if error else {},
+            errors=form_errors(error),
         )
 
     # -- reconfigure --------------------------------------------------------------------------
@@ -282,10 +270,10 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
         return self.async_show_form(
             step_id=f"reconfigure_{SSC2}",
             data_schema=vol.Schema(
-                _address_schema(str(entry.data[CONF_HOST]), int(entry.data[CONF_PORT]))
+                address_fields(str(entry.data[CONF_HOST]), int(entry.data[CONF_PORT]))
             ),
             description_placeholders={"name": entry.title},
-            errors={"base": error} if error else {},
+            errors=form_errors(error),
         )
 
     async def async_step_reconfigure_sennheiser_ssc2_confirm(
@@ -315,7 +303,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
                 **self._ssc2_placeholders(identity),
                 "pinned": str(entry.data.get(CONF_FINGERPRINT, "")),
             },
-            errors={"base": error} if error else {},
+            errors=form_errors(error),
         )
 
     async def async_step_reconfigure_sennheiser_ssc2_password(
@@ -335,5 +323,5 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
             step_id=f"reconfigure_{SSC2}_password",
             data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
             description_placeholders={"name": entry.title, "host": identity.host},
-            errors={"base": error} if error else {},
+            errors=form_errors(error),
         )

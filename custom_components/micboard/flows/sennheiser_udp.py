@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.helpers import selector
 import probatio as vol
 
 from ..const import CONF_MANUFACTURER
@@ -25,23 +24,14 @@ from ..plugins.sennheiser_mcp import (
     device_id_for,
 )
 from ..plugins.sennheiser_ssc1 import DEFAULT_PORT as SSC1_PORT, SennheiserSsc1Plugin
-from .base import MicboardFlowBase
+from .base import MicboardFlowBase, address_fields
 
 SSC1 = SennheiserSsc1Plugin.manufacturer_code
 MCP = SennheiserMcpPlugin.manufacturer_code
 
 
 def _schema(host: str | None, port: int) -> vol.Schema:
-    return vol.Schema(
-        {
-            vol.Required(CONF_HOST, default=host or vol.UNDEFINED): selector.TextSelector(),
-            vol.Required(CONF_PORT, default=port): selector.NumberSelector(
-                selector.NumberSelectorConfig(
-                    min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
-                )
-            ),
-        }
-    )
+    return vol.Schema(address_fields(host, port))
 
 
 def _address(user_input: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_HOST, CONF_PORT
-from homeassistant.helpers import selector
 from homeassistant.helpers.typing import DiscoveryInfoType
 import probatio as vol
 
@@ -27,7 +26,7 @@ from ..plugins.shure_tcp import (
     DEFAULT_PORT,
     ShureTcpPlugin,
 )
-from .base import MicboardFlowBase
+from .base import MicboardFlowBase, address_fields
 
 SHURE = ShureTcpPlugin.manufacturer_code
 STEP_CONFIRM = f"discovery_confirm_{SHURE}"
@@ -65,16 +64,7 @@ async def probe_shure(host: str, port: int) -> ShureFound:
 
 
 def _schema(host: str | None = None, port: int = DEFAULT_PORT) -> vol.Schema:
-    return vol.Schema(
-        {
-            vol.Required(CONF_HOST, default=host or vol.UNDEFINED): selector.TextSelector(),
-            vol.Required(CONF_PORT, default=port): selector.NumberSelector(
-                selector.NumberSelectorConfig(
-                    min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
-                )
-            ),
-        }
-    )
+    return vol.Schema(address_fields(host, port))
 
 
 class ShureFlowSteps(MicboardFlowBase):

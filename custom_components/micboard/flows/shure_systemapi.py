@@ -43,7 +43,7 @@ from ..plugins.shure_systemapi_client import (
     probe_server,
 )
 from ..plugins.tls import format_fingerprint
-from .base import MicboardFlowBase
+from .base import MicboardFlowBase, address_fields, form_errors
 
 SYSTEMAPI = ShureSystemApiPlugin.manufacturer_code
 
@@ -100,22 +100,6 @@ def _error_key(err: BaseException) -> str:
     return "unknown"
 
 
-def _address_schema(host: str | None = None, port: int = DEFAULT_PORT) -> dict[vol.Marker, Any]:
-    host_key = vol.Required(CONF_HOST) if host is None else vol.Required(CONF_HOST, default=host)
-    return {
-        host_key: selector.TextSelector(),
-        vol.Required(CONF_PORT, default=port): selector.NumberSelector(
-            selector.NumberSelectorConfig(
-                min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX
-            )
-        ),
-    }
-
-
-def _errors(error: str | None) -> dict[str, str]:
-    return {"base": error} if error else {}
-
-
 class ShureSystemApiFlowSteps(MicboardFlowBase):
     """A Shure System API server: address, API key, certificate."""
 
@@ -158,12 +142,14 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
     def _sapi_user_form(
         self, user_input: Mapping[str, Any] | None, error: str | None
     ) -> ConfigFlowResult:
-        schema = vol.Schema({**_address_schema(), vol.Required(CONF_API_KEY): _KEY_SELECTOR})
+        schema = vol.Schema(
+            {**address_fields(None, DEFAULT_PORT), vol.Required(CONF_API_KEY): _KEY_SELECTOR}
+        )
         suggested = {k: v for k, v in (user_input or {}).items() if k != CONF_API_KEY}
         return self.async_show_form(
             step_id=SYSTEMAPI,
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            errors=_errors(error),
+            errors=form_errors(error),
         )
 
     # -- user ---------------------------------------------------------------------------------
@@ -203,7 +189,7 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
         return self.async_show_form(
             step_id=f"{SYSTEMAPI}_confirm",
             description_placeholders=self._sapi_placeholders(server),
-            errors=_errors(error),
+            errors=form_errors(error),
         )
 
     # -- reauth -------------------------------------------------------------------------------
@@ -225,7 +211,7 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
             step_id=f"reauth_{SYSTEMAPI}",
             data_schema=vol.Schema({vol.Required(CONF_API_KEY): _KEY_SELECTOR}),
             description_placeholders={"name": entry.title, "host": str(entry.data[CONF_HOST])},
-            errors=_errors(error),
+            errors=form_errors(error),
         )
 
     # -- reconfigure --------------------------------------------------------------------------
@@ -252,10 +238,10 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
         return self.async_show_form(
             step_id=f"reconfigure_{SYSTEMAPI}",
             data_schema=vol.Schema(
-                _address_schema(str(entry.data[CONF_HOST]), int(entry.data[CONF_PORT]))
+                address_fields(str(entry.data[CONF_HOST]), int(entry.data[CONF_PORT]))
             ),
             description_placeholders={"name": entry.title},
-            errors=_errors(error),
+            errors=form_errors(error),
         )
 
     async def async_step_reconfigure_shure_systemapi_confirm(
@@ -283,7 +269,7 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
                 **self._sapi_placeholders(server),
                 "pinned": str(entry.data.get(CONF_FINGERPRINT, "")),
             },
-            errors=_errors(error),
+            errors=form_errors(error),
         )
 
     async def async_step_reconfigure_shure_systemapi_key(
@@ -303,5 +289,5 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
             step_id=f"reconfigure_{SYSTEMAPI}_key",
             data_schema=vol.Schema({vol.Required(CONF_API_KEY): _KEY_SELECTOR}),
             description_placeholders={"name": entry.title, "host": server.host},
-            errors=_errors(error),
+            errors=form_errors(error),
         )

@@ -30,6 +30,7 @@ from .base import (
     Receiver,
     UpdateCallback,
 )
+from .http_session import PluginSession
 from .sennheiser_ssc2_client import (
     ABSENT,
     DEFAULT_PORT,
@@ -99,7 +100,7 @@ class SennheiserSSC2Plugin(ManufacturerPlugin):
         self.identity: DeviceIdentity | None = None
         self.busy = False
         self._client: SSC2Client | None = None
-        self._own_session: aiohttp.ClientSession | None = None
+        self._http = PluginSession(session)
         self._mapper: ReceiverMapper | None = None
         self._session_uuid: str | None = None
         self._dropped_reported = 0
@@ -128,11 +129,8 @@ class SennheiserSSC2Plugin(ManufacturerPlugin):
     def client(self) -> SSC2Client:
         """The device's HTTPS client (created on first use, inside the event loop)."""
         if self._client is None:
-            session = self.session
-            if session is None:
-                session = self._own_session = aiohttp.ClientSession()
             self._client = SSC2Client(
-                session,
+                self._http.get(),
                 self.host,
                 self.port,
                 self.fingerprint,
@@ -360,10 +358,8 @@ class SennheiserSSC2Plugin(ManufacturerPlugin):
                 await self._client.delete_session(uuid, time_limit=CLOSE_TIMEOUT_SECONDS)
             except MicboardError as err:
                 _LOGGER.debug("Could not end the subscription session on %s: %s", self.host, err)
-        if self._own_session is not None:
-            await self._own_session.close()
-            self._own_session = None
-            self._client = None
+        if await self._http.close():
+            self._client = None  # it was made on the session just closed
         self.health.stopped()
 
 

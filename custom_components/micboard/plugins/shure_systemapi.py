@@ -46,6 +46,7 @@ from .base import (
     RepairNeeded,
     UpdateCallback,
 )
+from .http_session import PluginSession
 from .shure_systemapi_client import (
     ABSENT,
     DEFAULT_PORT,
@@ -121,7 +122,7 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
         self._subscribed: set[str] = set()
         self._last_full_read: float | None = None
         self._client: SystemApiClient | None = None
-        self._own_session: aiohttp.ClientSession | None = None
+        self._http = PluginSession(session)
         self._identify_stops: dict[str, asyncio.Task[None]] = {}
 
     def __repr__(self) -> str:
@@ -141,11 +142,8 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
     def client(self) -> SystemApiClient:
         """The server's client (created on first use, inside the event loop)."""
         if self._client is None:
-            session = self.session
-            if session is None:
-                session = self._own_session = aiohttp.ClientSession()
             self._client = SystemApiClient(
-                session,
+                self._http.get(),
                 self.host,
                 self.port,
                 self.fingerprint,
@@ -473,9 +471,8 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
         for task in self._identify_stops.values():
             task.cancel()
         self._identify_stops.clear()
-        if self._own_session is not None:
-            await self._own_session.close()
-            self._own_session = None
+        if await self._http.close():
+            self._client = None  # it was made on the session just closed
 
 
 def server_unique_id(fingerprint: bytes) -> str:
