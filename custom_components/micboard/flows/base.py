@@ -1,4 +1,4 @@
-"""What every protocol's config-flow steps share: probing a device and mapping its errors."""
+"""What every protocol's config-flow steps share: address fields, probing a device, form errors."""
 
 from __future__ import annotations
 
