@@ -28,6 +28,7 @@ from custom_components.micboard.plugins.sennheiser_mcp_codec import McpError
 from simulators.sennheiser_mcp import McpSimulator
 
 from ..sennheiser_udp_helpers import free_udp_port, wait_until
+from ..stalled_loop import run_for, simulator_in_thread, stalling_event_loop
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -182,6 +183,31 @@ async def test_silent_receiver_ends_listen(sim: McpSimulator, local_port: int) -
     await plugin.get_devices()
     assert plugin.health.state is ConnectionState.CONNECTED
     await plugin.close()
+
+
+async def test_a_stalled_event_loop_is_not_a_silent_receiver(
+    local_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop stops for longer than the silence limit, again and again, while the receiver
+    keeps pushing from its own thread: its datagrams wait in the socket, the link stays up.
+    """
+    monkeypatch.setattr(SennheiserMcpPlugin, "quiet_floor", 0.5)
+    monkeypatch.setattr(SennheiserMcpPlugin, "request_timeout", 3.0)  # outlasts a stall
+    with simulator_in_thread(McpSimulator(reply_port=local_port).start) as (sim, call):
+        plugin = plugin_for(sim, local_port)
+        await plugin.get_devices()
+        task = asyncio.create_task(plugin.listen(lambda _update: None))
+        await wait_until(lambda: bool(sim.pushes))
+        async with stalling_event_loop(0.8):
+            await run_for(3.0)
+        await run_for(0.5)
+        assert not task.done(), task
+        # Silence that is real still ends the link.
+        call(sim.stop_answering)
+        with pytest.raises(ConnectionClosed, match="no data"):
+            async with asyncio.timeout(5):
+                await task
+        await plugin.close()
 
 
 async def test_malformed_datagrams_never_raise(sim: McpSimulator, local_port: int) -> None:

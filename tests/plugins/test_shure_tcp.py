@@ -35,6 +35,7 @@ from tests.shure_support import (  # noqa: F401  the fixture overrides hass set-
     receiver_id,
     running_simulator,
 )
+from tests.stalled_loop import run_for, simulator_in_thread, stalling_event_loop
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -299,6 +300,26 @@ async def test_watchdog_ends_a_silent_link(make_plugin: PluginFactory) -> None:
         # The watchdog nudged the quiet link once, and said goodbye properly.
         assert "GET 1 CHAN_NAME" in sim.commands()
         await sim.wait_for(lambda: "SET 1 METER_RATE 00000" in sim.commands())
+
+
+async def test_a_stalled_event_loop_is_not_a_silent_receiver(make_plugin: PluginFactory) -> None:
+    """Home Assistant's loop stops for longer than the silence limit, again and again, while
+    the receiver keeps metering: its data waits in the socket, so the link must stay up.
+    """
+    with simulator_in_thread(ShureSimulator("ulxd", 1).start) as (sim, call):
+        plugin = make_plugin(sim, timing=QUICK_SILENCE)  # silent after 0.5 s
+        await plugin.get_devices()
+        listener = Listener(plugin)
+        await eventually(lambda: "rf_level" in listener.fields(1))
+        async with stalling_event_loop(0.8):
+            await run_for(4.0)
+        await run_for(1.0)  # a link dropped during the stalls has finished closing by now
+        assert not listener.task.done(), listener.task
+        assert plugin.health.state is ConnectionState.CONNECTED
+        # Silence that is real still ends the link.
+        call(lambda: setattr(sim, "stalled", True))
+        with pytest.raises(ConnectionClosed, match="no data"):
+            await listener.task
 
 
 async def test_refused_connection(make_plugin: PluginFactory) -> None:

@@ -33,6 +33,7 @@ from .base import (
     UpdateCallback,
     apply_values,
 )
+from .liveness import Liveness
 from .sennheiser_mcp_codec import (
     CONFIG_ATTRIBUTES,
     ERROR_TEXT,
@@ -101,6 +102,8 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
     push_timeout: ClassVar[float] = 15.0
     request_timeout: ClassVar[float] = 1.0
     request_attempts: ClassVar[int] = 3
+    #: Silence (s) that ends ``listen``, at least: a few lost datagrams are no dead receiver.
+    quiet_floor: ClassVar[float] = 2.0
 
     def __init__(
         self,
@@ -129,7 +132,7 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
         self._listener: UpdateCallback | None = None
         self._pushing = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self._last_message = 0.0
+        self._liveness = Liveness()
         self._bad_logged = False
 
     # -- identity -----------------------------------------------------------------------------
@@ -213,7 +216,7 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
             self._bad(err, data)
             return
         self.health.message()
-        self._last_message = time.monotonic()
+        self._liveness.arrived()
         changed: set[str] = set()
         for text in lines:
             try:
@@ -399,10 +402,11 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
         if self._shared is None:
             raise ConnectionClosed("not connected")
         self._listener = on_update
-        self._last_message = time.monotonic()
+        liveness = self._liveness
+        liveness.restart()
         renew_every = self.push_timeout / 3
         # Cyclic data arrives every cycle and a renewal echo every renew_every seconds.
-        quiet_limit = max(2.0, 3 * min(self.cycle_ms / 1000, renew_every))
+        quiet_limit = max(self.quiet_floor, 3 * min(self.cycle_ms / 1000, renew_every))
         try:
             while True:
                 try:
@@ -412,9 +416,11 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
                 self._pushing = True
                 renew_at = time.monotonic() + renew_every
                 while (now := time.monotonic()) < renew_at:
-                    silent = now - self._last_message
+                    silent = liveness.silent_for()
                     if silent >= quiet_limit:
-                        raise ConnectionClosed(f"no data from {self.host} for {silent:.1f} s")
+                        if await liveness.confirm_silence():
+                            raise ConnectionClosed(f"no data from {self.host} for {silent:.1f} s")
+                        continue
                     await asyncio.sleep(min(renew_at - now, quiet_limit - silent))
         finally:
             self._pushing = False

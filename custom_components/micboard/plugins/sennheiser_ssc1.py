@@ -33,6 +33,7 @@ from .base import (
     UpdateCallback,
     apply_values,
 )
+from .liveness import Liveness
 from .sennheiser_ssc1_client import GetResult, SscClient
 from .sennheiser_ssc1_codec import (
     FAILED_DEPENDENCY,
@@ -129,7 +130,7 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
         self._listener: UpdateCallback | None = None
         self._resubscribe = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._last_data = 0.0
+        self._liveness = Liveness()
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -312,7 +313,7 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
         self.health.message()
         if message.values or message.errors:
             # Acknowledgements alone do not count: each renewal must bring the values again.
-            self._last_data = time.monotonic()
+            self._liveness.arrived()
         receiver_changed: set[str] = set()
         touched = self._apply_errors(message.errors)
         for path, value in message.values.items():
@@ -444,7 +445,8 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
         if not self.client.is_open or self.dialect is None:
             raise ConnectionClosed("not connected")
         self._listener = on_update
-        self._last_data = time.monotonic()
+        liveness = self._liveness
+        liveness.restart()
         lifetime = self.subscription_lifetime
         try:
             while True:
@@ -452,11 +454,13 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
                 await self._subscribe_all()
                 renew_at = time.monotonic() + lifetime / 2
                 while (now := time.monotonic()) < renew_at:
-                    silent = now - self._last_data
+                    silent = liveness.silent_for()
                     if silent >= lifetime:
-                        raise ConnectionClosed(
-                            f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
-                        )
+                        if await liveness.confirm_silence():
+                            raise ConnectionClosed(
+                                f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
+                            )
+                        continue
                     try:
                         async with asyncio.timeout(min(renew_at - now, lifetime - silent)):
                             await self._resubscribe.wait()

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 import contextlib
 from dataclasses import dataclass
 import logging
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .base import (
@@ -34,6 +35,7 @@ from .base import (
     UpdateCallback,
     apply_values,
 )
+from .liveness import Liveness
 from .shure_dialects import DIALECTS, Dialect, Raw, meter_interval_ms
 from .shure_framing import AngleFramer, BadInput, StarFramer, tokenize
 from .shure_identify import (
@@ -115,7 +117,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
         self._dialect: Dialect | None = None  # set once a session starts
         self._metering = False
         self._on_update: UpdateCallback | None = None
-        self._last_rx = 0.0
+        self._liveness = Liveness()
         self._errors_logged = False
         self._lock = asyncio.Lock()
 
@@ -238,7 +240,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
         commands = dialect.meter_on_commands(identity.channels, rate)
         self._metering = bool(commands)  # before sending: a half-sent request needs its "off"
         await self._send(commands)
-        self._last_rx = asyncio.get_running_loop().time()
+        self._liveness.restart()
         self.health.connected()
         _LOGGER.debug(
             "Connected to %s %s at %s (%s, %d channels, metering %s)",
@@ -350,7 +352,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
             raise ConnectionClosed(f"not connected to {self.host}")
         self._on_update = on_update
         # The watchdog counts from here: set-up may have taken a moment since the snapshot.
-        self._last_rx = asyncio.get_running_loop().time()
+        self._liveness.restart()
         self.health.connected()
         try:
             await self._read_loop(link)
@@ -373,7 +375,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
         keeps the cost per message down to parsing it: a rack meters thousands of times a
         second.
         """
-        loop = asyncio.get_running_loop()
+        liveness = self._liveness
         silence = self.silence_timeout()
         # Into a quiet spell (metering off, or samples stopped) send one cheap GET: a live
         # device answers it, a dead one stays silent until the watchdog fires.
@@ -383,7 +385,7 @@ class ShureTcpPlugin(ManufacturerPlugin):
         framer = self._star if link.transport == "udp" else self._angle
 
         def on_data(data: bytes) -> None:
-            self._last_rx = loop.time()
+            liveness.arrived()
             count = 0
             for body in framer.feed(data):
                 tokens = tokenize(body)
@@ -397,14 +399,15 @@ class ShureTcpPlugin(ManufacturerPlugin):
         pump = asyncio.ensure_future(link.pump(on_data))
         try:
             while True:
-                now = loop.time()
-                idle = now - self._last_rx
+                idle = liveness.silent_for()
                 if idle >= silence:
-                    raise ConnectionClosed(f"no data from {self.host} for {silence:g} s")
+                    if await liveness.confirm_silence():
+                        raise ConnectionClosed(f"no data from {self.host} for {silence:g} s")
+                    continue
                 # A keepalive is outstanding until anything arrives after it.
-                outstanding = nudged_at is not None and self._last_rx <= nudged_at
+                outstanding = nudged_at is not None and liveness.last <= nudged_at
                 if idle >= nudge_after and not outstanding and dialect is not None:
-                    nudged_at = now
+                    nudged_at = time.monotonic()
                     outstanding = True
                     await link.send(dialect.encode(dialect.keepalive_command()))
                 wait = (silence if outstanding else nudge_after) - idle
