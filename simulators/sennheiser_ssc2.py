@@ -30,9 +30,8 @@ from typing import Any, Final
 import uuid as uuid_module
 
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
 
-from .certs import SelfSignedCertificate, generate_certificate, load_into, server_context
+from .https_server import HttpsDevice
 from .sennheiser_ssc2_state import (
     TRANSMITTERS,
     DeviceState,
@@ -103,7 +102,7 @@ def _event(data: dict[str, Any], *, name: str | None = None, space: bool = False
     return f"{head}data{sep}{json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
-class SSC2Simulator:
+class SSC2Simulator(HttpsDevice):
     """One simulated EW-DX receiver on an HTTPS port."""
 
     def __init__(
@@ -124,30 +123,20 @@ class SSC2Simulator:
         simulator does) instead of the bare UUID; ``space_after_colon`` writes ``data: `` with
         a space. Both forms occur and a client must accept either.
         """
-        self.host = host
-        self.requested_port = port
+        super().__init__(host, port, f"EWDX {serial}")
         self.password = password
         self.lockout_after = lockout_after
         self.content_location_path = content_location_path
         self.space_after_colon = space_after_colon
         self.state = DeviceState.create(channels, serial)
         self.third_party_access = True
-        self.connections = 0  # TCP connections accepted
         self.auth_attempts = 0  # requests that carried credentials
         self.failed_logins = 0
         self.locked_out = False
         self.requests: list[tuple[str, str, int]] = []
         self.sessions: dict[str, SimSession] = {}
         self.deleted_sessions: list[str] = []
-        self.certificate: SelfSignedCertificate | None = None
         self._consecutive_failures = 0
-        self._running = asyncio.Event()
-        self._running.set()
-        self._context: Any = None
-        self._runner: web.AppRunner | None = None
-        self._server: asyncio.Server | None = None
-        self._protocols: set[RequestHandler] = set()
-        self._animation: asyncio.Task[None] | None = None
         self._orphans: list[SimSession] = []
         self._overrides: list[Override] = []
         #: Stream framing knobs: raw bytes before the ``open`` event, whether ``open`` and
@@ -155,65 +144,17 @@ class SSC2Simulator:
         self.stream_preamble = b""
         self.send_open_event = True
         self.send_content_location = True
-        self.port = port
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    async def start(self) -> SSC2Simulator:
-        """Generate a certificate and listen."""
-        self.certificate = await asyncio.to_thread(
-            generate_certificate, f"EWDX {self.state.serial}", self.host
-        )
-        self._context = await asyncio.to_thread(server_context, self.certificate)
-        app = web.Application(middlewares=[self._middleware])
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
-        await self._runner.setup()
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            self._protocol, self.host, self.requested_port, ssl=self._context
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def _protocol(self) -> RequestHandler:
-        """Track every connection so faults can cut them (certificate change, drop)."""
-        assert self._runner is not None  # noqa: S101  start() sets it first
-        server = self._runner.server
-        assert server is not None  # noqa: S101
-        protocol = server()
-        self.connections += 1
-        self._protocols = {p for p in self._protocols if p.transport is not None}
-        self._protocols.add(protocol)
-        return protocol
-
-    async def close(self) -> None:
-        """Stop serving; end every stream and connection."""
-        self._running.set()
-        if self._animation is not None:
-            self._animation.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._animation
+    def _end_streams(self) -> None:
         for session in [*self.sessions.values(), *self._orphans]:
             session.queue.put_nowait(None)
-        if self._server is not None:
-            self._server.close()
-        self._cut_connections()
-        if self._server is not None:
-            await self._server.wait_closed()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def url(self) -> str:
         """Base URL."""
         return f"https://{self.host}:{self.port}"
-
-    @property
-    def fingerprint(self) -> str:
-        """SHA-256 fingerprint of the current certificate (colon-separated hex)."""
-        assert self.certificate is not None  # noqa: S101  start() sets it
-        return self.certificate.fingerprint
 
     def describe(self) -> list[str]:
         """What the command line prints once listening."""
@@ -612,14 +553,6 @@ class SSC2Simulator:
             if session.request is not None:
                 session.queue.put_nowait(data)
 
-    async def change_certificate(self) -> None:
-        """A new key and certificate (a reset device), and every connection cut."""
-        self.certificate = await asyncio.to_thread(
-            generate_certificate, f"EWDX {self.state.serial}", self.host
-        )
-        await asyncio.to_thread(load_into, self._context, self.certificate)
-        self._cut_connections()
-
     @property
     def active_streams(self) -> int:
         """Sessions with a client currently reading their stream."""
@@ -630,13 +563,6 @@ class SSC2Simulator:
         if tx is None:
             raise ValueError(f"no transmitter on channel {index}")
         return tx
-
-    def _cut_connections(self) -> None:
-        for protocol in list(self._protocols):
-            transport = protocol.transport
-            if transport is not None and not transport.is_closing():
-                transport.close()
-        self._protocols = {p for p in self._protocols if p.transport is not None}
 
     # -- standalone animation -------------------------------------------------------------------
 

@@ -24,15 +24,13 @@ from dataclasses import dataclass, field
 import json
 import logging
 import random
-import time
 from typing import Any, Final
 from urllib.parse import unquote
 import uuid as uuid_module
 
 from aiohttp import WSMsgType, web
-from aiohttp.web_protocol import RequestHandler
 
-from .certs import SelfSignedCertificate, generate_certificate, load_into, server_context
+from .https_server import HttpsDevice
 from .registry import SimulatorKind
 from .shure_systemapi_state import (
     ACTIVITY_LEVELS,
@@ -63,8 +61,6 @@ CHANNEL_EVENTS: Final = {
     "activity": "AUDIO_CHANNEL_ACTIVITY",
 }
 STATE_CHANGE: Final = "DEVICE_STATE_CHANGE"
-#: A connection handler this young without a transport is still connecting, not closed.
-_CONNECTING_SECONDS: Final = 30.0
 
 type Answer = tuple[int, Any]
 
@@ -117,7 +113,7 @@ def _cursor(device_id: str) -> str:
     return base64.b64encode(json.dumps({"f": "D", "a": device_id}).encode()).decode()
 
 
-class SystemApiSimulator:
+class SystemApiSimulator(HttpsDevice):
     """A simulated System API server with a few devices behind it."""
 
     def __init__(
@@ -136,15 +132,12 @@ class SystemApiSimulator:
         ``list_shape`` is ``edges`` (Relay pages, the spec), ``array`` or ``items`` (shapes
         other documents show; a client must accept all three).
         """
-        self.host = host
-        self.requested_port = port
-        self.port = port
+        super().__init__(host, port, "Shure SystemAPI")
         self.api_key = api_key
         self.page_size = page_size
         self.list_shape = list_shape
         self.factory = DeviceFactory(address_prefix)
         self.devices: dict[str, SimDevice] = {}
-        self.certificate: SelfSignedCertificate | None = None
         self.transports: dict[str, SimTransport] = {}
         self.transport_ids: list[str] = []  # every transport ever opened, in order
         self.subscription_log: dict[str, set[str]] = {}  # per transport, kept after it closes
@@ -152,7 +145,6 @@ class SystemApiSimulator:
         self.bad_key_requests = 0
         self.missing_key_requests = 0
         self.content_type_violations = 0
-        self.connections = 0
         self.delay = 0.0  # seconds before every REST answer
         #: False: a server that serves without a key (not the System API's behaviour).
         self.require_key = True
@@ -163,80 +155,19 @@ class SystemApiSimulator:
         self.socket_refusal: int | None = None
         self.pongs_received = 0
         self._overrides: list[Override] = []
-        self._running = asyncio.Event()
-        self._running.set()
-        self._context: Any = None
-        self._runner: web.AppRunner | None = None
-        self._server: asyncio.Server | None = None
-        self._protocols: dict[RequestHandler, float] = {}
-        self._animation: asyncio.Task[None] | None = None
         for number in range(devices):
             self.add_device(ROSTER[number % len(ROSTER)])
 
     # -- lifecycle ------------------------------------------------------------------------------
 
-    async def start(self) -> SystemApiSimulator:
-        """Generate a certificate and listen."""
-        self.certificate = await asyncio.to_thread(
-            generate_certificate, "Shure SystemAPI", self.host
-        )
-        self._context = await asyncio.to_thread(server_context, self.certificate)
-        app = web.Application(middlewares=[self._middleware])
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
-        await self._runner.setup()
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            self._protocol, self.host, self.requested_port, ssl=self._context
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def _protocol(self) -> RequestHandler:
-        """Track every connection so faults can cut them."""
-        assert self._runner is not None  # noqa: S101  start() sets it first
-        server = self._runner.server
-        assert server is not None  # noqa: S101
-        protocol = server()
-        self.connections += 1
-        now = time.monotonic()
-        # Forget handlers whose connection ended; one without a transport that is only a
-        # moment old is still connecting (parallel clients open several at once).
-        self._protocols = {
-            handler: born
-            for handler, born in self._protocols.items()
-            if handler.transport is not None or now - born < _CONNECTING_SECONDS
-        }
-        self._protocols[protocol] = now
-        return protocol
-
-    async def close(self) -> None:
-        """Stop serving; end every socket and connection."""
-        self._running.set()
-        if self._animation is not None:
-            self._animation.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._animation
+    def _end_streams(self) -> None:
         for transport in list(self.transports.values()):
             transport.queue.put_nowait(None)
-        if self._server is not None:
-            self._server.close()
-        self._cut_connections()
-        if self._server is not None:
-            await self._server.wait_closed()
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     @property
     def url(self) -> str:
         """Base URL of the API."""
         return f"https://{self.host}:{self.port}/api/v1"
-
-    @property
-    def fingerprint(self) -> str:
-        """SHA-256 fingerprint of the current certificate (colon-separated hex)."""
-        assert self.certificate is not None  # noqa: S101  start() sets it
-        return self.certificate.fingerprint
 
     def describe(self) -> list[str]:
         """What the command line prints once listening."""
@@ -683,23 +614,9 @@ class SystemApiSimulator:
         """Back to the normal answers."""
         self._overrides.clear()
 
-    async def change_certificate(self) -> None:
-        """A new key and certificate (a reinstalled service); every connection cut."""
-        self.certificate = await asyncio.to_thread(
-            generate_certificate, "Shure SystemAPI", self.host
-        )
-        await asyncio.to_thread(load_into, self._context, self.certificate)
-        self._cut_connections()
-
     def subscriptions_of(self, transport_id: str) -> set[str]:
         """What a transport subscribed (also after it closed)."""
         return set(self.subscription_log.get(transport_id, set()))
-
-    def _cut_connections(self) -> None:
-        for protocol in list(self._protocols):
-            transport = protocol.transport
-            if transport is not None and not transport.is_closing():
-                transport.close()
 
     # -- standalone animation -------------------------------------------------------------------
 
