@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 from dataclasses import dataclass
 import logging
 import random
 import time
 
+from .udp_device import Address, UdpDevice
+
 _LOGGER = logging.getLogger(__name__)
 
-type Address = tuple[str, int]
 
 TICK_SECONDS = 0.05
 INVALID_COMMAND = 1000
@@ -57,15 +57,7 @@ class _Push:
     next_block: float
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, simulator: McpSimulator) -> None:
-        self.simulator = simulator
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self.simulator.handle(data, (str(addr[0]), int(addr[1])))
-
-
-class McpSimulator:
+class McpSimulator(UdpDevice):
     """One EM 300-500 G4 receiver."""
 
     def __init__(
@@ -80,6 +72,7 @@ class McpSimulator:
         seed: int = 0,
     ) -> None:
         """Build the receiver; ``in_ear`` makes it an SR IEM G4 (different cyclic block)."""
+        super().__init__()
         self.name = name
         self.frequency_khz = frequency_khz
         self.firmware = firmware
@@ -109,28 +102,10 @@ class McpSimulator:
         self.expirations = 0
         self.errors_sent = 0
         self.clients: set[Address] = set()
-        self._transport: asyncio.DatagramTransport | None = None
-        self._ticker: asyncio.Task[None] | None = None
         self._last_warnings = self.warnings()
         self._last_battery = self.bat_text()
 
     # -- lifecycle ----------------------------------------------------------------------------
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> McpSimulator:
-        """Bind and start ticking."""
-        loop = asyncio.get_running_loop()
-        self._transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Protocol(self), local_addr=(host, port)
-        )
-        self._ticker = loop.create_task(self._tick_forever())
-        return self
-
-    @property
-    def address(self) -> Address:
-        """Where the simulator listens."""
-        assert self._transport is not None  # noqa: S101  started
-        sockname = self._transport.get_extra_info("sockname")
-        return str(sockname[0]), int(sockname[1])
 
     def describe(self) -> list[str]:
         """What the command line prints."""
@@ -141,17 +116,6 @@ class McpSimulator:
             f"Sennheiser MCP simulator ({kind} '{self.name}') listening on udp://{host}:{port}",
             f"Replies go to the client's address, {target}",
         ]
-
-    async def close(self) -> None:
-        """Stop ticking and close the socket."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
 
     # -- test API -----------------------------------------------------------------------------
 
@@ -282,8 +246,7 @@ class McpSimulator:
         return client if self.reply_port is None else (client[0], self.reply_port)
 
     def _send_raw(self, payload: bytes, client: Address) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.sendto(payload, self._target(client))
+        self._send_datagram(payload, self._target(client))
 
     def _send_line(self, line: str, client: Address) -> None:
         self._send_raw(line.encode("ascii") + b"\r", client)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable
-import contextlib
 from dataclasses import dataclass, field
 import json
 import logging
@@ -24,10 +23,11 @@ import random
 import time
 from typing import Any
 
+from .udp_device import Address, UdpDevice
+
 _LOGGER = logging.getLogger(__name__)
 
 type Path = tuple[str, ...]
-type Address = tuple[str, int]
 
 TICK_SECONDS = 0.05
 DEFAULT_LIFETIME = 10.0
@@ -122,15 +122,7 @@ class _Error:
         return hash(self.code)
 
 
-class _Protocol(asyncio.DatagramProtocol):
-    def __init__(self, simulator: Ssc1Simulator) -> None:
-        self.simulator = simulator
-
-    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self.simulator.handle(data, (str(addr[0]), int(addr[1])))
-
-
-class Ssc1Simulator:
+class Ssc1Simulator(UdpDevice):
     """An SSC v1 receiver on a UDP socket."""
 
     def __init__(
@@ -146,6 +138,7 @@ class Ssc1Simulator:
         seed: int = 0,
     ) -> None:
         """Build the device; ``variant`` is ``ewdx`` or ``sldw`` (SpeechLine DW)."""
+        super().__init__()
         if variant not in {"ewdx", "sldw"}:
             raise ValueError("variant must be ewdx or sldw")
         self.variant = variant
@@ -179,44 +172,15 @@ class Ssc1Simulator:
         self.bad_requests = 0
         self.subscriptions: list[_Subscription] = []
         self.clients: set[Address] = set()
-        self._transport: asyncio.DatagramTransport | None = None
-        self._ticker: asyncio.Task[None] | None = None
         self._leaves = self._build_leaves()
 
     # -- lifecycle ----------------------------------------------------------------------------
-
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> Ssc1Simulator:
-        """Bind and start ticking."""
-        loop = asyncio.get_running_loop()
-        self._transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Protocol(self), local_addr=(host, port)
-        )
-        self._ticker = loop.create_task(self._tick_forever())
-        return self
-
-    @property
-    def address(self) -> Address:
-        """Where the simulator listens."""
-        assert self._transport is not None  # noqa: S101  started
-        sockname = self._transport.get_extra_info("sockname")
-        return str(sockname[0]), int(sockname[1])
 
     def describe(self) -> list[str]:
         """What the command line prints."""
         host, port = self.address
         summary = f"{self.product}, {len(self.channels)} channels, serial {self.serial}"
         return [f"Sennheiser SSC v1 simulator ({summary}) listening on udp://{host}:{port}"]
-
-    async def close(self) -> None:
-        """Stop ticking and close the socket."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-        if self._transport is not None:
-            self._transport.close()
-            self._transport = None
 
     # -- test API -----------------------------------------------------------------------------
 
@@ -296,7 +260,7 @@ class Ssc1Simulator:
         ]
         for client in self.clients:
             for payload in junk:
-                self._send_raw(payload, client)
+                self._send_datagram(payload, client)
 
     # -- address tree -------------------------------------------------------------------------
 
@@ -396,12 +360,8 @@ class Ssc1Simulator:
 
     # -- protocol -----------------------------------------------------------------------------
 
-    def _send_raw(self, payload: bytes, client: Address) -> None:
-        if self._transport is not None and not self._transport.is_closing():
-            self._transport.sendto(payload, client)
-
     def _send(self, document: dict[str, Any], client: Address) -> None:
-        self._send_raw(json.dumps(document, separators=(",", ":")).encode(), client)
+        self._send_datagram(json.dumps(document, separators=(",", ":")).encode(), client)
 
     def _notify(self, items: dict[Path, Any], client: Address) -> None:
         if not self.mute_notifications:
