@@ -41,8 +41,12 @@ def simulator_in_thread[S: Simulator](
         done: Future[None] = Future()
 
         def run() -> None:
-            function()
-            done.set_result(None)
+            try:
+                function()
+            except Exception as err:  # noqa: BLE001  handed to the calling thread
+                done.set_exception(err)
+            else:
+                done.set_result(None)
 
         loop.call_soon_threadsafe(run)
         done.result(timeout=10)
