@@ -93,6 +93,7 @@ class Override:
     status: int
     body: Any
     remaining: int | None  # None: until cleared
+    delay: float = 0.0  # seconds before answering (longer than the client waits: a timeout)
 
 
 def _problem(status: int, title: str) -> web.Response:
@@ -216,6 +217,8 @@ class SystemApiSimulator(HttpsDevice):
             ):
                 if item.remaining is not None:
                     item.remaining -= 1
+                if item.delay:
+                    await asyncio.sleep(item.delay)
                 if isinstance(item.body, bytes):
                     return web.Response(status=item.status, body=item.body)
                 return web.json_response(item.body, status=item.status)
@@ -604,11 +607,21 @@ class SystemApiSimulator(HttpsDevice):
         self.send_raw(Frame(WSMsgType.PONG))
 
     def override(
-        self, method: str, prefix: str, status: int, body: Any = None, *, times: int | None = None
+        self,
+        method: str,
+        prefix: str,
+        status: int,
+        body: Any = None,
+        *,
+        times: int | None = None,
+        delay: float = 0.0,
     ) -> None:
-        """Answer requests whose path starts with ``prefix`` with ``status`` (after the key)."""
+        """Answer requests whose path starts with ``prefix`` with ``status`` (after the key).
+
+        ``delay`` holds the answer back that long (longer than the client waits: a timeout).
+        """
         payload = body if body is not None else {"title": "Internal error", "status": status}
-        self._overrides.append(Override(method, prefix, status, payload, times))
+        self._overrides.append(Override(method, prefix, status, payload, times, delay))
 
     def clear_overrides(self) -> None:
         """Back to the normal answers."""

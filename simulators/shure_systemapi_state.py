@@ -191,7 +191,7 @@ class DeviceFactory:
     """Creates devices with distinct ids, serials and addresses."""
 
     def __init__(self, address_prefix: str = "192.0.2.") -> None:
-        """Addresses are ``<prefix><n>`` (TEST-NET-1 unless a test wants loopback)."""
+        """Addresses are ``<prefix><n>`` (TEST-NET-1 by default: never a reachable host)."""
         self.address_prefix = address_prefix
         self._numbers = itertools.count(1)
 

@@ -4,9 +4,9 @@ Everything runs against the simulator over real loopback HTTPS/WSS with its own 
 through Home Assistant's shared aiohttp session.
 
 Receivers the API knows are handed over to the command-string protocol through
-``discovery_flow.async_create_flow``. That protocol's config-flow step is not on this branch,
-so the tests patch ``async_create_flow`` and check the flow is *requested* with exactly the
-data the command-string step expects; they stay valid once that step is merged.
+``discovery_flow.async_create_flow``. The tests patch ``async_create_flow`` and check the flow
+is *requested* with exactly the data the command-string step expects (that step itself, which
+connects to the receiver, is tested with the Shure flow).
 """
 
 from __future__ import annotations

@@ -369,7 +369,32 @@ async def test_filter_by_area_follows_the_registry(
     await advance_time(hass, 1.0)
     snapshot = await client.next("snapshot")
     assert snapshot["areas"] == {stage.id: "Main stage"}
-    assert coordinator.data  # the model itself was untouched
+    assert sorted(coordinator.data) == [RX1, RX2]  # the model itself was untouched
+
+
+async def test_devices_of_other_integrations_are_not_followed(
+    hass: HomeAssistant, demo_rack: Rack, client: Client
+) -> None:
+    entry, _coordinator = demo_rack
+    await client.subscribe()
+    await client.next("snapshot")
+    calls: list[str] = []
+    subscription = _subscription(hass)
+    subscription.registry_changed = lambda: calls.append("registry")  # type: ignore[method-assign]
+    other = MockConfigEntry(domain="other")
+    other.add_to_hass(hass)
+    devices = dr.async_get(hass)
+    lamp = devices.async_get_or_create(config_entry_id=other.entry_id, identifiers={("o", "1")})
+    devices.async_update_device(lamp.id, name_by_user="Lamp")
+    await hass.async_block_till_done()
+    assert calls == []
+    # A Micboard device, and a removed device (which may have been one), are followed.
+    devices.async_update_device(_receiver_device(hass, entry, RX1), name_by_user="Rack A")
+    await hass.async_block_till_done()
+    assert calls == ["registry"]
+    devices.async_remove_device(lamp.id)
+    await hass.async_block_till_done()
+    assert calls == ["registry", "registry"]
 
 
 async def test_filter_by_label(hass: HomeAssistant, demo_rack: Rack, client: Client) -> None:

@@ -101,6 +101,15 @@ def channel_identifier(receiver_id: str, channel: int) -> tuple[str, str]:
     return (DOMAIN, f"{receiver_id}-ch{channel}")
 
 
+def parse_channel_identifier(identifier: tuple[str, str]) -> tuple[str, int] | None:
+    """(receiver id, channel) of a :func:`channel_identifier`; None for any other identifier."""
+    domain, value = identifier
+    receiver_id, separator, index = value.rpartition("-ch")
+    if domain != DOMAIN or not separator or not index.isdigit():
+        return None
+    return receiver_id, int(index)
+
+
 class Backoff:
     """Exponential reconnect delay with jitter, so many entries do not retry in lockstep."""
 
@@ -248,6 +257,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self._repairs.clear()
 
     def _after_snapshot(self, receivers: dict[str, Receiver]) -> None:
+        # Also from _check_structure on later snapshots; offering twice is a dict lookup.
         self._referral_offers.offer(self.plugin.referrals)
         now = time.monotonic()
         for receiver_id, receiver in receivers.items():
@@ -380,6 +390,8 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
 
     def _flush_online(self, now: float) -> None:
         """A receiver went on- or offline: re-evaluate and wake all of its channels."""
+        if not self._online_changed:
+            return
         changed, self._online_changed = self._online_changed, set()
         for receiver_id in changed:
             receiver = (self.data or {}).get(receiver_id)

@@ -302,6 +302,10 @@ class TriggerWatcher:
                 self._evaluate(coordinator, receiver_id, index)
 
     @callback
+    def structure_changed(self, coordinator: MicboardCoordinator) -> None:
+        """Nothing to do: a new channel is evaluated at its first flush, a gone one never."""
+
+    @callback
     def entries_changed(self) -> None:
         """Nothing to do: triggers are keyed by device, and the hub follows reloads."""
 

@@ -30,14 +30,14 @@ from .plugins.shure_slp import SLP_GROUP, SLP_PORT, parse_announcement
 from .plugins.shure_tcp import DEFAULT_PORT, ShureTcpPlugin
 
 
-#: Whether ``async_setup`` starts the listener. Tests switch it off and start their own; the
-#: development scripts set ``MICBOARD_SLP_DISCOVERY=off`` so a test machine joins no multicast
-#: group on a real network.
 def autostart_from(setting: str | None) -> bool:
     """``MICBOARD_SLP_DISCOVERY``: on unless it says off (``off``, ``0``, ``no``, ``false``)."""
     return (setting or "on").strip().lower() not in {"off", "0", "no", "false"}
 
 
+#: Whether ``async_setup`` starts the listener. Tests switch it off and start their own; the
+#: development scripts set ``MICBOARD_SLP_DISCOVERY=off`` so a test machine joins no multicast
+#: group on a real network.
 SLP_AUTOSTART = autostart_from(os.environ.get("MICBOARD_SLP_DISCOVERY"))
 #: A device announces often; it is offered again at most this often per address.
 ANNOUNCE_COOLDOWN_SECONDS: Final = 600.0

@@ -24,7 +24,12 @@ type OfferKey = tuple[str, str, int]
 
 
 class ReferralOffers:
-    """Starts one discovery flow per referred device and address per Home Assistant run."""
+    """Starts one discovery flow per referred device and address while the entry is loaded.
+
+    Each coordinator has its own, so a reload offers again: a flow already in progress is not
+    started twice, and the receiver's own flow ends for one that is configured or ignored
+    once it has identified the receiver (one short connection to it).
+    """
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Nothing offered yet."""

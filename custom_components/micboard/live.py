@@ -31,22 +31,21 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
-from .coordinator import KIND_HEALTH, MicboardCoordinator
+from .coordinator import KIND_HEALTH, MicboardCoordinator, ModelObserver
 from .plugins.base import ModelUpdate
 
 LIVE_KEY: HassKey[LiveHub] = HassKey(f"{DOMAIN}_live")
 
 
-class LiveClient(Protocol):
-    """A consumer of the live model (one websocket subscription, or the trigger watcher)."""
+class LiveClient(ModelObserver, Protocol):
+    """A consumer of the live model (one websocket subscription, or the trigger watcher).
 
-    def model_updated(self, coordinator: MicboardCoordinator, update: ModelUpdate) -> None:
-        """A plugin changed the model (hot path: per device message)."""
+    The hub relays the coordinators' ``model_updated`` (per device message: the hot path)
+    and ``model_notified`` (status and meter flushes; never health wake-ups).
+    """
 
-    def model_notified(
-        self, coordinator: MicboardCoordinator, receiver_id: str, channel: int | None, kind: str
-    ) -> None:
-        """The coordinator flushed status or meters for a channel (or a receiver)."""
+    def structure_changed(self, coordinator: MicboardCoordinator) -> None:
+        """Receivers, channels or their features appeared or went (the coordinator's check)."""
 
     def entry_refreshed(self, coordinator: MicboardCoordinator) -> None:
         """A full resync finished or the connection failed: everything may have changed."""
@@ -137,6 +136,7 @@ class LiveHub:
         self._detach[entry_id] = [
             coordinator.async_add_observer(self),
             coordinator.async_add_listener(partial(self._refreshed, coordinator)),
+            coordinator.async_add_structure_listener(partial(self._structure_changed, coordinator)),
         ]
 
     def _unobserve(self, entry_id: str) -> None:
@@ -146,10 +146,20 @@ class LiveHub:
     def _follow_registries(self) -> None:
         bus = self.hass.bus
         self._registry_unsubs = [
-            bus.async_listen(dr.EVENT_DEVICE_REGISTRY_UPDATED, self._registry_event),
+            bus.async_listen(
+                dr.EVENT_DEVICE_REGISTRY_UPDATED,
+                self._registry_event,
+                event_filter=self._is_ours_or_gone,
+            ),
             bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, self._registry_event),
             bus.async_listen(lr.EVENT_LABEL_REGISTRY_UPDATED, self._registry_event),
         ]
+
+    @callback
+    def _is_ours_or_gone(self, event_data: dr.EventDeviceRegistryUpdatedData) -> bool:
+        """A device of a loaded Micboard entry, or one removed (it may have been ours)."""
+        device = dr.async_get(self.hass).async_get(event_data["device_id"])
+        return device is None or not self.coordinators.keys().isdisjoint(device.config_entries)
 
     @callback
     def _registry_event(self, _event: Event[Any]) -> None:
@@ -178,6 +188,11 @@ class LiveHub:
     def _refreshed(self, coordinator: MicboardCoordinator) -> None:
         for client in list(self._clients):
             client.entry_refreshed(coordinator)
+
+    @callback
+    def _structure_changed(self, coordinator: MicboardCoordinator) -> None:
+        for client in list(self._clients):
+            client.structure_changed(coordinator)
 
 
 @callback

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
 
 from .const import DOMAIN
-from .coordinator import MicboardCoordinator, channel_identifier, receiver_identifier
+from .coordinator import (
+    MicboardCoordinator,
+    channel_identifier,
+    parse_channel_identifier,
+    receiver_identifier,
+)
 from .plugins.base import Channel, Receiver
 
 
@@ -112,13 +117,20 @@ def loaded_coordinator(hass: HomeAssistant, entry_id: str) -> MicboardCoordinato
     return coordinator
 
 
+def micboard_entry(
+    hass: HomeAssistant, device: dr.DeviceEntry | dr.ChildDeviceEntry | None
+) -> ConfigEntry | None:
+    """The Micboard entry (loaded or not) a receiver or channel device belongs to."""
+    entry = hass.config_entries.async_get_entry(device.config_entry_id) if device else None
+    return entry if entry is not None and entry.domain == DOMAIN else None
+
+
 def micboard_channel_device(hass: HomeAssistant, device_id: str) -> dr.ChildDeviceEntry | None:
     """The device, if it is a channel device of a Micboard entry (loaded or not)."""
     device = dr.async_get(hass).async_get(device_id, include_main_devices=False)
     if not isinstance(device, dr.ChildDeviceEntry):
         return None
-    entry = hass.config_entries.async_get_entry(device.config_entry_id)
-    return device if entry is not None and entry.domain == DOMAIN else None
+    return device if micboard_entry(hass, device) is not None else None
 
 
 def resolve_channel(hass: HomeAssistant, device_id: str) -> ChannelRef | None:
@@ -129,14 +141,10 @@ def resolve_channel(hass: HomeAssistant, device_id: str) -> ChannelRef | None:
     coordinator = loaded_coordinator(hass, device.config_entry_id)
     if coordinator is None:
         return None
-    for domain, identifier in device.identifiers:
-        if domain != DOMAIN:
+    for identifier in device.identifiers:
+        if (parsed := parse_channel_identifier(identifier)) is None:
             continue
-        # channel_identifier() is "<receiver id>-ch<index>"; the index is after the last "-ch".
-        receiver_id, separator, index = identifier.rpartition("-ch")
-        if not separator or not index.isdigit():
-            continue
-        ref = ChannelRef(coordinator, receiver_id, int(index))
+        ref = ChannelRef(coordinator, *parsed)
         if ref.channel is not None:
             return ref
     return None

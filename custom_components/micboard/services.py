@@ -15,6 +15,7 @@ from .const import (
     SERVICE_REFRESH,
 )
 from .coordinator import MicboardConfigEntry, channel_identifier, receiver_identifier
+from .placement import micboard_entry
 from .plugins.base import MicboardError, NotSupported
 
 REFRESH_SCHEMA = vol.All(
@@ -31,9 +32,8 @@ IDENTIFY_SCHEMA = REFRESH_SCHEMA
 
 
 def _entry_for_device(hass: HomeAssistant, device_id: str) -> MicboardConfigEntry:
-    device = dr.async_get(hass).async_get(device_id)
-    entry = hass.config_entries.async_get_entry(device.config_entry_id) if device else None
-    if device is None or entry is None or entry.domain != DOMAIN:
+    entry = micboard_entry(hass, dr.async_get(hass).async_get(device_id))
+    if entry is None:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
             translation_key="device_not_found",

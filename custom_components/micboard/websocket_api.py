@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 import math
 from typing import Any, Final
@@ -45,7 +45,14 @@ from .live_payload import (
     meter_values,
     receiver_record,
 )
-from .placement import Placement, area_name, channel_placement, label_name, receiver_device
+from .placement import (
+    Placement,
+    area_name,
+    channel_placement,
+    label_name,
+    micboard_entry,
+    receiver_device,
+)
 from .plugins.base import METER_FIELDS, Channel, ModelUpdate
 
 COMMAND: Final = "micboard/subscribe"
@@ -121,9 +128,8 @@ def parse_filter(hass: HomeAssistant, raw: Mapping[str, Any]) -> ChannelFilter:
     device_entry_ids: set[str] = set()
     devices = dr.async_get(hass)
     for device_id in sorted(device_ids or ()):
-        device = devices.async_get(device_id)
-        entry = hass.config_entries.async_get_entry(device.config_entry_id) if device else None
-        if entry is None or entry.domain != DOMAIN:
+        entry = micboard_entry(hass, devices.async_get(device_id))
+        if entry is None:
             raise InvalidFilterError(f"'{device_id}' is not a Micboard receiver or channel device.")
         device_entry_ids.add(entry.entry_id)
     areas = ar.async_get(hass)
@@ -144,7 +150,7 @@ def parse_filter(hass: HomeAssistant, raw: Mapping[str, Any]) -> ChannelFilter:
 
 
 def _meter_rate(value: Any) -> float:
-    """Hz from 0 up; anything faster than the cap is capped later, not refused."""
+    """Hz from 0 up; anything faster than the cap is capped, not refused."""
     rate = vol.Coerce(float)(value)
     if math.isnan(rate) or rate < 0:
         raise vol.Invalid("meter_rate must be a number of Hz, 0 or more")
@@ -200,7 +206,6 @@ class Subscription:
         self._loop = hass.loop
         self._unsub: CALLBACK_TYPE | None = None
         self._matched: dict[ChannelRefKey, Placement] = {}
-        self._receivers: dict[ReceiverRefKey, frozenset[int]] = {}  # all, for structure
         self._shown_receivers: set[ReceiverRefKey] = set()  # those with matching channels
         self._names: tuple[dict[str, str | None], dict[str, str]] = ({}, {})
         self._pending_entries: set[str] = set()
@@ -265,18 +270,15 @@ class Subscription:
         """Recompute matching channels and their placement from the model and registries."""
         registry = dr.async_get(self.hass)
         matched: dict[ChannelRefKey, Placement] = {}
-        receivers: dict[ReceiverRefKey, frozenset[int]] = {}
         for entry_id, coordinator in self._hub.coordinators.items():
             if not self.filter.allows_entry(entry_id):
                 continue
             for receiver_id, receiver in (coordinator.data or {}).items():
-                receivers[(entry_id, receiver_id)] = frozenset(receiver.channels)
                 for index in receiver.channels:
                     placement = channel_placement(registry, entry_id, receiver_id, index)
                     if self.filter.matches(entry_id, placement):
                         matched[(entry_id, receiver_id, index)] = placement
         self._matched = matched
-        self._receivers = receivers
         self._shown_receivers = {(ref[0], ref[1]) for ref in matched}
         self._names = self._registry_names()
         self._sent_meters = {ref: v for ref, v in self._sent_meters.items() if ref in matched}
@@ -288,16 +290,6 @@ class Subscription:
             {area_id: area_name(self.hass, area_id) for area_id in sorted(areas)},
             {label_id: label_name(self.hass, label_id) for label_id in sorted(labels)},
         )
-
-    def _structure_changed(self, coordinator: MicboardCoordinator, receiver_id: str) -> bool:
-        entry_id = coordinator.config_entry.entry_id
-        if not self.filter.allows_entry(entry_id):
-            return False
-        receiver = (coordinator.data or {}).get(receiver_id)
-        known = self._receivers.get((entry_id, receiver_id))
-        if receiver is None:
-            return known is not None
-        return known != frozenset(receiver.channels)
 
     # -- LiveClient ---------------------------------------------------------------------------
 
@@ -325,9 +317,7 @@ class Subscription:
             return  # meters are followed at the client's own rate in model_updated
         entry_id = coordinator.config_entry.entry_id
         if channel is None:
-            if self._structure_changed(coordinator, receiver_id):
-                self._schedule_snapshot()
-            elif (entry_id, receiver_id) in self._shown_receivers:
+            if (entry_id, receiver_id) in self._shown_receivers:
                 self._pending_receivers.add((entry_id, receiver_id))
                 self._schedule_status()
             return
@@ -338,23 +328,24 @@ class Subscription:
 
     @callback
     def entry_refreshed(self, coordinator: MicboardCoordinator) -> None:
-        """After a resync or a connection failure, resend the whole entry."""
+        """After a resync or a connection failure, resend the whole entry.
+
+        A resync that changed receivers or channels has already asked for a snapshot
+        (:meth:`structure_changed`), which replaces these records.
+        """
         entry_id = coordinator.config_entry.entry_id
         if not self.filter.allows_entry(entry_id):
-            return
-        if any(
-            self._structure_changed(coordinator, receiver_id)
-            for receiver_id in {*(coordinator.data or {}), *self._receiver_ids(entry_id)}
-        ):
-            self._schedule_snapshot()
             return
         self._pending_entries.add(entry_id)
         self._pending_receivers.update(key for key in self._shown_receivers if key[0] == entry_id)
         self._pending_channels.update(ref for ref in self._matched if ref[0] == entry_id)
         self._schedule_status()
 
-    def _receiver_ids(self, entry_id: str) -> Iterable[str]:
-        return (key[1] for key in self._receivers if key[0] == entry_id)
+    @callback
+    def structure_changed(self, coordinator: MicboardCoordinator) -> None:
+        """Receivers or channels came or went: start over with a snapshot."""
+        if self.filter.allows_entry(coordinator.config_entry.entry_id):
+            self._schedule_snapshot()
 
     @callback
     def entries_changed(self) -> None:

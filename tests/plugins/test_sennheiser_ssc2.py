@@ -19,13 +19,12 @@ from custom_components.micboard.plugins.base import (
     RepairNeeded,
     UnsupportedDevice,
 )
+from custom_components.micboard.plugins.http_session import ABSENT
 from custom_components.micboard.plugins.sennheiser_ssc2 import (
     SennheiserSSC2Plugin,
     _open_event_uuid,
 )
 from custom_components.micboard.plugins.sennheiser_ssc2_client import (
-    ABSENT,
-    ISSUE_CERTIFICATE_CHANGED,
     ISSUE_THIRD_PARTY_ACCESS,
     DeviceBusy,
     SSC2Client,
@@ -34,6 +33,7 @@ from custom_components.micboard.plugins.sennheiser_ssc2_client import (
 )
 from custom_components.micboard.plugins.sennheiser_ssc2_model import ReceiverMapper
 from custom_components.micboard.plugins.sse import ServerSentEvent
+from custom_components.micboard.plugins.tls import ISSUE_CERTIFICATE_CHANGED
 from simulators.sennheiser_ssc2 import SSC2Simulator
 from simulators.sennheiser_ssc2_state import SimTransmitter
 

@@ -27,13 +27,12 @@ from custom_components.micboard.plugins.base import (
 )
 from custom_components.micboard.plugins.shure_systemapi import ShureSystemApiPlugin
 from custom_components.micboard.plugins.shure_systemapi_client import (
-    ISSUE_CERTIFICATE_CHANGED,
     NotSystemApi,
     ServerError,
     SystemApiClient,
     probe_server,
 )
-from custom_components.micboard.plugins.tls import parse_fingerprint
+from custom_components.micboard.plugins.tls import ISSUE_CERTIFICATE_CHANGED, parse_fingerprint
 from simulators.shure_systemapi import SystemApiSimulator
 
 from ..systemapi_support import Listener, entry_data, eventually, running_simulator, stage
@@ -145,9 +144,7 @@ async def test_snapshot_maps_every_kind_of_device(
     assert found.channels == {}
     assert receivers[ids["off"]].online is False
 
-    assert plugin.referrals == {
-        ids["ulxd"]: Referral("shure_tcp", "198.51.100.21", 2202, "ULXD4D", None)
-    }
+    assert plugin.referrals == {ids["ulxd"]: Referral("shure_tcp", "198.51.100.21", 2202, "ULXD4D")}
     assert plugin.health.state is ConnectionState.CONNECTED
     # Every page was followed (2 devices a page), no bodyless request declared JSON and no
     # request went out without the key.
@@ -706,6 +703,23 @@ async def test_401_during_the_detail_read_stops_every_request(
     assert 1 <= refused <= 6
     with pytest.raises(InvalidAuth):
         await plugin.client().open_events()
+
+
+async def test_a_subscription_that_timed_out_is_made_by_the_next_resync(
+    listener: Listener, sim: SystemApiSimulator
+) -> None:
+    plugin = listener.plugin
+    plugin.client().timeout = 0.3
+    device = sim.factory.create("ANX4", name="Slow to subscribe")
+    sim.devices[device.device_id] = device
+    sim.override("POST", f"/api/v1/devices/{device.device_id}/", 204, b"", delay=1.0)
+    with pytest.raises(CannotConnect):
+        await plugin.get_devices()
+    sim.clear_overrides()
+    await plugin.get_devices()
+    transport = plugin.transport_id
+    assert transport is not None
+    assert f"{device.device_id}:DEVICE_NAME" in sim.subscriptions_of(transport)
 
 
 async def test_refused_subscription_with_401_asks_for_a_key(

@@ -16,6 +16,7 @@ from custom_components.micboard.plugins.base import (
     Compatibility,
     Feature,
     Receiver,
+    merge_receiver,
 )
 from custom_components.micboard.plugins.shure_systemapi import ShureSystemApiPlugin
 from custom_components.micboard.plugins.shure_systemapi_client import problem_title, segment
@@ -29,7 +30,6 @@ from custom_components.micboard.plugins.shure_systemapi_model import (
     device_nodes,
     is_command_string_receiver,
     iso_minutes,
-    merge_receiver,
     next_cursor,
     raw_device,
     referral_for,
@@ -486,6 +486,9 @@ def test_build_receiver_of_raw_device_without_values() -> None:
     device.set_channels({"items": [{"id": "x", "capabilities": ["name"]}]})
     assert list(device.channels) == ["x"]
     device.set_channels("nonsense")
+    assert device.channels == {}
+    device.set_channels({"items": [{"id": "x"}]})
+    device.set_channels({"items": 5})  # not a list: no channels, no TypeError
     assert device.channels == {}
 
 

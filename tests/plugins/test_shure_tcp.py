@@ -319,7 +319,8 @@ async def test_a_stalled_event_loop_is_not_a_silent_receiver(make_plugin: Plugin
         # Silence that is real still ends the link.
         call(lambda: setattr(sim, "stalled", True))
         with pytest.raises(ConnectionClosed, match="no data"):
-            await listener.task
+            async with asyncio.timeout(5):
+                await listener.task
 
 
 async def test_refused_connection(make_plugin: PluginFactory) -> None:

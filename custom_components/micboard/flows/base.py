@@ -29,6 +29,12 @@ def address_fields(host: str | None, port: int) -> dict[vol.Marker, Any]:
     }
 
 
+#: A password or API key field (shown masked).
+SECRET_SELECTOR = selector.TextSelector(
+    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+)
+
+
 def form_errors(error: str | None) -> dict[str, str]:
     """A form's ``errors`` for one base error key (or none)."""
     return {"base": error} if error else {}
@@ -44,18 +50,23 @@ async def probe(data: Mapping[str, Any], session: aiohttp.ClientSession) -> tupl
         await plugin.close()
 
 
-def errors_for(err: Exception) -> dict[str, str]:
-    """Form errors for a failed probe; protocol steps may handle their own cases first."""
+def error_key(err: BaseException) -> str:
+    """Form error key for a failed probe; protocol steps handle their own cases first."""
     if isinstance(err, InvalidAuth):
-        return {"base": "invalid_auth"}
+        return "invalid_auth"
     if isinstance(err, UnsupportedDevice):
-        return {"base": "unsupported_device"}
+        return "unsupported_device"
     if isinstance(err, CannotConnect):
-        return {"base": "cannot_connect"}
+        return "cannot_connect"
     if isinstance(err, MicboardError):
-        return {"base": "protocol_error"}
+        return "protocol_error"
     LOGGER.exception("Unexpected error while testing the connection", exc_info=err)
-    return {"base": "unknown"}
+    return "unknown"
+
+
+def errors_for(err: BaseException) -> dict[str, str]:
+    """Form errors for a failed probe."""
+    return form_errors(error_key(err))
 
 
 class MicboardFlowBase(ConfigFlow):

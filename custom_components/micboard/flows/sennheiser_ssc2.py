@@ -14,19 +14,12 @@ from ipaddress import IPv4Address
 from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigFlowResult
-from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
 
-from ..const import CONF_MANUFACTURER, LOGGER
-from ..plugins.base import (
-    CannotConnect,
-    InvalidAuth,
-    MicboardError,
-    RepairNeeded,
-    UnsupportedDevice,
-)
+from ..const import CONF_MANUFACTURER
+from ..plugins.base import RepairNeeded
 from ..plugins.sennheiser_ssc2 import (
     CONF_FINGERPRINT,
     CONF_HOST,
@@ -36,13 +29,13 @@ from ..plugins.sennheiser_ssc2 import (
 )
 from ..plugins.sennheiser_ssc2_client import (
     DEFAULT_PORT,
-    ISSUE_CERTIFICATE_CHANGED,
     ISSUE_THIRD_PARTY_ACCESS,
     DeviceBusy,
     DeviceIdentity,
     probe_device,
 )
-from .base import MicboardFlowBase, address_fields, form_errors
+from ..plugins.tls import ISSUE_CERTIFICATE_CHANGED
+from .base import SECRET_SELECTOR, MicboardFlowBase, address_fields, error_key, form_errors
 
 SSC2 = SennheiserSSC2Plugin.manufacturer_code
 #: Where a discovered receiver's API is: the ``_ssc`` announcement carries the port of SSC v1
@@ -55,27 +48,14 @@ _REPAIR_ERRORS = {
     ISSUE_CERTIFICATE_CHANGED: "certificate_changed",
 }
 
-_PASSWORD_SELECTOR = selector.TextSelector(
-    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-)
-
 
 def _error_key(err: BaseException) -> str:
-    """Form error for a plugin error (or an unexpected one)."""
-    if isinstance(err, InvalidAuth):
-        return "invalid_auth"
+    """Form error for a plugin error: this protocol's cases, then the common ones."""
     if isinstance(err, RepairNeeded):
         return _REPAIR_ERRORS.get(err.issue_key, "protocol_error")
     if isinstance(err, DeviceBusy):
         return "device_busy"
-    if isinstance(err, UnsupportedDevice):
-        return "unsupported_device"
-    if isinstance(err, CannotConnect):
-        return "cannot_connect"
-    if isinstance(err, MicboardError):
-        return "protocol_error"
-    LOGGER.exception("Unexpected error while testing the connection", exc_info=err)
-    return "unknown"
+    return error_key(err)
 
 
 def discovered_host(info: ZeroconfServiceInfo) -> str:
@@ -139,7 +119,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
         schema = vol.Schema(
             {
                 **address_fields(None, DEFAULT_PORT),
-                vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR,
+                vol.Required(CONF_PASSWORD): SECRET_SELECTOR,
             }
         )
         suggested = {k: v for k, v in (user_input or {}).items() if k != CONF_PASSWORD}
@@ -223,7 +203,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
                 return self.async_create_entry(title=title or identity.serial, data=data)
         return self.async_show_form(
             step_id=f"{SSC2}_discovery",
-            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
+            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): SECRET_SELECTOR}),
             description_placeholders=self._ssc2_placeholders(identity),
             errors=form_errors(error),
         )
@@ -245,7 +225,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
                 )
         return self.async_show_form(
             step_id=f"reauth_{SSC2}",
-            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
+            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): SECRET_SELECTOR}),
             description_placeholders={"name": entry.title, "host": str(entry.data[CONF_HOST])},
             errors=form_errors(error),
         )
@@ -321,7 +301,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
                 return self.async_update_reload_and_abort(entry, data_updates=data)
         return self.async_show_form(
             step_id=f"reconfigure_{SSC2}_password",
-            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): _PASSWORD_SELECTOR}),
+            data_schema=vol.Schema({vol.Required(CONF_PASSWORD): SECRET_SELECTOR}),
             description_placeholders={"name": entry.title, "host": identity.host},
             errors=form_errors(error),
         )

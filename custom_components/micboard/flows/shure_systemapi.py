@@ -16,18 +16,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigFlowResult
-from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import probatio as vol
 
-from ..const import CONF_MANUFACTURER, LOGGER
-from ..plugins.base import (
-    CannotConnect,
-    InvalidAuth,
-    MicboardError,
-    RepairNeeded,
-    UnsupportedDevice,
-)
+from ..const import CONF_MANUFACTURER
+from ..plugins.base import RepairNeeded
 from ..plugins.shure_systemapi import (
     CONF_API_KEY,
     CONF_FINGERPRINT,
@@ -38,18 +31,13 @@ from ..plugins.shure_systemapi import (
 )
 from ..plugins.shure_systemapi_client import (
     DEFAULT_PORT,
-    ISSUE_CERTIFICATE_CHANGED,
     NotSystemApi,
     probe_server,
 )
-from ..plugins.tls import format_fingerprint
-from .base import MicboardFlowBase, address_fields, form_errors
+from ..plugins.tls import ISSUE_CERTIFICATE_CHANGED, format_fingerprint
+from .base import SECRET_SELECTOR, MicboardFlowBase, address_fields, error_key, form_errors
 
 SYSTEMAPI = ShureSystemApiPlugin.manufacturer_code
-
-_KEY_SELECTOR = selector.TextSelector(
-    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +67,7 @@ class _Server:
 
 
 def _error_key(err: BaseException) -> str:
-    """Form error for a plugin error (or an unexpected one)."""
-    if isinstance(err, InvalidAuth):
-        return "invalid_auth"
+    """Form error for a plugin error: this protocol's cases, then the common ones."""
     if isinstance(err, RepairNeeded):
         return (
             "certificate_changed"
@@ -90,14 +76,7 @@ def _error_key(err: BaseException) -> str:
         )
     if isinstance(err, NotSystemApi):
         return "not_systemapi"
-    if isinstance(err, UnsupportedDevice):
-        return "unsupported_device"
-    if isinstance(err, CannotConnect):
-        return "cannot_connect"
-    if isinstance(err, MicboardError):
-        return "protocol_error"
-    LOGGER.exception("Unexpected error while testing the connection", exc_info=err)
-    return "unknown"
+    return error_key(err)
 
 
 class ShureSystemApiFlowSteps(MicboardFlowBase):
@@ -143,7 +122,7 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
         self, user_input: Mapping[str, Any] | None, error: str | None
     ) -> ConfigFlowResult:
         schema = vol.Schema(
-            {**address_fields(None, DEFAULT_PORT), vol.Required(CONF_API_KEY): _KEY_SELECTOR}
+            {**address_fields(None, DEFAULT_PORT), vol.Required(CONF_API_KEY): SECRET_SELECTOR}
         )
         suggested = {k: v for k, v in (user_input or {}).items() if k != CONF_API_KEY}
         return self.async_show_form(
@@ -209,7 +188,7 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
                 )
         return self.async_show_form(
             step_id=f"reauth_{SYSTEMAPI}",
-            data_schema=vol.Schema({vol.Required(CONF_API_KEY): _KEY_SELECTOR}),
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): SECRET_SELECTOR}),
             description_placeholders={"name": entry.title, "host": str(entry.data[CONF_HOST])},
             errors=form_errors(error),
         )
@@ -287,7 +266,7 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
                 return self.async_update_reload_and_abort(entry, data_updates=data)
         return self.async_show_form(
             step_id=f"reconfigure_{SYSTEMAPI}_key",
-            data_schema=vol.Schema({vol.Required(CONF_API_KEY): _KEY_SELECTOR}),
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): SECRET_SELECTOR}),
             description_placeholders={"name": entry.title, "host": server.host},
             errors=form_errors(error),
         )

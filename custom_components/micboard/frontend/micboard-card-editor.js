@@ -8,7 +8,7 @@ const FIELD_LABELS = {
   runtime: "Battery runtime",
   rf: "RF meter",
   audio: "Audio meter",
-  antenna: "Active antenna",
+  antenna: "Active antenna (with RF)",
   quality: "RF quality",
   frequency: "Frequency",
   tx_model: "Transmitter model",

@@ -162,7 +162,9 @@ class TileView {
       this.audio.peak.style.left = `${audioPercent(channel.audio_peak)}%`;
       this.audio.root.dataset.value = channel.audio_level ?? "";
       const peak = channel.audio_peak ?? -120;
-      this.audio.root.dataset.zone = peak >= -3 ? "clip" : peak >= -12 ? "hot" : "ok";
+      // The device's own clip flag first (the status uses it too); -3 dBFS where it has none.
+      this.audio.root.dataset.zone =
+        channel.audio_clipping || peak >= -3 ? "clip" : peak >= -12 ? "hot" : "ok";
       this.audio.value.textContent = formatLevel(channel.audio_level, "dBFS");
     }
     if (this.quality) {

@@ -59,7 +59,7 @@ export function normalizeConfig(config) {
     throw new Error(`Unknown field in show: ${unknown.join(", ")}. Known: ${FIELDS.join(", ")}`);
   }
   const rate = config.meter_rate === undefined ? DEFAULT_METER_RATE : Number(config.meter_rate);
-  if (!Number.isFinite(rate) || rate < 0) throw new Error("meter_rate must be 0 to 10 (Hz)");
+  if (!Number.isFinite(rate) || rate < 0) throw new Error("meter_rate must be 0 or more (Hz; capped at 10)");
   const filter = {};
   for (const key of FILTER_KEYS) {
     const ids = asList(config[key]);

@@ -109,6 +109,21 @@ class Feature(StrEnum):
     COMPATIBILITY = "compatibility"
 
 
+#: Everything a wireless receiver's channel can report (the Demo rack and Axient Digital
+#: report all of it); the battery details of packs on chargers, gain, coarse audio activity
+#: and the receiver-level features belong to other kinds of device.
+RECEIVER_CHANNEL_FEATURES: frozenset[Feature] = frozenset(Feature) - {
+    Feature.BATTERY_STATE,
+    Feature.BATTERY_CHARGE_TIME,
+    Feature.BATTERY_HEALTH,
+    Feature.BATTERY_CYCLES,
+    Feature.GAIN,
+    Feature.AUDIO_ACTIVITY,
+    Feature.IDENTIFY,
+    Feature.COMPATIBILITY,
+}
+
+
 class BatteryState(StrEnum):
     """What a pack that reports its own charging says it is doing."""
 
@@ -194,7 +209,6 @@ class Referral:
     host: str
     port: int
     model: str | None = None
-    name: str | None = None
 
 
 @dataclass(slots=True)
@@ -499,18 +513,8 @@ class ManufacturerPlugin(ABC):
             current = self.receivers.get(receiver.id)
             if current is None:
                 self.receivers[receiver.id] = receiver
-                continue
-            apply_values(current, {name: getattr(receiver, name) for name in _RECEIVER_FIELDS})
-            for index in set(current.channels) - set(receiver.channels):
-                del current.channels[index]
-            for index, channel in receiver.channels.items():
-                existing = current.channels.get(index)
-                if existing is None:
-                    current.channels[index] = channel
-                else:
-                    apply_values(
-                        existing, {name: getattr(channel, name) for name in _CHANNEL_FIELDS}
-                    )
+            else:
+                merge_receiver(current, receiver)
         for gone in set(self.receivers) - seen:
             del self.receivers[gone]
         return self.receivers
@@ -521,3 +525,32 @@ _RECEIVER_FIELDS = tuple(f.name for f in fields(Receiver) if f.name not in {"id"
 _CHANNEL_FIELDS = tuple(
     f.name for f in fields(Channel) if f.name not in {"index", "status", "last_transmitter"}
 )
+
+
+def merge_receiver(live: Receiver, fresh: Receiver) -> dict[int | None, set[str]]:
+    """Update ``live`` in place from ``fresh``; changed field names per channel (None = device).
+
+    Objects are kept (the status tracker's memory lives on them); a channel that came or went,
+    or a changed feature set, is reported as :data:`STRUCTURE_FIELD`.
+    """
+    changes: dict[int | None, set[str]] = {}
+    receiver_changes = apply_values(live, {name: getattr(fresh, name) for name in _RECEIVER_FIELDS})
+    if "features" in receiver_changes:
+        receiver_changes.add(STRUCTURE_FIELD)
+    if set(live.channels) != set(fresh.channels):
+        receiver_changes.add(STRUCTURE_FIELD)
+        for index in set(live.channels) - set(fresh.channels):
+            del live.channels[index]
+    for index, channel in fresh.channels.items():
+        existing = live.channels.get(index)
+        if existing is None:
+            live.channels[index] = channel
+            continue
+        changed = apply_values(existing, {name: getattr(channel, name) for name in _CHANNEL_FIELDS})
+        if "features" in changed:
+            changed.add(STRUCTURE_FIELD)
+        if changed:
+            changes[index] = changed
+    if receiver_changes:
+        changes[None] = receiver_changes
+    return changes

@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 import zlib
 
 from .base import (
+    RECEIVER_CHANNEL_FEATURES,
     STRUCTURE_FIELD,
     Channel,
-    Feature,
     ManufacturerPlugin,
     MicboardError,
     ModelUpdate,
@@ -47,18 +47,6 @@ TICK_SECONDS = 0.25
 
 _MODELS = {1: "DR-1 single", 2: "DR-2 dual", 4: "DR-4 quad"}
 _FIRMWARE = "2.4.1"
-#: Everything a wireless receiver channel reports; the battery details of packs on chargers,
-#: gain and coarse audio activity belong to other kinds of device.
-_FEATURES = frozenset(Feature) - {
-    Feature.BATTERY_STATE,
-    Feature.BATTERY_CHARGE_TIME,
-    Feature.BATTERY_HEALTH,
-    Feature.BATTERY_CYCLES,
-    Feature.GAIN,
-    Feature.AUDIO_ACTIVITY,
-    Feature.IDENTIFY,
-    Feature.COMPATIBILITY,
-}
 _NAMES = (
     "Lead Vox", "Pastor", "Worship Leader", "Guitar", "Bass", "Keys", "Choir L", "Choir R",
     "Presenter", "Lectern", "MC", "Host", "Sax", "Trumpet", "Drum Talkback", "Announcer",
@@ -299,7 +287,7 @@ class DemoRackPlugin(ManufacturerPlugin):
             serial=raw["serial"],
         )
         for item in raw["channels"]:
-            channel = Channel(index=item["index"], features=_FEATURES)
+            channel = Channel(index=item["index"], features=RECEIVER_CHANNEL_FEATURES)
             apply_values(channel, _channel_values(item))
             receiver.channels[channel.index] = channel
         return receiver

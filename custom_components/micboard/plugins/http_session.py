@@ -1,12 +1,42 @@
-"""The HTTP session of a plugin that talks HTTPS (Sennheiser SSCv2, the Shure System API).
+"""What the plugins that talk HTTPS (Sennheiser SSCv2, the Shure System API) share.
 
-Inside Home Assistant a plugin uses the shared session it is given. Used on its own (tests
-against the simulators, scripts) it has none, so it opens one, and then it must close it too.
+Their session: inside Home Assistant a plugin uses the shared session it is given; used on
+its own (tests against the simulators, scripts) it has none, so it opens one, and then it
+must close it too. And their reading of answers: a body size cap that no Content-Length can
+talk round, and one marker for "the device has no such resource".
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 import aiohttp
+
+from .base import ProtocolError
+
+
+class _Absent:
+    """Marker for a resource the device says it does not have (the status is the protocol's)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Final = _Absent()
+
+
+async def read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, refusing more than ``limit`` bytes (whatever Content-Length claims)."""
+    if response.content_length is not None and response.content_length > limit:
+        raise ProtocolError(f"response of {response.content_length} bytes is too large")
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await response.content.readany():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError("response is too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class PluginSession:

@@ -30,9 +30,8 @@ from .base import (
     Receiver,
     UpdateCallback,
 )
-from .http_session import PluginSession
+from .http_session import ABSENT, PluginSession
 from .sennheiser_ssc2_client import (
-    ABSENT,
     DEFAULT_PORT,
     REQUEST_TIMEOUT,
     DeviceBusy,

@@ -33,6 +33,7 @@ from .base import (
     RepairNeeded,
     UnsupportedDevice,
 )
+from .http_session import ABSENT, read_capped
 from .sennheiser_ssc2_model import (
     IDENTITY,
     VERSION,
@@ -40,7 +41,7 @@ from .sennheiser_ssc2_model import (
     model_name,
     normalize_path,
 )
-from .tls import fetch_fingerprint, format_fingerprint, pinned
+from .tls import CertificatePin, fetch_fingerprint, format_fingerprint
 
 USERNAME: Final = "api"
 DEFAULT_PORT: Final = 443
@@ -51,7 +52,6 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 
 #: Repair issue keys (``issues.<key>`` in the translations).
 ISSUE_THIRD_PARTY_ACCESS: Final = "sennheiser_third_party_access"
-ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"
 
 #: 404 (no such resource) and 422 (e.g. no transmitter linked) both mean "not there now".
 _ABSENT_STATUSES: Final = frozenset({HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY})
@@ -90,16 +90,6 @@ class DeviceIdentity:
         return {"product": self.product, "serial": self.serial, "vendor": self.vendor}
 
 
-class _Absent:
-    """Marker for a resource the device says does not exist right now (404/422)."""
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-
-ABSENT: Final = _Absent()
-
-
 def _basic_auth(user: str, password: str) -> str:
     """``Authorization`` header value (RFC 7617, UTF-8 as the password rules allow)."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
@@ -133,11 +123,10 @@ class SSC2Client:
         self.fingerprint = fingerprint
         self.timeout = timeout
         self._auth = _basic_auth(USERNAME, password) if password is not None else None
-        self._ssl = pinned(fingerprint)
+        self._pin = CertificatePin(host, port, fingerprint)
         self._lock = asyncio.Lock()
         self.auth_rejected = False
         #: Set once the device showed another certificate: nothing is sent to it any more.
-        self.certificate_error: RepairNeeded | None = None
 
     def __repr__(self) -> str:
         """Never shows the credentials."""
@@ -150,10 +139,7 @@ class SSC2Client:
     # -- requests -----------------------------------------------------------------------------
 
     def _headers(self, accept: str, *, authenticated: bool) -> dict[str, str]:
-        if (known := self.certificate_error) is not None:
-            raise RepairNeeded(
-                str(known), issue_key=known.issue_key, placeholders=known.placeholders, retry=False
-            )
+        self._pin.check()
         headers = {"Accept": accept}
         if not authenticated:
             return headers
@@ -185,13 +171,13 @@ class SSC2Client:
                         method,
                         self.url(path),
                         json=body,
-                        ssl=self._ssl,
+                        ssl=self._pin.ssl,
                         headers=headers,
                     ) as response:
                         status = response.status
-                        raw = await _read_capped(response, MAX_BODY_BYTES)
+                        raw = await read_capped(response, MAX_BODY_BYTES)
             except aiohttp.ServerFingerprintMismatch as err:
-                raise self._certificate_changed(err) from err
+                raise self._pin.changed(err) from err
             except (aiohttp.ClientError, OSError, TimeoutError) as err:
                 raise CannotConnect(
                     f"{method} {path} on {self.host}:{self.port} failed: {err!r}"
@@ -218,19 +204,6 @@ class SSC2Client:
                 issue_key=ISSUE_THIRD_PARTY_ACCESS,
                 placeholders={"host": self.host},
             )
-
-    def _certificate_changed(self, err: aiohttp.ServerFingerprintMismatch) -> RepairNeeded:
-        self.certificate_error = RepairNeeded(
-            f"{self.host}:{self.port} presented a different TLS certificate",
-            issue_key=ISSUE_CERTIFICATE_CHANGED,
-            placeholders={
-                "host": self.host,
-                "expected": format_fingerprint(err.expected),
-                "received": format_fingerprint(err.got),
-            },
-            retry=False,
-        )
-        return self.certificate_error
 
     async def get(self, path: str, *, authenticated: bool = True, absent_ok: bool = False) -> Any:
         """Body of a resource; :data:`ABSENT` for 404/422 when ``absent_ok``."""
@@ -284,14 +257,14 @@ class SSC2Client:
         try:
             response = await self.session.get(
                 self.url(SUBSCRIPTIONS),
-                ssl=self._ssl,
+                ssl=self._pin.ssl,
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(
                     total=None, connect=self.timeout, sock_connect=self.timeout, sock_read=None
                 ),
             )
         except aiohttp.ServerFingerprintMismatch as err:
-            raise self._certificate_changed(err) from err
+            raise self._pin.changed(err) from err
         except (aiohttp.ClientError, OSError, TimeoutError) as err:
             raise CannotConnect(f"opening the event stream of {self.host} failed: {err!r}") from err
         if response.status != HTTPStatus.OK:
@@ -345,19 +318,6 @@ async def probe_device(
     """
     fingerprint = await fetch_fingerprint(host, port, time_limit)
     return await SSC2Client(session, host, port, fingerprint, timeout=time_limit).identify()
-
-
-async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    if response.content_length is not None and response.content_length > limit:
-        raise ProtocolError(f"response of {response.content_length} bytes is too large")
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await response.content.readany():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError("response is too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _parse_json(raw: bytes, path: str) -> Any:

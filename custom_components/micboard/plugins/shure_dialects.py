@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import math
 from typing import Literal
 
-from .base import Feature, Transmitter
+from .base import RECEIVER_CHANNEL_FEATURES, Feature, Transmitter
 from .shure_values import (
     antennas,
     bars,
@@ -413,27 +413,7 @@ AD = Dialect(
     transport="tcp",
     reply="REP",
     terminator="",
-    # Everything a receiver channel reports (not the charger/API-only battery details).
-    features=frozenset(
-        {
-            Feature.NAME,
-            Feature.FREQUENCY,
-            Feature.AUDIO_LEVEL,
-            Feature.RF_LEVEL,
-            Feature.RF_QUALITY,
-            Feature.ANTENNA,
-            Feature.MUTE,
-            Feature.INTERFERENCE,
-            Feature.ENCRYPTION,
-            Feature.TRANSMITTER,
-            Feature.TX_MODEL,
-            Feature.TX_MUTE,
-            Feature.BATTERY_BARS,
-            Feature.BATTERY_PERCENT,
-            Feature.BATTERY_RUNTIME,
-            Feature.BATTERY_TYPE,
-        }
-    ),
+    features=RECEIVER_CHANNEL_FEATURES,
     channel_fields={
         "name": _name,
         "frequency_mhz": _frequency,

@@ -45,10 +45,10 @@ from .base import (
     Receiver,
     RepairNeeded,
     UpdateCallback,
+    merge_receiver,
 )
-from .http_session import PluginSession
+from .http_session import ABSENT, PluginSession
 from .shure_systemapi_client import (
-    ABSENT,
     DEFAULT_PORT,
     DEVICES,
     REQUEST_TIMEOUT,
@@ -63,7 +63,6 @@ from .shure_systemapi_model import (
     RawDevice,
     apply_event,
     build_receiver,
-    merge_receiver,
     node_device_id,
     raw_device,
     referral_for,
@@ -273,8 +272,14 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
         results = await asyncio.gather(
             *(client.subscribe(path, transport) for path in new), return_exceptions=True
         )
-        # A request that failed outright (auth, certificate, timeout) ends the session; a
-        # resource the server refuses (a non-2xx answer) is only skipped.
+        # A request that failed outright (auth, certificate, timeout) ends the snapshot and
+        # is tried again by the next one; a resource the server refuses (a non-2xx answer)
+        # is only skipped.
+        self._subscribed.difference_update(
+            path
+            for path, result in zip(new, results, strict=True)
+            if isinstance(result, BaseException)
+        )
         _raise_first_error(results)
         for path, status in zip(new, cast("list[int]", results), strict=True):
             if 200 <= status < 300:  # noqa: PLR2004  the 2xx range
@@ -468,6 +473,7 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
 
     async def close(self) -> None:
         """Stop pending identify timers and release our own HTTP session, if any."""
+        self.health.stopped()
         for task in self._identify_stops.values():
             task.cancel()
         self._identify_stops.clear()

@@ -29,9 +29,10 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from .base import CannotConnect, InvalidAuth, ProtocolError, RepairNeeded, UnsupportedDevice
+from .base import CannotConnect, InvalidAuth, ProtocolError, UnsupportedDevice
+from .http_session import ABSENT, read_capped
 from .shure_systemapi_model import as_dict, device_nodes, next_cursor
-from .tls import fetch_fingerprint, format_fingerprint, pinned
+from .tls import CertificatePin, fetch_fingerprint
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -46,7 +47,6 @@ CONCURRENCY: Final = 6
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 #: A server that keeps saying "next page" is stopped after this many.
 MAX_PAGES: Final = 500
-ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"
 
 _AUTH_STATUSES: Final = frozenset({HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN})
 #: "No such resource here": the device lacks it (404) or refuses the method (405).
@@ -59,16 +59,6 @@ class ServerError(ProtocolError):
 
 class NotSystemApi(UnsupportedDevice):
     """Something answers HTTPS at the address, but not as a Shure System API server."""
-
-
-class _Absent:
-    """Marker for a resource the device does not have (404/405)."""
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-
-ABSENT: Final = _Absent()
 
 
 def segment(value: str) -> str:
@@ -107,12 +97,9 @@ class SystemApiClient:
         self.fingerprint = fingerprint
         self.timeout = timeout
         self._api_key = api_key
-        self._ssl = pinned(fingerprint)
+        self._pin = CertificatePin(host, port, fingerprint)
         self._slots = asyncio.Semaphore(concurrency)
         self.auth_rejected = False
-        #: Set once the server showed another certificate: nothing is sent to it any more.
-        self.certificate_error: RepairNeeded | None = None
-        self.requests = 0
 
     def __repr__(self) -> str:
         """Never shows the key."""
@@ -125,10 +112,7 @@ class SystemApiClient:
         return url.with_query(query) if query else url
 
     def _headers(self, *, authenticated: bool) -> dict[str, str]:
-        if (known := self.certificate_error) is not None:
-            raise RepairNeeded(
-                str(known), issue_key=known.issue_key, placeholders=known.placeholders, retry=False
-            )
+        self._pin.check()
         headers = {"Accept": "application/json"}
         if not authenticated:
             return headers
@@ -138,19 +122,6 @@ class SystemApiClient:
             raise InvalidAuth("no API key configured")
         headers["x-api-key"] = self._api_key
         return headers
-
-    def _certificate_changed(self, err: aiohttp.ServerFingerprintMismatch) -> RepairNeeded:
-        self.certificate_error = RepairNeeded(
-            f"{self.host}:{self.port} presented a different TLS certificate",
-            issue_key=ISSUE_CERTIFICATE_CHANGED,
-            placeholders={
-                "host": self.host,
-                "expected": format_fingerprint(err.expected),
-                "received": format_fingerprint(err.got),
-            },
-            retry=False,
-        )
-        return self.certificate_error
 
     # -- REST -----------------------------------------------------------------------------------
 
@@ -173,7 +144,6 @@ class SystemApiClient:
             if authenticated and self.auth_rejected:
                 # Another request in flight just learnt the key is wrong: do not send it again.
                 raise InvalidAuth(f"{self.host} rejected the API key; waiting for a new one")
-            self.requests += 1
             try:
                 async with asyncio.timeout(self.timeout):
                     async with self.session.request(
@@ -182,13 +152,13 @@ class SystemApiClient:
                         # ``json=None`` sends no body and no Content-Type (see the module
                         # docstring); only a request with a body declares JSON.
                         json=body,
-                        ssl=self._ssl,
+                        ssl=self._pin.ssl,
                         headers=headers,
                     ) as response:
                         status = response.status
-                        raw = await _read_capped(response, MAX_BODY_BYTES)
+                        raw = await read_capped(response, MAX_BODY_BYTES)
             except aiohttp.ServerFingerprintMismatch as err:
-                raise self._certificate_changed(err) from err
+                raise self._pin.changed(err) from err
             except (aiohttp.ClientError, OSError, TimeoutError) as err:
                 raise CannotConnect(
                     f"{method} {path} on {self.host}:{self.port} failed: {err!r}"
@@ -218,7 +188,7 @@ class SystemApiClient:
             raise _status_error("POST", path, status, body)
 
     async def list_devices(self) -> list[dict[str, Any]]:
-        """Every device node, following the pages (deduplicated by device id)."""
+        """Every device node, following the pages (a repeated page cursor ends the walk)."""
         nodes: list[dict[str, Any]] = []
         seen_cursors: set[str] = set()
         query: dict[str, str] | None = None
@@ -264,13 +234,13 @@ class SystemApiClient:
             async with asyncio.timeout(self.timeout):
                 return await self.session.ws_connect(
                     self.url(WEBSOCKET),
-                    ssl=self._ssl,
+                    ssl=self._pin.ssl,
                     headers=headers,
                     autoping=False,
                     max_msg_size=MAX_BODY_BYTES,
                 )
         except aiohttp.ServerFingerprintMismatch as err:
-            raise self._certificate_changed(err) from err
+            raise self._pin.changed(err) from err
         except aiohttp.WSServerHandshakeError as err:
             if err.status in _AUTH_STATUSES:
                 self.auth_rejected = True
@@ -316,18 +286,6 @@ def _status_error(method: str, path: str, status: int, body: Any) -> ProtocolErr
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return ServerError(message)
     return ProtocolError(message)
-
-
-async def _read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
-    """The body, refusing more than ``limit`` bytes (whatever Content-Length claims)."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await response.content.readany():
-        size += len(chunk)
-        if size > limit:
-            raise ProtocolError("response is too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _parse_json(raw: bytes) -> Any:

@@ -17,13 +17,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 import json
 import re
 from typing import Any, Final
 
 from .base import (
-    STRUCTURE_FIELD,
     AudioActivity,
     BatteryState,
     Channel,
@@ -32,8 +31,9 @@ from .base import (
     Receiver,
     Referral,
     Transmitter,
-    apply_values,
 )
+from .shure_dialects import DIALECTS
+from .shure_tcp import DEFAULT_PORT, ShureTcpPlugin
 
 MANUFACTURER: Final = "Shure"
 
@@ -89,12 +89,14 @@ ACTIVITY: Final = {
 }
 
 #: Receivers whose telemetry (battery, RF, audio) only their own command strings carry, by
-#: model prefix: ULX-D, QLX-D, SLX-D, Axient Digital, UHF-R and PSM1000. Kept in step with
-#: the families the command-string plugin speaks.
-COMMAND_STRING_MODELS: Final = ("ULXD4", "QLXD4", "SLXD4", "AD4D", "AD4Q", "UR4S", "UR4D", "P10T")
+#: model prefix: the models of every family the command-string plugin speaks (ULX-D, QLX-D,
+#: SLX-D, Axient Digital, UHF-R, PSM1000), not their transmitters or chargers.
+COMMAND_STRING_MODELS: Final = tuple(
+    model for dialect in DIALECTS.values() for model in dialect.models
+)
 #: Manufacturer code and port of the command-string protocol receivers are handed over to.
-COMMAND_STRING_PLUGIN: Final = "shure_tcp"
-COMMAND_STRING_PORT: Final = 2202
+COMMAND_STRING_PLUGIN: Final = ShureTcpPlugin.manufacturer_code
+COMMAND_STRING_PORT: Final = DEFAULT_PORT
 
 #: Gain settings outside this range (dB) are not a gain.
 GAIN_RANGE: Final = (-100.0, 100.0)
@@ -299,10 +301,10 @@ class RawDevice:
 
     def set_channels(self, listing: object) -> None:
         """Replace the audio channel list (the ``audio-channels`` body), keeping known values."""
+        found = listing if isinstance(listing, list) else as_dict(listing).get("items")
         items = [
             item
-            for item in (listing if isinstance(listing, list) else as_dict(listing).get("items"))
-            or []
+            for item in (found if isinstance(found, list) else [])
             if isinstance(item, dict) and _text(item.get("id")) is not None
         ]
         indexes = assign_indexes(str(item["id"]).strip() for item in items)
@@ -488,7 +490,6 @@ def referral_for(device: RawDevice) -> Referral | None:
         host=address,
         port=COMMAND_STRING_PORT,
         model=device.model,
-        name=device.name,
     )
 
 
@@ -546,44 +547,3 @@ def _state_change(
     device.node = body
     changed = not was_online or device.capabilities != caps
     return EventOutcome(device_id, refresh=device.online and changed)
-
-
-# -- merging into the live model -------------------------------------------------------------------
-
-_RECEIVER_FIELDS: Final = tuple(
-    item.name for item in fields(Receiver) if item.name not in {"id", "channels"}
-)
-_CHANNEL_FIELDS: Final = tuple(
-    item.name
-    for item in fields(Channel)
-    if item.name not in {"index", "status", "last_transmitter"}
-)
-
-
-def merge_receiver(live: Receiver, fresh: Receiver) -> dict[int | None, set[str]]:
-    """Update ``live`` in place from ``fresh``; changed field names per channel (None = device).
-
-    Objects are kept (the status tracker's memory lives on them); a channel that came or went,
-    or a changed feature set, is reported as :data:`STRUCTURE_FIELD`.
-    """
-    changes: dict[int | None, set[str]] = {}
-    receiver_changes = apply_values(live, {name: getattr(fresh, name) for name in _RECEIVER_FIELDS})
-    if "features" in receiver_changes:
-        receiver_changes.add(STRUCTURE_FIELD)
-    if set(live.channels) != set(fresh.channels):
-        receiver_changes.add(STRUCTURE_FIELD)
-        for index in set(live.channels) - set(fresh.channels):
-            del live.channels[index]
-    for index, channel in fresh.channels.items():
-        existing = live.channels.get(index)
-        if existing is None:
-            live.channels[index] = channel
-            continue
-        changed = apply_values(existing, {name: getattr(channel, name) for name in _CHANNEL_FIELDS})
-        if "features" in changed:
-            changed.add(STRUCTURE_FIELD)
-        if changed:
-            changes[index] = changed
-    if receiver_changes:
-        changes[None] = receiver_changes
-    return changes

@@ -14,12 +14,15 @@ import asyncio
 import hashlib
 import re
 import ssl
+from typing import Final
 
 import aiohttp
 
-from .base import CannotConnect
+from .base import CannotConnect, RepairNeeded
 
 SHA256_BYTES = 32
+#: Repair issue of a device whose certificate is no longer the one the user confirmed.
+ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -51,6 +54,43 @@ def pinned(fingerprint: str | bytes) -> aiohttp.Fingerprint:
     """The ``ssl=`` argument for a request that must reach exactly this certificate."""
     digest = parse_fingerprint(fingerprint) if isinstance(fingerprint, str) else fingerprint
     return aiohttp.Fingerprint(digest)
+
+
+class CertificatePin:
+    """The confirmed certificate of one device, and what follows once it is not presented.
+
+    After one mismatch nothing more is sent to the device, not even a request that would
+    carry the password, until the user confirms the new certificate: every later request
+    raises the same repair.
+    """
+
+    def __init__(self, host: str, port: int, fingerprint: str | bytes) -> None:
+        """Pin requests to ``host``:``port`` to ``fingerprint``."""
+        self.host = host
+        self.port = port
+        self.ssl = pinned(fingerprint)
+        self.error: RepairNeeded | None = None
+
+    def check(self) -> None:
+        """Raise the repair again if the certificate was found changed."""
+        if (known := self.error) is not None:
+            raise RepairNeeded(
+                str(known), issue_key=known.issue_key, placeholders=known.placeholders, retry=False
+            )
+
+    def changed(self, err: aiohttp.ServerFingerprintMismatch) -> RepairNeeded:
+        """Remember the mismatch; the repair to raise."""
+        self.error = RepairNeeded(
+            f"{self.host}:{self.port} presented a different TLS certificate",
+            issue_key=ISSUE_CERTIFICATE_CHANGED,
+            placeholders={
+                "host": self.host,
+                "expected": format_fingerprint(err.expected),
+                "received": format_fingerprint(err.got),
+            },
+            retry=False,
+        )
+        return self.error
 
 
 async def fetch_fingerprint(host: str, port: int, time_limit: float = 10.0) -> bytes:
