@@ -21,7 +21,7 @@ import random
 import sys
 import time
 
-from simulators.shure import ShureSimulator
+from simulators.shure.commands import ShureSimulator
 
 CHANNELS = 4
 

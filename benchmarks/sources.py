@@ -13,8 +13,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
 from custom_components.micboard.coordinator import MicboardCoordinator
-from custom_components.micboard.plugins.base import ModelUpdate, Transmitter
-from custom_components.micboard.plugins.demo import DemoRackPlugin
+from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
+from custom_components.micboard.plugins.model import (
+    ModelUpdate,
+    Transmitter,
+)
 
 from .hass_runner import config_entry
 

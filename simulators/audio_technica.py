@@ -36,7 +36,7 @@ import random
 import re
 from typing import Self
 
-from .registry import SimulatorKind
+from .kind import SimulatorKind
 
 _LOGGER = logging.getLogger(__name__)
 

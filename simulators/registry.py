@@ -3,40 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Protocol
 
-
-class RunningSimulator(Protocol):
-    """What a started simulator offers the command line."""
-
-    def describe(self) -> list[str]:
-        """Lines printed once it listens (address, and anything a client must know)."""
-
-    async def close(self) -> None:
-        """Stop serving and close every socket."""
-
-
-@dataclass(frozen=True, slots=True)
-class SimulatorKind:
-    """A simulator the command line can start."""
-
-    name: str
-    help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    start: Callable[[argparse.Namespace], Awaitable[RunningSimulator]]
+from . import audio_technica
+from .kind import SimulatorKind
+from .sennheiser import cli as sennheiser_cli
+from .shure import commands as shure_commands, systemapi as shure_systemapi
 
 
 def kinds() -> dict[str, SimulatorKind]:
     """Every simulator kind by name (protocol issues add theirs here)."""
-    # Imported here: the simulator modules import SimulatorKind from this module.
-    from . import audio_technica, sennheiser, shure, shure_systemapi  # noqa: PLC0415
-
     found: list[SimulatorKind] = [
-        shure.KIND,
+        shure_commands.KIND,
         shure_systemapi.KIND,
-        sennheiser.KIND,
+        sennheiser_cli.KIND,
         audio_technica.KIND,
     ]
     return {kind.name: kind for kind in found}

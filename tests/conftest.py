@@ -1,128 +1,35 @@
-"""Shared fixtures: custom integrations enabled, a seeded demo rack, snapshot extension."""
+"""Fixtures of every test layer: no traffic but loopback.
+
+Each layer has its own conftest: ``plugins/`` (the protocol library, no Home Assistant),
+``simulators/`` (the device simulators, no Home Assistant) and ``integration/`` (Home Assistant
+with the integration loaded). Only the last builds a Home Assistant instance.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import timedelta
 from typing import Any
-from unittest.mock import PropertyMock, patch
 
-from homeassistant.const import CONF_NAME
-from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
-
-from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
-from custom_components.micboard.coordinator import MicboardCoordinator
-from custom_components.micboard.plugins.demo import (
-    CONF_CHANNELS,
-    CONF_RECEIVERS,
-    CONF_SEED,
-    DemoRackPlugin,
-)
+import pytest_socket
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Every test may load custom_components/micboard."""
-
-
-@pytest.fixture(autouse=True)
-def only_loopback_traffic(recwarn: pytest.WarningsRecorder) -> Generator[None]:
+def only_loopback_traffic(monkeypatch: pytest.MonkeyPatch) -> Generator[None]:
     """Fail a test whose code tried to reach anything but loopback.
 
     pytest-socket blocks such a connection, but the code under test usually turns the error
-    into "cannot connect" and carries on, so the attempt would go unnoticed.
+    into "cannot connect" and carries on, so the attempt would go unnoticed. Its two errors
+    are recorded as they are made; every other warning still reaches pytest's summary.
     """
+    attempts: list[str] = []
+    for error in (pytest_socket.SocketBlockedError, pytest_socket.SocketConnectBlockedError):
+        original = error.__init__
+
+        def record(self: RuntimeError, *args: Any, _original: Any = original, **kw: Any) -> None:
+            _original(self, *args, **kw)
+            attempts.append(str(self))
+
+        monkeypatch.setattr(error, "__init__", record)
     yield
-    attempts = [str(w.message) for w in recwarn if "tried to use socket" in str(w.message)]
     assert not attempts, attempts
-
-
-@pytest.fixture(autouse=True)
-def no_slp_autostart() -> Generator[None]:
-    """Never bind the real SLP port (8427, multicast) in tests; discovery tests bind loopback."""
-    with patch("custom_components.micboard.discovery_slp.SLP_AUTOSTART", new=False):
-        yield
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format for entity and diagnostics snapshots."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Generator[None]:
-    """Enable the entities that are disabled by default (meters)."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        new_callable=PropertyMock,
-        return_value=True,
-    ):
-        yield
-
-
-@pytest.fixture
-def frozen_demo() -> Generator[None]:
-    """Stop the demo's own clock so only ``plugin.advance()`` changes the rack."""
-    with patch("custom_components.micboard.plugins.demo.TICK_SECONDS", 3600.0):
-        yield
-
-
-def demo_entry(
-    *,
-    name: str = "Test rack",
-    receivers: int = 2,
-    channels: int = 2,
-    seed: int | None = 178,
-    options: dict[str, Any] | None = None,
-) -> MockConfigEntry:
-    """A config entry for a small seeded demo rack."""
-    data: dict[str, Any] = {
-        CONF_MANUFACTURER: "demo",
-        CONF_NAME: name,
-        CONF_RECEIVERS: receivers,
-        CONF_CHANNELS: channels,
-    }
-    if seed is not None:
-        data[CONF_SEED] = seed
-    plugin = DemoRackPlugin(data)
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=name,
-        data=data,
-        options=options or {},
-        unique_id=plugin.unique_id,
-    )
-
-
-async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MicboardCoordinator:
-    """Add and set up an entry; return its coordinator."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: MicboardCoordinator = entry.runtime_data
-    return coordinator
-
-
-async def advance_time(hass: HomeAssistant, seconds: float) -> None:
-    """Fire Home Assistant's timers as if ``seconds`` had passed."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done()
-
-
-@pytest.fixture
-async def demo_rack(
-    hass: HomeAssistant, frozen_demo: None
-) -> tuple[MockConfigEntry, MicboardCoordinator]:
-    """A loaded 2x2 seeded demo rack whose simulation only moves when a test says so."""
-    entry = demo_entry()
-    coordinator = await setup_entry(hass, entry)
-    return entry, coordinator

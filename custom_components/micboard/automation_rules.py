@@ -13,7 +13,12 @@ from typing import Any, Final
 
 from .coordinator import MicboardCoordinator
 from .placement import ChannelRef
-from .plugins.base import Channel, ChannelStatus, Feature, Transmitter
+from .plugins.model import (
+    Channel,
+    ChannelStatus,
+    Feature,
+    Transmitter,
+)
 from .plugins.status import PERCENT_PER_BAR, battery_class, has_rf_problem, is_low_battery
 
 TRIGGER_BATTERY_LOW: Final = "battery_low"

@@ -22,7 +22,11 @@ from .entity import (
     MicboardEntity,
     setup_dynamic_entities,
 )
-from .plugins.base import Channel, Feature, Receiver
+from .plugins.model import (
+    Channel,
+    Feature,
+    Receiver,
+)
 from .plugins.status import has_rf_problem, is_low_battery
 
 PARALLEL_UPDATES = 0

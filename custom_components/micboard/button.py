@@ -12,7 +12,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .entity import STATUS_KINDS, MicboardEntity, setup_dynamic_entities
-from .plugins.base import Channel, MicboardError, NotSupported, Receiver
+from .plugins.errors import (
+    MicboardError,
+    NotSupported,
+)
+from .plugins.model import (
+    Channel,
+    Receiver,
+)
 
 #: Pressing a button sends one request; several at once are fine.
 PARALLEL_UPDATES = 0

@@ -31,7 +31,7 @@ from .coordinator import MicboardConfigEntry
 from .flows.audio_technica import AudioTechnicaFlowSteps
 from .flows.base import MicboardFlowBase
 from .flows.demo import DemoFlowSteps
-from .flows.sennheiser_ssc2 import SennheiserSSC2FlowSteps, discovered_host
+from .flows.sennheiser_ssc2 import SennheiserSsc2FlowSteps, discovered_host
 from .flows.sennheiser_udp import SennheiserMcpFlowSteps, SennheiserSsc1FlowSteps
 from .flows.shure import ShureFlowSteps
 from .flows.shure_systemapi import ShureSystemApiFlowSteps
@@ -42,7 +42,7 @@ PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
     DemoFlowSteps,
     ShureFlowSteps,
     ShureSystemApiFlowSteps,
-    SennheiserSSC2FlowSteps,
+    SennheiserSsc2FlowSteps,
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
@@ -51,7 +51,7 @@ PROTOCOL_STEPS: tuple[type[MicboardFlowBase], ...] = (
 
 class MicboardConfigFlow(
     DemoFlowSteps,
-    SennheiserSSC2FlowSteps,
+    SennheiserSsc2FlowSteps,
     SennheiserSsc1FlowSteps,
     SennheiserMcpFlowSteps,
     AudioTechnicaFlowSteps,
@@ -86,7 +86,7 @@ class MicboardConfigFlow(
 
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """Sennheiser ``_ssc`` announcements: SSCv2 (Secure mode) first, else SSC v1 (Legacy)."""
-        result = await SennheiserSSC2FlowSteps.async_step_zeroconf(self, discovery_info)
+        result = await SennheiserSsc2FlowSteps.async_step_zeroconf(self, discovery_info)
         if result["type"] is FlowResultType.ABORT and result["reason"] == "ssc2_not_available":
             return await self.async_ssc1_discovered(discovered_host(discovery_info))
         return result

@@ -36,19 +36,21 @@ from .const import (
     STATUS_BATCH_SECONDS,
 )
 from .handover import ReferralOffers
-from .plugins.base import (
-    METER_FIELDS,
-    STRUCTURE_FIELD,
+from .plugins.errors import (
     ConnectionClosed,
-    Feature,
     InvalidAuth,
-    ManufacturerPlugin,
     MicboardError,
-    ModelUpdate,
-    Receiver,
     RepairNeeded,
     UnsupportedDevice,
 )
+from .plugins.model import (
+    METER_FIELDS,
+    STRUCTURE_FIELD,
+    Feature,
+    ModelUpdate,
+    Receiver,
+)
+from .plugins.plugin import ManufacturerPlugin
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT, StatusTracker
 
 type MicboardConfigEntry = ConfigEntry[MicboardCoordinator]

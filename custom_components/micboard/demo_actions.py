@@ -15,7 +15,7 @@ import probatio as vol
 
 from .const import ATTR_DEVICE_ID, DOMAIN
 from .placement import resolve_channel
-from .plugins.demo import DemoRackPlugin
+from .plugins.demo.plugin import DemoRackPlugin
 
 SERVICE_SET_DEMO_TRANSMITTER = "set_demo_transmitter"
 ATTR_POWER = "power"

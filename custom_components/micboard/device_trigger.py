@@ -44,7 +44,7 @@ from .const import DOMAIN
 from .coordinator import MicboardCoordinator
 from .live import get_live
 from .placement import ChannelRef, channel_device, micboard_channel_device, resolve_channel
-from .plugins.base import ModelUpdate
+from .plugins.model import ModelUpdate
 from .plugins.status import AUDIO_PEAK_HOLD_SECONDS
 
 WATCHER_KEY: HassKey[TriggerWatcher] = HassKey(f"{DOMAIN}_trigger_watcher")

@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .coordinator import MicboardConfigEntry, channel_identifier, receiver_identifier
-from .plugins.base import model_as_dict
+from .plugins.model import model_as_dict
 
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}
 

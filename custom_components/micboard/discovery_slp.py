@@ -26,8 +26,15 @@ from homeassistant.helpers import discovery_flow
 from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_MANUFACTURER, DOMAIN, LOGGER
-from .plugins.shure_slp import SLP_GROUP, SLP_PORT, parse_announcement
-from .plugins.shure_tcp import DEFAULT_PORT, ShureTcpPlugin
+from .plugins.shure.commands.plugin import (
+    DEFAULT_PORT,
+    ShureCommandsPlugin,
+)
+from .plugins.shure.slp import (
+    SLP_GROUP,
+    SLP_PORT,
+    parse_announcement,
+)
 
 
 def autostart_from(setting: str | None) -> bool:
@@ -122,7 +129,7 @@ class SlpListener(asyncio.DatagramProtocol):
             DOMAIN,
             context={"source": SOURCE_INTEGRATION_DISCOVERY},
             data={
-                CONF_MANUFACTURER: ShureTcpPlugin.manufacturer_code,
+                CONF_MANUFACTURER: ShureCommandsPlugin.manufacturer_code,
                 CONF_HOST: host,
                 CONF_PORT: self.settings.device_port,
                 DISCOVERY_KEY_DCID: announcement.dcid,

@@ -21,7 +21,11 @@ from .coordinator import (
     channel_identifier,
     receiver_identifier,
 )
-from .plugins.base import Channel, Feature, Receiver
+from .plugins.model import (
+    Channel,
+    Feature,
+    Receiver,
+)
 
 STATUS_KINDS = frozenset({KIND_STATUS})
 METER_KINDS = frozenset({KIND_METER})

@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import discovery_flow
 
 from .const import CONF_MANUFACTURER, DOMAIN, LOGGER
-from .plugins.base import Referral
+from .plugins.model import Referral
 
 type OfferKey = tuple[str, str, int]
 

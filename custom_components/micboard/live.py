@@ -32,7 +32,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .coordinator import KIND_HEALTH, MicboardCoordinator, ModelObserver
-from .plugins.base import ModelUpdate
+from .plugins.model import ModelUpdate
 
 LIVE_KEY: HassKey[LiveHub] = HassKey(f"{DOMAIN}_live")
 

@@ -14,7 +14,11 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 
 from .coordinator import MicboardCoordinator
 from .placement import Placement
-from .plugins.base import Channel, Receiver, Transmitter
+from .plugins.model import (
+    Channel,
+    Receiver,
+    Transmitter,
+)
 from .plugins.status import has_rf_problem, is_low_battery
 
 type ChannelRefKey = tuple[str, str, int]  # entry id, receiver id, channel index

@@ -20,7 +20,10 @@ from .coordinator import (
     parse_channel_identifier,
     receiver_identifier,
 )
-from .plugins.base import Channel, Receiver
+from .plugins.model import (
+    Channel,
+    Receiver,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,13 +25,13 @@ from homeassistant.helpers.typing import StateType
 
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .entity import HEALTH_KINDS, METER_KINDS, STATUS_KINDS, MicboardEntity, setup_dynamic_entities
-from .plugins.base import (
+from .plugins.health import ConnectionState
+from .plugins.model import (
     AudioActivity,
     BatteryState,
     Channel,
     ChannelStatus,
     Compatibility,
-    ConnectionState,
     Feature,
     Receiver,
 )

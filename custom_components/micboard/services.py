@@ -16,7 +16,10 @@ from .const import (
 )
 from .coordinator import MicboardConfigEntry, channel_identifier, receiver_identifier
 from .placement import micboard_entry
-from .plugins.base import MicboardError, NotSupported
+from .plugins.errors import (
+    MicboardError,
+    NotSupported,
+)
 
 REFRESH_SCHEMA = vol.All(
     vol.Schema(

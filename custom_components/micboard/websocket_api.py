@@ -53,7 +53,11 @@ from .placement import (
     micboard_entry,
     receiver_device,
 )
-from .plugins.base import METER_FIELDS, Channel, ModelUpdate
+from .plugins.model import (
+    METER_FIELDS,
+    Channel,
+    ModelUpdate,
+)
 
 COMMAND: Final = "micboard/subscribe"
 #: The fastest meter rate a client may ask for (Hz); faster requests are capped to it.

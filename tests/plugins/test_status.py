@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.micboard.plugins.base import (
+from custom_components.micboard.plugins.model import (
     Channel,
     ChannelStatus,
     Feature,

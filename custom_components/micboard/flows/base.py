@@ -14,7 +14,12 @@ import probatio as vol
 
 from ..const import CONF_MANUFACTURER, LOGGER
 from ..plugins import get_plugin
-from ..plugins.base import CannotConnect, InvalidAuth, MicboardError, UnsupportedDevice
+from ..plugins.errors import (
+    CannotConnect,
+    InvalidAuth,
+    MicboardError,
+    UnsupportedDevice,
+)
 
 
 def address_fields(host: str | None, port: int) -> dict[vol.Marker, Any]:

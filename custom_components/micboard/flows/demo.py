@@ -11,7 +11,7 @@ from homeassistant.helpers import selector
 import probatio as vol
 
 from ..const import CONF_MANUFACTURER
-from ..plugins.demo import (
+from ..plugins.demo.plugin import (
     CHANNEL_CHOICES,
     CONF_CHANNELS,
     CONF_RECEIVERS,

@@ -19,25 +19,25 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
 
 from ..const import CONF_MANUFACTURER
-from ..plugins.base import RepairNeeded
-from ..plugins.sennheiser_ssc2 import (
-    CONF_FINGERPRINT,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    SennheiserSSC2Plugin,
-)
-from ..plugins.sennheiser_ssc2_client import (
+from ..plugins.errors import RepairNeeded
+from ..plugins.net.tls import ISSUE_CERTIFICATE_CHANGED
+from ..plugins.sennheiser.ssc2.client import (
     DEFAULT_PORT,
     ISSUE_THIRD_PARTY_ACCESS,
     DeviceBusy,
     DeviceIdentity,
     probe_device,
 )
-from ..plugins.tls import ISSUE_CERTIFICATE_CHANGED
+from ..plugins.sennheiser.ssc2.plugin import (
+    CONF_FINGERPRINT,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+    SennheiserSsc2Plugin,
+)
 from .base import SECRET_SELECTOR, MicboardFlowBase, address_fields, error_key, form_errors
 
-SSC2 = SennheiserSSC2Plugin.manufacturer_code
+SSC2 = SennheiserSsc2Plugin.manufacturer_code
 #: Where a discovered receiver's API is: the ``_ssc`` announcement carries the port of SSC v1
 #: (UDP 45), not that of the HTTPS API.
 DISCOVERY_PORT = DEFAULT_PORT
@@ -66,7 +66,7 @@ def discovered_host(info: ZeroconfServiceInfo) -> str:
     return str(info.ip_address)
 
 
-class SennheiserSSC2FlowSteps(MicboardFlowBase):
+class SennheiserSsc2FlowSteps(MicboardFlowBase):
     """EW-DX receivers in "Secure" third-party mode: address, password, certificate."""
 
     MENU_OPTION: ClassVar[str | None] = SSC2
@@ -87,7 +87,7 @@ class SennheiserSSC2FlowSteps(MicboardFlowBase):
 
     async def _ssc2_validate(self, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
         """One connection with the password, pinned to the fingerprint: (title, error)."""
-        plugin = SennheiserSSC2Plugin(data, session=async_get_clientsession(self.hass))
+        plugin = SennheiserSsc2Plugin(data, session=async_get_clientsession(self.hass))
         try:
             await plugin.get_devices()
         except Exception as err:  # noqa: BLE001  every failure becomes a form error

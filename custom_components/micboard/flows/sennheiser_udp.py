@@ -17,13 +17,16 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 import probatio as vol
 
 from ..const import CONF_MANUFACTURER
-from ..plugins.sennheiser_mcp import (
+from ..plugins.sennheiser.mcp.plugin import (
     CONF_DEVICE_ID,
     DEFAULT_PORT as MCP_PORT,
     SennheiserMcpPlugin,
     device_id_for,
 )
-from ..plugins.sennheiser_ssc1 import DEFAULT_PORT as SSC1_PORT, SennheiserSsc1Plugin
+from ..plugins.sennheiser.ssc1.plugin import (
+    DEFAULT_PORT as SSC1_PORT,
+    SennheiserSsc1Plugin,
+)
 from .base import MicboardFlowBase, address_fields
 
 SSC1 = SennheiserSsc1Plugin.manufacturer_code

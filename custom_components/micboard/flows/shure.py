@@ -18,17 +18,24 @@ from homeassistant.helpers.typing import DiscoveryInfoType
 import probatio as vol
 
 from ..const import CONF_MANUFACTURER, LOGGER
-from ..plugins.base import CannotConnect, MicboardError, UnsupportedDevice
-from ..plugins.shure_identify import NotShureReceiver, is_host_derived
-from ..plugins.shure_tcp import (
+from ..plugins.errors import (
+    CannotConnect,
+    MicboardError,
+    UnsupportedDevice,
+)
+from ..plugins.shure.commands.identify import (
+    NotShureReceiver,
+    is_host_derived,
+)
+from ..plugins.shure.commands.plugin import (
     CONF_RECEIVER_ID,
     CONF_TRANSPORT,
     DEFAULT_PORT,
-    ShureTcpPlugin,
+    ShureCommandsPlugin,
 )
 from .base import MicboardFlowBase, address_fields
 
-SHURE = ShureTcpPlugin.manufacturer_code
+SHURE = ShureCommandsPlugin.manufacturer_code
 STEP_CONFIRM = f"discovery_confirm_{SHURE}"
 
 
@@ -44,7 +51,7 @@ class ShureFound:
 
 async def probe_shure(host: str, port: int) -> ShureFound:
     """Connect, identify and disconnect (no metering is started)."""
-    plugin = ShureTcpPlugin({CONF_HOST: host, CONF_PORT: port})
+    plugin = ShureCommandsPlugin({CONF_HOST: host, CONF_PORT: port})
     try:
         identity = await plugin.probe()
     finally:

@@ -20,8 +20,17 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import probatio as vol
 
 from ..const import CONF_MANUFACTURER
-from ..plugins.base import RepairNeeded
-from ..plugins.shure_systemapi import (
+from ..plugins.errors import RepairNeeded
+from ..plugins.net.tls import (
+    ISSUE_CERTIFICATE_CHANGED,
+    format_fingerprint,
+)
+from ..plugins.shure.systemapi.client import (
+    DEFAULT_PORT,
+    NotSystemApi,
+    probe_server,
+)
+from ..plugins.shure.systemapi.plugin import (
     CONF_API_KEY,
     CONF_FINGERPRINT,
     CONF_HOST,
@@ -29,12 +38,6 @@ from ..plugins.shure_systemapi import (
     ShureSystemApiPlugin,
     server_unique_id,
 )
-from ..plugins.shure_systemapi_client import (
-    DEFAULT_PORT,
-    NotSystemApi,
-    probe_server,
-)
-from ..plugins.tls import ISSUE_CERTIFICATE_CHANGED, format_fingerprint
 from .base import SECRET_SELECTOR, MicboardFlowBase, address_fields, error_key, form_errors
 
 SYSTEMAPI = ShureSystemApiPlugin.manufacturer_code

@@ -7,23 +7,24 @@ so adding a protocol means adding a module and one line in :data:`PLUGINS`.
 from __future__ import annotations
 
 from .audio_technica import AudioTechnicaPlugin
-from .base import ManufacturerPlugin, MicboardError
-from .demo import DemoRackPlugin
-from .sennheiser_mcp import SennheiserMcpPlugin
-from .sennheiser_ssc1 import SennheiserSsc1Plugin
-from .sennheiser_ssc2 import SennheiserSSC2Plugin
-from .shure_systemapi import ShureSystemApiPlugin
-from .shure_tcp import ShureTcpPlugin
+from .demo.plugin import DemoRackPlugin
+from .errors import MicboardError
+from .plugin import ManufacturerPlugin
+from .sennheiser.mcp.plugin import SennheiserMcpPlugin
+from .sennheiser.ssc1.plugin import SennheiserSsc1Plugin
+from .sennheiser.ssc2.plugin import SennheiserSsc2Plugin
+from .shure.commands.plugin import ShureCommandsPlugin
+from .shure.systemapi.plugin import ShureSystemApiPlugin
 
 PLUGINS: dict[str, type[ManufacturerPlugin]] = {
     plugin.manufacturer_code: plugin
     for plugin in (
         DemoRackPlugin,
-        SennheiserSSC2Plugin,
+        SennheiserSsc2Plugin,
         SennheiserSsc1Plugin,
         SennheiserMcpPlugin,
         AudioTechnicaPlugin,
-        ShureTcpPlugin,
+        ShureCommandsPlugin,
         ShureSystemApiPlugin,
     )
 }

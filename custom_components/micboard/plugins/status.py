@@ -13,7 +13,12 @@ import copy
 from dataclasses import dataclass
 import math
 
-from .base import Channel, ChannelStatus, Feature, Transmitter
+from .model import (
+    Channel,
+    ChannelStatus,
+    Feature,
+    Transmitter,
+)
 
 #: Battery bars at or above which a transmitter is good, and the bar count that means
 #: "replace soon" (Micboard: 4-5 good, 3 replace, 0-2 critical).

@@ -7,7 +7,11 @@ are protocol errors that name the code.
 
 from __future__ import annotations
 
-from ..base import CannotConnect, NotSupported, ProtocolError
+from ..errors import (
+    CannotConnect,
+    NotSupported,
+    ProtocolError,
+)
 from .protocol import BUSY_CODES, NakCode, describe_nak
 
 

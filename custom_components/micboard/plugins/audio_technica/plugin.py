@@ -33,18 +33,20 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..base import (
+from ..errors import (
     CannotConnect,
-    Channel,
     ConnectionClosed,
-    ManufacturerPlugin,
     MicboardError,
+    UnsupportedDevice,
+)
+from ..model import (
+    Channel,
     ModelUpdate,
     Receiver,
-    UnsupportedDevice,
     UpdateCallback,
     apply_values,
 )
+from ..plugin import ManufacturerPlugin
 from . import values
 from .errors import (
     CommandNotSupported,

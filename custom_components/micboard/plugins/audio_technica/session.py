@@ -15,7 +15,10 @@ from collections.abc import Callable
 import contextlib
 import logging
 
-from ..base import CannotConnect, ConnectionClosed
+from ..errors import (
+    CannotConnect,
+    ConnectionClosed,
+)
 from .errors import ReplyTimeout, SessionInUse, nak_error
 from .protocol import (
     DEFAULT_MODEL_ID,

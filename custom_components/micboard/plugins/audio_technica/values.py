@@ -22,7 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..base import Feature, Transmitter
+from ..model import (
+    Feature,
+    Transmitter,
+)
 
 type ChannelState = Mapping[str, tuple[str, ...]]
 

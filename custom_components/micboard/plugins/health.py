@@ -1,0 +1,82 @@
+"""What the link between a plugin and its device is doing, for diagnostics and entities."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+import time
+from typing import Any
+
+
+class ConnectionState(StrEnum):
+    """State of the link between the integration and one device or server."""
+
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    ERROR = "error"
+    STOPPED = "stopped"
+
+
+@dataclass(slots=True)
+class ConnectionHealth:
+    """What the link to a device is doing; shown in diagnostics and diagnostic entities."""
+
+    state: ConnectionState = ConnectionState.STOPPED
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
+    last_error: str | None = None
+    reconnects: int = 0
+    messages_received: int = 0
+    last_message_at: float | None = None  # time.time(); a float keeps the hot path cheap
+
+    def _set(self, state: ConnectionState) -> None:
+        if state is not self.state:
+            self.state = state
+            self.since = datetime.now(UTC)
+
+    def connecting(self) -> None:
+        """Record that a connection attempt started."""
+        self._set(ConnectionState.CONNECTING)
+
+    def connected(self) -> None:
+        """Record that the link is up."""
+        self._set(ConnectionState.CONNECTED)
+        self.last_error = None
+
+    def disconnected(self, error: BaseException | str | None = None) -> None:
+        """Record the loss of the link; with an error the state is ERROR."""
+        if error is None:
+            self._set(ConnectionState.DISCONNECTED)
+            return
+        self.last_error = str(error) or type(error).__name__
+        self._set(ConnectionState.ERROR)
+
+    def stopped(self) -> None:
+        """Record an orderly shutdown."""
+        self._set(ConnectionState.STOPPED)
+
+    def message(self, count: int = 1) -> None:
+        """Count protocol messages; called on the hot path, so it stays trivial."""
+        self.messages_received += count
+        self.last_message_at = time.time()
+
+    def snapshot(self) -> ConnectionHealth:
+        """Independent copy, so a reader never sees a half-updated object."""
+        return copy.copy(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for diagnostics."""
+        return {
+            "state": self.state.value,
+            "since": self.since.isoformat(),
+            "last_error": self.last_error,
+            "reconnects": self.reconnects,
+            "messages_received": self.messages_received,
+            "last_message_at": (
+                datetime.fromtimestamp(self.last_message_at, UTC).isoformat()
+                if self.last_message_at is not None
+                else None
+            ),
+        }

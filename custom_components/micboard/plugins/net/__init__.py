@@ -1,0 +1,1 @@
+"""Transport helpers every protocol may share: TLS pinning, SSE, UDP, HTTP sessions, liveness."""

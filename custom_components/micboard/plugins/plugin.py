@@ -1,0 +1,138 @@
+"""The contract every protocol's plugin fulfils (the seed's ManufacturerPlugin, made async)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .errors import NotSupported
+from .health import ConnectionHealth
+from .model import Receiver, Referral, UpdateCallback, merge_receiver
+
+if TYPE_CHECKING:
+    import aiohttp
+
+
+class ManufacturerPlugin(ABC):
+    """One protocol's client, shaped like a small async device library.
+
+    Lifecycle: ``get_devices()`` connects if needed and returns the full model (the coordinator
+    calls it for set-up and resyncs); ``listen()`` then pushes incremental changes until the
+    connection ends, by returning or by raising a :class:`MicboardError`; ``close()`` releases
+    everything. The plugin owns its model objects and updates them in place, reporting what
+    changed through :class:`ModelUpdate`, so a meter message costs one attribute write and no
+    copies.
+
+    The rest of the contract:
+
+    - map every device sentinel to ``None`` and convert units to the model's (MHz, dBm, dBFS,
+      minutes, %); ``transform_device_data`` is pure and unit-tested per dialect;
+    - report :data:`STRUCTURE_FIELD` after receivers or channels were added or removed, and
+      ``online`` for a receiver a server reports offline (one plugin may serve many);
+    - keep ``self.health`` current: ``connecting()``/``connected()``/``disconnected(err)`` as
+      the link changes, ``message()`` per protocol message (cheap, it is on the hot path);
+    - raise only :class:`MicboardError` subclasses: :class:`InvalidAuth` is never retried by the
+      plugin itself (devices lock clients out); bad input is logged once at debug and dropped;
+    - never put a password or key in a log line, an exception message or the model.
+    """
+
+    manufacturer_code: ClassVar[str]
+    manufacturer_name: ClassVar[str]
+    #: Full resync while push is healthy; push protocols keep this slow.
+    resync_interval: ClassVar[float] = 300.0
+    #: How long one ``get_devices()`` may take: one device answers in a few seconds, a
+    #: server fronting a whole installation may need longer.
+    snapshot_timeout: ClassVar[float] = 10.0
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        meter_interval: float = 1.0,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """Keep the entry's configuration; never connect from the constructor.
+
+        ``config`` is the entry's data (host, port, credentials... as the plugin's config
+        flow step stored them). ``meter_interval`` is the user's option in seconds: the rate
+        to ask devices to meter at, where they can. HTTP-based plugins must use the injected
+        ``session`` (Home Assistant's shared one) rather than creating their own.
+        """
+        self.config = config
+        self.meter_interval = meter_interval
+        self.session = session
+        self.health = ConnectionHealth()
+        self.receivers: dict[str, Receiver] = {}
+        #: Devices to hand over to another protocol, by an id of this plugin's choosing;
+        #: kept current by the plugin, read after snapshots and structure updates.
+        self.referrals: dict[str, Referral] = {}
+
+    @property
+    @abstractmethod
+    def unique_id(self) -> str:
+        """Stable id of what one config entry represents (device serial, server id...)."""
+
+    @property
+    @abstractmethod
+    def title(self) -> str:
+        """Human title for the config entry."""
+
+    @abstractmethod
+    async def get_devices(self) -> dict[str, Receiver]:
+        """Connect if needed and return a full, fresh snapshot of every receiver."""
+
+    @abstractmethod
+    def transform_device_data(self, raw: Mapping[str, Any]) -> Receiver:
+        """Turn one device's raw data (protocol dialect) into the normalized model; pure."""
+
+    @abstractmethod
+    async def listen(self, on_update: UpdateCallback) -> None:
+        """Deliver incremental updates until the connection ends."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop metering, close sockets and tasks; safe to call twice."""
+
+    async def identify(self, receiver_id: str, channel: int | None) -> None:
+        """Make the receiver (or one channel) flash, where the protocol can."""
+        raise NotSupported(f"{self.manufacturer_name} cannot identify a device")
+
+    def can_identify(self, receiver_id: str) -> bool:
+        """Whether :meth:`identify` can work for this receiver (an identify button shows).
+
+        By default: whether the plugin implements it at all; plugins whose devices differ
+        (one server, many models) answer per receiver.
+        """
+        return type(self).identify is not ManufacturerPlugin.identify
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Protocol-specific plain data for diagnostics (never a secret); none by default."""
+        return {}
+
+    def health_for(self, receiver_id: str) -> ConnectionHealth:
+        """Health of the connection that serves ``receiver_id`` (one shared link by default)."""
+        return self.health
+
+    async def check_health(self) -> ConnectionHealth:
+        """Current connection health (a copy)."""
+        return self.health.snapshot()
+
+    def store_snapshot(self, fresh: list[Receiver]) -> dict[str, Receiver]:
+        """Merge a full snapshot into the live model and return it.
+
+        Existing objects are updated in place rather than replaced, so derived state kept on
+        them (status, last known transmitter) survives a resync, and anyone holding the
+        receivers dict keeps seeing current data.
+        """
+        seen: set[str] = set()
+        for receiver in fresh:
+            seen.add(receiver.id)
+            current = self.receivers.get(receiver.id)
+            if current is None:
+                self.receivers[receiver.id] = receiver
+            else:
+                merge_receiver(current, receiver)
+        for gone in set(self.receivers) - seen:
+            del self.receivers[gone]
+        return self.receivers

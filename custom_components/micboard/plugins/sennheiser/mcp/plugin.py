@@ -1,0 +1,444 @@
+"""ew G3/G4 receivers (EM 300-500) over the Media Control Protocol: ASCII on UDP 53212.
+
+The receiver answers to the client's address but always to port 53212, whatever port the
+request came from (third-party clients all work around this), so every MCP entry shares one
+local socket on that port (:class:`~.udp.SharedUdpPort`) and datagrams are told apart by
+sender. Monitoring uses ``Push <timeout> <cycle ms> <mode>``: the receiver then sends its
+cyclic attributes every cycle and configuration attributes on change, until ``timeout``
+seconds pass; the plugin renews well before that and sends ``Push 0 0 0`` on close.
+
+MCP has no serial number or device id, so an entry is identified by the address it was
+added with (kept in the entry as ``device_id`` and unchanged by reconfiguration).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Mapping
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+from ...errors import (
+    CannotConnect,
+    ConnectionClosed,
+    MicboardError,
+    ProtocolError,
+    UnsupportedDevice,
+)
+from ...model import (
+    Channel,
+    ModelUpdate,
+    Receiver,
+    UpdateCallback,
+    apply_values,
+)
+from ...net.liveness import Liveness
+from ...net.udp import (
+    SharedUdpPort,
+    is_loopback,
+    resolve_ipv4,
+)
+from ...plugin import ManufacturerPlugin
+from .codec import (
+    CONFIG_ATTRIBUTES,
+    ERROR_TEXT,
+    FEATURES_EM,
+    McpDecodeError,
+    McpError,
+    McpLine,
+    McpState,
+    channel_values,
+    parse_line,
+    split_datagram,
+    state_from_lines,
+)
+
+if TYPE_CHECKING:
+    import aiohttp
+
+_LOGGER = logging.getLogger(__name__)
+
+CONF_HOST: Final = "host"
+CONF_PORT: Final = "port"
+CONF_LOCAL_PORT: Final = "local_port"
+CONF_DEVICE_ID: Final = "device_id"
+DEFAULT_PORT: Final = 53212
+#: Where replies arrive; the receiver sends to this port whatever the source port was.
+DEFAULT_LOCAL_PORT: Final = 53212
+
+#: Push parameter limits from the protocol description.
+MAX_PUSH_TIMEOUT: Final = 300
+MIN_CYCLE_MS: Final = 100
+MAX_CYCLE_MS: Final = 60000
+CYCLE_STEP_MS: Final = 100
+#: Mode bits: 1 config on change, 2 cyclic on warning change, 4 cyclic on pilot/battery change.
+PUSH_MODES: Final = (7, 3, 1)
+_PUSH_REFUSED: Final = frozenset({1010, 1020, 1040})
+
+
+class McpCommandError(ProtocolError):
+    """The receiver answered a command with an MCP error code (1000-1050)."""
+
+    def __init__(self, error: McpError) -> None:
+        """Keep the code for callers that tolerate some of them."""
+        super().__init__(f"{error.code}: {ERROR_TEXT.get(error.code, error.text)}")
+        self.code = error.code
+
+
+def cycle_ms(meter_interval: float) -> int:
+    """Push cycle from the user's meter interval: a multiple of 100 ms within 100-60000."""
+    steps = round(meter_interval * 1000 / CYCLE_STEP_MS)
+    return min(MAX_CYCLE_MS, max(MIN_CYCLE_MS, steps * CYCLE_STEP_MS))
+
+
+def device_id_for(host: str, port: int) -> str:
+    """Identifier of an MCP entry from the address it was added with."""
+    return f"{host.strip().lower()}:{port}"
+
+
+class SennheiserMcpPlugin(ManufacturerPlugin):
+    """One ew G3/G4 EM receiver (one channel)."""
+
+    manufacturer_code: ClassVar[str] = "sennheiser_mcp"
+    manufacturer_name: ClassVar[str] = "Sennheiser"
+    resync_interval: ClassVar[float] = 300.0
+    #: Push timeout asked for (s); renewed every third of it.
+    push_timeout: ClassVar[float] = 15.0
+    request_timeout: ClassVar[float] = 1.0
+    request_attempts: ClassVar[int] = 3
+    #: Silence (s) that ends ``listen``, at least: a few lost datagrams are no dead receiver.
+    quiet_floor: ClassVar[float] = 2.0
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        meter_interval: float = 1.0,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        """Remember the address; nothing is sent until :meth:`get_devices`."""
+        super().__init__(config, meter_interval=meter_interval, session=session)
+        self.host = str(config[CONF_HOST]).strip()
+        self.port = int(config.get(CONF_PORT) or DEFAULT_PORT)
+        local = config.get(CONF_LOCAL_PORT)
+        self.local_port = DEFAULT_LOCAL_PORT if local is None else int(local)
+        self.device_id = str(config.get(CONF_DEVICE_ID) or device_id_for(self.host, self.port))
+        self.state = McpState()
+        self.renewals = 0
+        self.push_mode = PUSH_MODES[0]
+        self.bad_datagrams = 0
+        self._shared: SharedUdpPort | None = None
+        self._unregister: Callable[[], None] | None = None
+        self._remote: tuple[str, int] | None = None
+        self._pending: tuple[str, asyncio.Future[McpLine]] | None = None
+        self._lock = asyncio.Lock()
+        self._cycle_done = asyncio.Event()
+        self._listener: UpdateCallback | None = None
+        self._pushing = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._liveness = Liveness()
+        self._bad_logged = False
+
+    # -- identity -----------------------------------------------------------------------------
+
+    @property
+    def unique_id(self) -> str:
+        """The address the entry was created with (MCP reports no serial)."""
+        return self.device_id
+
+    @property
+    def receiver_id(self) -> str:
+        """Model id of the receiver, safe for entity ids."""
+        return "mcp_" + re.sub(r"[^a-z0-9]+", "_", self.device_id.lower()).strip("_")
+
+    @property
+    def title(self) -> str:
+        """E.g. ``ew EM 192.168.1.20``."""
+        return f"ew EM {self.host}"
+
+    @property
+    def cycle_ms(self) -> int:
+        """Push cycle following the meter interval option."""
+        return cycle_ms(self.meter_interval)
+
+    # -- socket -------------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        if self._shared is not None:
+            return
+        address = await resolve_ipv4(self.host, self.port)
+        bind = "127.0.0.1" if is_loopback(address) else "0.0.0.0"  # noqa: S104  replies come to any local address
+        self._shared = await SharedUdpPort.acquire(bind, self.local_port)
+        self._remote = (address, self.port)
+        self._unregister = self._shared.register(self._remote, self._datagram_received)
+        self._bad_logged = False
+
+    async def _release(self) -> None:
+        if self._unregister is not None:
+            self._unregister()
+            self._unregister = None
+        pending = self._pending
+        if pending is not None and not pending[1].done():
+            pending[1].set_exception(CannotConnect("connection closed"))
+        shared, self._shared = self._shared, None
+        if shared is not None:
+            await shared.release()
+
+    def _send(self, command: str) -> None:
+        if self._shared is not None and self._remote is not None:
+            self._shared.sendto(command.encode("ascii") + b"\r", self._remote)
+
+    async def _request(self, command: str) -> McpLine:
+        """Send a command and wait for the line that answers it (retried, bounded)."""
+        name = command.split(" ", 1)[0]
+        async with self._lock:
+            if self._shared is None:
+                raise CannotConnect("connection closed")
+            loop = asyncio.get_running_loop()
+            for _attempt in range(self.request_attempts):
+                future: asyncio.Future[McpLine] = loop.create_future()
+                self._pending = (name, future)
+                self._send(command)
+                try:
+                    async with asyncio.timeout(self.request_timeout):
+                        return await future
+                except TimeoutError:
+                    continue
+                finally:
+                    self._pending = None
+        raise CannotConnect(
+            f"no answer to {name} from {self.host}:{self.port} after "
+            f"{self.request_attempts} attempts (is Network control enabled on the receiver?)"
+        )
+
+    # -- incoming -----------------------------------------------------------------------------
+
+    def _datagram_received(self, data: bytes) -> None:
+        try:
+            lines = split_datagram(data)
+        except McpDecodeError as err:
+            self._bad(err, data)
+            return
+        self.health.message()
+        self._liveness.arrived()
+        changed: set[str] = set()
+        for text in lines:
+            try:
+                parsed = parse_line(text)
+                if isinstance(parsed, McpError):
+                    self._on_error(parsed)
+                    continue
+                changed |= self._on_line(parsed)
+            except McpDecodeError as err:
+                self._bad(err, text.encode("ascii", "replace"))
+        if changed and self._listener is not None:
+            self._listener(ModelUpdate(self.receiver_id, 1, frozenset(changed)))
+
+    def _bad(self, err: Exception, fragment: bytes) -> None:
+        self.bad_datagrams += 1
+        if not self._bad_logged:
+            self._bad_logged = True
+            _LOGGER.debug(
+                "Ignoring bad MCP data from %s (%s): %r (further ones not logged)",
+                self.host,
+                err,
+                fragment[:200],
+            )
+
+    def _on_error(self, error: McpError) -> None:
+        pending = self._pending
+        if pending is not None and not pending[1].done() and error.command in {None, pending[0]}:
+            pending[1].set_exception(McpCommandError(error))
+            return
+        _LOGGER.debug("%s reports error %s (%s)", self.host, error.code, error.command)
+
+    def _on_line(self, line: McpLine) -> set[str]:
+        pending = self._pending
+        if pending is not None and not pending[1].done() and line.name == pending[0]:
+            # Answered, even if the parameters turn out unusable: asking again would not help.
+            pending[1].set_result(line)
+        previous_config = self.state.config
+        used = self.state.apply(line)  # may raise McpDecodeError: the line is dropped
+        if line.name == "Config":
+            self._cycle_done.set()
+            if previous_config is not None and self.state.config != previous_config:
+                # Something was reconfigured: names and frequency may have changed.
+                self._spawn(self._reread_configuration())
+        if not used:
+            return set()
+        return self._refresh()
+
+    def _refresh(self) -> set[str]:
+        receiver = self.receivers.get(self.receiver_id)
+        channel = receiver.channels.get(1) if receiver is not None else None
+        if channel is None:
+            return set()
+        changed = apply_values(channel, channel_values(self.state))
+        firmware = self.state.firmware
+        if (
+            receiver is not None
+            and firmware is not None
+            and apply_values(receiver, {"firmware": firmware})
+            and self._listener is not None
+        ):
+            self._listener(ModelUpdate(self.receiver_id, None, frozenset({"firmware"})))
+        return changed
+
+    async def _reread_configuration(self) -> None:
+        for attribute in CONFIG_ATTRIBUTES[:2]:  # Name, Frequency
+            try:
+                await self._request(attribute)
+            except MicboardError as err:
+                _LOGGER.debug("Re-reading %s from %s failed: %s", attribute, self.host, err)
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- snapshot -----------------------------------------------------------------------------
+
+    async def get_devices(self) -> dict[str, Receiver]:
+        """Read firmware and configuration; one cyclic block unless push already runs."""
+        if self._shared is None:
+            self.health.connecting()
+        try:
+            await self._open()
+            await self._request("FirmwareRevision")
+            for attribute in CONFIG_ATTRIBUTES:
+                try:
+                    await self._request(attribute)
+                except McpCommandError as err:
+                    _LOGGER.debug("%s does not answer %s: %s", self.host, attribute, err)
+            if not self._pushing:
+                await self._one_cycle()
+            if self.state.is_in_ear:
+                raise UnsupportedDevice(
+                    f"{self.host} is an in-ear monitor transmitter (SR IEM); only EM receivers "
+                    "are supported"
+                )
+        except MicboardError as err:
+            self.health.disconnected(err)
+            raise
+        self.health.connected()
+        return self.store_snapshot([self.transform_device_data(self._raw())])
+
+    async def _one_cycle(self) -> None:
+        """``Push 0 100 0``: one block of cyclic attributes, for a snapshot without push."""
+        for _attempt in range(self.request_attempts):
+            self._cycle_done.clear()
+            self._send(f"Push 0 {MIN_CYCLE_MS} 0")
+            try:
+                async with asyncio.timeout(self.request_timeout):
+                    await self._cycle_done.wait()
+            except TimeoutError:
+                continue
+            return
+        raise CannotConnect(
+            f"{self.host} answers but sends no status; enable Network control on the receiver"
+        )
+
+    def _raw(self) -> dict[str, Any]:
+        """The receiver in its own dialect: the latest line of every attribute."""
+        state = self.state
+        lines: list[str] = []
+        for name, value in (
+            ("RF1", state.rf1),
+            ("RF2", state.rf2),
+            ("States", state.states),
+            ("RF", state.rf),
+            ("AF", state.af),
+        ):
+            if value is not None:
+                lines.append(f"{name} {' '.join(str(item) for item in value)}")
+        if state.bat_seen:
+            lines.append(f"Bat {'?' if state.bat is None else state.bat}")
+        if state.msg is not None:
+            lines.append(f"Msg {' '.join(sorted(state.msg)) or 'OK'}")
+        if state.config is not None:
+            lines.append(f"Config {state.config}")
+        if state.name is not None:
+            lines.append(f"Name {state.name}")
+        if state.frequency_khz is not None:
+            lines.append(f"Frequency {state.frequency_khz}")
+        if state.mute is not None:
+            lines.append(f"Mute {int(state.mute)}")
+        if state.firmware is not None:
+            lines.append(f"FirmwareRevision {state.firmware}")
+        return {"id": self.receiver_id, "host": self.host, "lines": lines}
+
+    def transform_device_data(self, raw: Mapping[str, Any]) -> Receiver:
+        """MCP lines -> receiver model with its single channel (pure)."""
+        state = state_from_lines(raw["lines"])
+        receiver = Receiver(
+            id=str(raw["id"]),
+            manufacturer=self.manufacturer_name,
+            model="ew G3/G4 EM (MCP)",
+            name=f"ew EM {raw['host']}",
+            host=str(raw["host"]),
+            firmware=state.firmware,
+        )
+        channel = Channel(index=1, features=FEATURES_EM)
+        apply_values(channel, channel_values(state))
+        receiver.channels[1] = channel
+        return receiver
+
+    # -- push ---------------------------------------------------------------------------------
+
+    async def _push(self) -> None:
+        """Ask for push; fall back to simpler modes if the firmware refuses one."""
+        timeout = min(MAX_PUSH_TIMEOUT, max(1, round(self.push_timeout)))
+        for mode in PUSH_MODES[PUSH_MODES.index(self.push_mode) :]:
+            try:
+                await self._request(f"Push {timeout} {self.cycle_ms} {mode}")
+            except McpCommandError as err:
+                if err.code not in _PUSH_REFUSED:
+                    raise
+                _LOGGER.debug("%s refused push mode %d: %s", self.host, mode, err)
+                continue
+            self.push_mode = mode
+            self.renewals += 1
+            return
+        raise ProtocolError(f"{self.host} refused every push mode")
+
+    async def listen(self, on_update: UpdateCallback) -> None:
+        """Push and renew it; raise ConnectionClosed when the receiver goes quiet."""
+        if self._shared is None:
+            raise ConnectionClosed("not connected")
+        self._listener = on_update
+        liveness = self._liveness
+        liveness.restart()
+        renew_every = self.push_timeout / 3
+        # Cyclic data arrives every cycle and a renewal echo every renew_every seconds.
+        quiet_limit = max(self.quiet_floor, 3 * min(self.cycle_ms / 1000, renew_every))
+        try:
+            while True:
+                try:
+                    await self._push()
+                except CannotConnect as err:
+                    raise ConnectionClosed(f"{self.host} stopped answering: {err}") from err
+                self._pushing = True
+                renew_at = time.monotonic() + renew_every
+                while (now := time.monotonic()) < renew_at:
+                    silent = liveness.silent_for()
+                    if silent >= quiet_limit:
+                        if await liveness.confirm_silence():
+                            raise ConnectionClosed(f"no data from {self.host} for {silent:.1f} s")
+                        continue
+                    await asyncio.sleep(min(renew_at - now, quiet_limit - silent))
+        finally:
+            self._pushing = False
+            self._listener = None
+
+    async def close(self) -> None:
+        """Stop push on the receiver (``Push 0 0 0``), cancel work, release the socket."""
+        self._listener = None
+        for task in list(self._tasks):
+            task.cancel()
+        self._tasks.clear()
+        self._send("Push 0 0 0")
+        self._pushing = False
+        await self._release()
+        self.health.stopped()

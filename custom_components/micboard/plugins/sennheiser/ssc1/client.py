@@ -1,0 +1,249 @@
+"""SSC v1 request/response over UDP: matching answers to questions without transaction ids.
+
+Not every SSC device echoes ``xid`` (and those that do may bundle it under a repeated ``osc``
+key), so answers are matched by address: an answer to a GET carries the same addresses, with
+values or per-address errors. Subscription notifications have exactly the shape of a GET
+answer (the guides say so), so a notification that happens to cover a pending GET answers it
+correctly. One request is outstanding at a time: that keeps the matching unambiguous and is
+gentle on the device. Every request is retried a bounded number of times with a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+import logging
+from typing import Any
+
+from ...errors import CannotConnect
+from ...net.udp import DatagramLink
+from .codec import (
+    SPLIT_CODES,
+    UNKNOWN_ADDRESS_CODES,
+    Path,
+    SscDecodeError,
+    SscMessage,
+    decode,
+    encode_get,
+    encode_set,
+    encode_subscribe,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+type MessageHandler = Callable[[SscMessage], None]
+
+
+@dataclass(slots=True)
+class GetResult:
+    """What the device said about the addresses asked for."""
+
+    values: dict[Path, Any] = field(default_factory=dict)
+    errors: dict[Path, int] = field(default_factory=dict)
+    message_error: int | None = None
+    rejected: bool = False  # the device refused the message because of some addresses
+    missing: set[Path] = field(default_factory=set)  # no answer at all (after retries)
+
+    def merge(self, other: GetResult) -> None:
+        """Add another partial answer."""
+        self.values.update(other.values)
+        self.errors.update(other.errors)
+
+
+@dataclass(slots=True)
+class _Pending:
+    kind: str  # "get", "set" (answered like a GET: the device echoes the values) or "subscribe"
+    remaining: set[Path]
+    future: asyncio.Future[GetResult]
+    result: GetResult = field(default_factory=GetResult)
+
+
+class Ssc1Client:
+    """One SSC v1 device over a connected UDP socket."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        on_message: MessageHandler,
+        *,
+        timeout: float,
+        attempts: int,
+    ) -> None:
+        """Talk to ``host:port``; ``on_message`` sees every decoded datagram (answers too)."""
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.attempts = attempts
+        self.bad_datagrams = 0
+        self._on_message = on_message
+        self._link: DatagramLink | None = None
+        self._lock = asyncio.Lock()
+        self._pending: _Pending | None = None
+        self._bad_logged = False
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the socket is open."""
+        return self._link is not None and not self._link.closed
+
+    async def open(self) -> None:
+        """Open the socket (idempotent)."""
+        if self.is_open:
+            return
+        self._bad_logged = False
+        self._link = await DatagramLink.open(
+            self.host, self.port, self._datagram_received, self._error_received
+        )
+
+    def close(self) -> None:
+        """Close the socket and fail a pending request."""
+        if self._link is not None:
+            self._link.close()
+            self._link = None
+        if self._pending is not None and not self._pending.future.done():
+            self._pending.future.set_exception(CannotConnect("connection closed"))
+
+    # -- inbound ------------------------------------------------------------------------------
+
+    def _datagram_received(self, data: bytes) -> None:
+        try:
+            message = decode(data)
+        except SscDecodeError as err:
+            self.bad_datagrams += 1
+            if not self._bad_logged:
+                self._bad_logged = True
+                _LOGGER.debug(
+                    "Ignoring bad datagram from %s (%s): %r (further ones not logged)",
+                    self.host,
+                    err,
+                    data[:200],
+                )
+            return
+        self._match(message)
+        self._on_message(message)
+
+    def _error_received(self, error: OSError) -> None:
+        _LOGGER.debug("Socket error from %s: %s", self.host, error)
+        pending = self._pending
+        if pending is not None and not pending.future.done():
+            pending.future.set_exception(
+                CannotConnect(f"{self.host}:{self.port} unreachable: {error}")
+            )
+
+    def _match(self, message: SscMessage) -> None:
+        pending = self._pending
+        if pending is None or pending.future.done():
+            return
+        result = pending.result
+        if pending.kind == "subscribe":
+            refused = {
+                path: code
+                for path, code in message.errors.items()
+                if path in pending.remaining and code in UNKNOWN_ADDRESS_CODES | SPLIT_CODES
+            }
+            if message.subscribe_ack or refused or message.message_error is not None:
+                result.errors.update(refused)
+                result.message_error = message.message_error
+                result.rejected = bool(refused) or message.message_error is not None
+                pending.future.set_result(result)
+            return
+        for path in message.covered & pending.remaining:
+            if path in message.values:
+                result.values[path] = message.values[path]
+            else:
+                result.errors[path] = message.errors[path]
+        pending.remaining -= message.covered
+        refused_codes = {
+            code
+            for path, code in message.errors.items()
+            if path in result.errors and code in UNKNOWN_ADDRESS_CODES | SPLIT_CODES
+        }
+        if message.message_error is not None and not message.covered:
+            result.message_error = message.message_error
+            pending.future.set_result(result)
+        elif not pending.remaining:
+            pending.future.set_result(result)
+        elif refused_codes and not message.values:
+            # One bad address makes the device reject the whole message: it answered.
+            result.rejected = True
+            pending.future.set_result(result)
+
+    # -- requests -----------------------------------------------------------------------------
+
+    async def _request(
+        self, kind: str, paths: set[Path], payload: Callable[[], bytes]
+    ) -> GetResult:
+        async with self._lock:
+            if not self.is_open:
+                raise CannotConnect("connection closed")
+            loop = asyncio.get_running_loop()
+            result = GetResult()
+            remaining = set(paths)
+            for _attempt in range(self.attempts):
+                pending = _Pending(kind, set(remaining), loop.create_future(), result)
+                self._pending = pending
+                assert self._link is not None  # noqa: S101  checked by is_open above
+                self._link.send(encode_get(remaining) if kind == "get" else payload())
+                try:
+                    async with asyncio.timeout(self.timeout):
+                        return await pending.future
+                except TimeoutError:
+                    remaining = pending.remaining
+                finally:
+                    self._pending = None
+            if kind == "subscribe" or (not result.values and not result.errors):
+                raise CannotConnect(
+                    f"no answer from {self.host}:{self.port} after {self.attempts} attempts"
+                )
+            result.missing = remaining
+            return result
+
+    async def get(self, paths: Iterable[Path]) -> GetResult:
+        """GET addresses in one message (retried); raise CannotConnect if nothing answers."""
+        wanted = set(paths)
+        return await self._request("get", wanted, lambda: encode_get(wanted))
+
+    async def get_tolerant(self, paths: Iterable[Path]) -> GetResult:
+        """GET addresses together, falling back to one by one if the device refuses the group.
+
+        Devices reject a whole message for one unknown address (and some reject long
+        answers), so a refused group is asked again address by address to learn which ones
+        exist. Per-address errors stay in ``errors``.
+        """
+        wanted = set(paths)
+        result = await self.get(wanted)
+        remaining = wanted - set(result.values) - set(result.errors) - result.missing
+        if not remaining or not (result.rejected or result.message_error in SPLIT_CODES):
+            if result.message_error is not None:
+                result.errors.update(dict.fromkeys(remaining, result.message_error))
+            return result
+        combined = GetResult(values=dict(result.values), missing=set(result.missing))
+        combined.errors = {
+            path: code for path, code in result.errors.items() if code not in SPLIT_CODES
+        }
+        for path in sorted(remaining - set(combined.errors)):
+            single = await self.get([path])
+            combined.merge(single)
+            combined.missing |= single.missing
+            if single.message_error is not None and path not in single.values:
+                combined.errors[path] = single.message_error
+        return combined
+
+    async def subscribe(
+        self, groups: Iterable[tuple[Mapping[str, Any], Iterable[Path]]]
+    ) -> GetResult:
+        """Send one subscribe message and wait for its acknowledgement (retried).
+
+        The result lists addresses the device refused (``errors``) or a message-level
+        refusal; notifications follow asynchronously through ``on_message``.
+        """
+        frozen = [(dict(params), tuple(paths)) for params, paths in groups]
+        paths = {path for _params, group in frozen for path in group}
+        return await self._request("subscribe", paths, lambda: encode_subscribe(frozen))
+
+    async def set(self, values: Mapping[Path, Any]) -> GetResult:
+        """SET addresses; the device echoes the new values (or errors), retried like a GET."""
+        items = dict(values)
+        return await self._request("set", set(items), lambda: encode_set(items))

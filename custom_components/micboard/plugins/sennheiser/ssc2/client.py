@@ -1,0 +1,334 @@
+"""HTTPS transport for Sennheiser SSCv2: pinned TLS, Basic auth, status codes -> plugin errors.
+
+Everything that touches the network for SSCv2 goes through :class:`Ssc2Client`, so the rules
+that protect the device and the user hold in one place:
+
+- every request is pinned to the certificate fingerprint the user confirmed (no request is
+  ever sent unverified, and a changed certificate stops the connection before the password
+  leaves the host);
+- requests to one device run one at a time (its REST server is small);
+- a 401 is final for this client: it raises :class:`InvalidAuth` and every later
+  authenticated call fails at once without touching the network, because an EW-DX locks a
+  client out after repeated failed logins;
+- 403 means third-party access is off or not allowed, which only the user can fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from dataclasses import dataclass
+from http import HTTPStatus
+import json
+from typing import Any, Final
+
+import aiohttp
+from yarl import URL
+
+from ...errors import (
+    CannotConnect,
+    ConnectionClosed,
+    InvalidAuth,
+    ProtocolError,
+    RepairNeeded,
+    UnsupportedDevice,
+)
+from ...net.http import (
+    ABSENT,
+    read_capped,
+)
+from ...net.tls import (
+    CertificatePin,
+    fetch_fingerprint,
+    format_fingerprint,
+)
+from .model import (
+    IDENTITY,
+    VERSION,
+    channel_count,
+    model_name,
+    normalize_path,
+)
+
+USERNAME: Final = "api"
+DEFAULT_PORT: Final = 443
+SUBSCRIPTIONS: Final = "/api/ssc/state/subscriptions"
+REQUEST_TIMEOUT: Final = 10.0
+#: A REST answer larger than this is not an EW-DX resource.
+MAX_BODY_BYTES: Final = 1024 * 1024
+
+#: Repair issue keys (``issues.<key>`` in the translations).
+ISSUE_THIRD_PARTY_ACCESS: Final = "sennheiser_third_party_access"
+
+#: 404 (no such resource) and 422 (e.g. no transmitter linked) both mean "not there now".
+_ABSENT_STATUSES: Final = frozenset({HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY})
+_DONE_STATUSES: Final = frozenset({HTTPStatus.OK, HTTPStatus.NO_CONTENT})
+
+
+class DeviceBusy(CannotConnect):
+    """The device reports ``Busy`` (starting up, restarting or reconfiguring); try later."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceIdentity:
+    """What a device tells anyone, before authentication, plus its certificate."""
+
+    host: str
+    port: int
+    fingerprint: bytes
+    protocol: str
+    product: str
+    serial: str
+    channels: int
+    vendor: str | None
+
+    @property
+    def model(self) -> str:
+        """Printed model name."""
+        return model_name(self.product)
+
+    @property
+    def fingerprint_text(self) -> str:
+        """Fingerprint as shown to the user."""
+        return format_fingerprint(self.fingerprint)
+
+    def as_resource(self) -> dict[str, Any]:
+        """The ``/api/device/identity`` body this identity came from."""
+        return {"product": self.product, "serial": self.serial, "vendor": self.vendor}
+
+
+def _basic_auth(user: str, password: str) -> str:
+    """``Authorization`` header value (RFC 7617, UTF-8 as the password rules allow)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def session_uuid_from_location(location: str | None) -> str | None:
+    """The subscription UUID from ``Content-Location``: bare, or the last path segment."""
+    if not location:
+        return None
+    segment = location.strip().rstrip("/").rsplit("/", 1)[-1]
+    return segment or None
+
+
+class Ssc2Client:
+    """One SSCv2 device, reached through an injected :class:`aiohttp.ClientSession`."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        port: int,
+        fingerprint: bytes,
+        password: str | None = None,
+        *,
+        timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        """Pin to ``fingerprint``; ``password`` may be None for unauthenticated calls only."""
+        self.session = session
+        self.host = host
+        self.port = port
+        self.fingerprint = fingerprint
+        self.timeout = timeout
+        self._auth = _basic_auth(USERNAME, password) if password is not None else None
+        self._pin = CertificatePin(host, port, fingerprint)
+        self._lock = asyncio.Lock()
+        self.auth_rejected = False
+        #: Set once the device showed another certificate: nothing is sent to it any more.
+
+    def __repr__(self) -> str:
+        """Never shows the credentials."""
+        return f"Ssc2Client({self.host}:{self.port})"
+
+    def url(self, path: str) -> URL:
+        """Absolute URL of a resource (IPv6 hosts are bracketed by yarl)."""
+        return URL.build(scheme="https", host=self.host, port=self.port, path=path)
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _headers(self, accept: str, *, authenticated: bool) -> dict[str, str]:
+        self._pin.check()
+        headers = {"Accept": accept}
+        if not authenticated:
+            return headers
+        if self.auth_rejected:
+            raise InvalidAuth(f"{self.host} rejected the password; waiting for a new one")
+        if self._auth is None:
+            raise InvalidAuth("no password configured")
+        headers["Authorization"] = self._auth
+        return headers
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        authenticated: bool = True,
+        body: Any = None,
+        time_limit: float | None = None,
+    ) -> tuple[int, Any]:
+        """Send one request; return (status, parsed JSON body or None).
+
+        401, 403 and a changed certificate raise here, whatever the caller expected.
+        """
+        headers = self._headers("application/json", authenticated=authenticated)
+        async with self._lock:
+            try:
+                async with asyncio.timeout(time_limit or self.timeout):
+                    async with self.session.request(
+                        method,
+                        self.url(path),
+                        json=body,
+                        ssl=self._pin.ssl,
+                        headers=headers,
+                    ) as response:
+                        status = response.status
+                        raw = await read_capped(response, MAX_BODY_BYTES)
+            except aiohttp.ServerFingerprintMismatch as err:
+                raise self._pin.changed(err) from err
+            except (aiohttp.ClientError, OSError, TimeoutError) as err:
+                raise CannotConnect(
+                    f"{method} {path} on {self.host}:{self.port} failed: {err!r}"
+                ) from err
+        self._check_status(status, path, authenticated=authenticated)
+        if not raw.strip():
+            return status, None
+        if HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
+            return status, _parse_json(raw, path)
+        try:  # error bodies are mostly empty or text; only the 400 of /add carries JSON
+            return status, _parse_json(raw, path)
+        except ProtocolError:
+            return status, None
+
+    def _check_status(self, status: int, path: str, *, authenticated: bool) -> None:
+        if status == HTTPStatus.UNAUTHORIZED:
+            if not authenticated:
+                raise ProtocolError(f"{path} asked for credentials; it is public in SSCv2")
+            self.auth_rejected = True
+            raise InvalidAuth(f"{self.host} rejected the password")
+        if status == HTTPStatus.FORBIDDEN:
+            raise RepairNeeded(
+                f"{self.host} refuses third-party access (403)",
+                issue_key=ISSUE_THIRD_PARTY_ACCESS,
+                placeholders={"host": self.host},
+            )
+
+    async def get(self, path: str, *, authenticated: bool = True, absent_ok: bool = False) -> Any:
+        """Body of a resource; :data:`ABSENT` for 404/422 when ``absent_ok``."""
+        status, body = await self.request("GET", path, authenticated=authenticated)
+        if status == HTTPStatus.OK:
+            return body
+        if absent_ok and status in _ABSENT_STATUSES:
+            return ABSENT
+        raise ProtocolError(f"GET {path} answered {status}")
+
+    async def put(self, path: str, body: Any) -> None:
+        """Change a resource (identify); 409 means the device cannot right now."""
+        status, _ = await self.request("PUT", path, body=body)
+        if status not in _DONE_STATUSES:
+            raise ProtocolError(f"PUT {path} answered {status}")
+
+    # -- identity -----------------------------------------------------------------------------
+
+    async def identify(self) -> DeviceIdentity:
+        """Unauthenticated probe: protocol version, product, serial, channel count."""
+        version = await self.get(VERSION, authenticated=False, absent_ok=True)
+        protocol = version.get("protocol") if isinstance(version, dict) else None
+        if not isinstance(protocol, str) or not protocol.startswith("2"):
+            raise UnsupportedDevice(f"{self.host} does not speak SSCv2 ({version!r})")
+        identity = await self.get(IDENTITY, authenticated=False, absent_ok=True)
+        if not isinstance(identity, dict):
+            raise UnsupportedDevice(f"{self.host} has no SSCv2 device identity")
+        product, serial = identity.get("product"), identity.get("serial")
+        channels = channel_count(product) if isinstance(product, str) else None
+        if not isinstance(product, str) or channels is None:
+            raise UnsupportedDevice(f"{product!r} is not an EW-DX receiver")
+        if not isinstance(serial, str) or not serial:
+            raise ProtocolError(f"{self.host} reported no serial number")
+        vendor = identity.get("vendor")
+        return DeviceIdentity(
+            host=self.host,
+            port=self.port,
+            fingerprint=self.fingerprint,
+            protocol=protocol,
+            product=product,
+            serial=serial,
+            channels=channels,
+            vendor=vendor if isinstance(vendor, str) else None,
+        )
+
+    # -- subscriptions ------------------------------------------------------------------------
+
+    async def open_stream(self) -> aiohttp.ClientResponse:
+        """Open the SSE stream (a new subscription session); the caller closes the response."""
+        headers = self._headers("text/event-stream", authenticated=True)
+        try:
+            response = await self.session.get(
+                self.url(SUBSCRIPTIONS),
+                ssl=self._pin.ssl,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=self.timeout, sock_connect=self.timeout, sock_read=None
+                ),
+            )
+        except aiohttp.ServerFingerprintMismatch as err:
+            raise self._pin.changed(err) from err
+        except (aiohttp.ClientError, OSError, TimeoutError) as err:
+            raise CannotConnect(f"opening the event stream of {self.host} failed: {err!r}") from err
+        if response.status != HTTPStatus.OK:
+            response.close()
+            self._check_status(response.status, SUBSCRIPTIONS, authenticated=True)
+            raise ProtocolError(f"opening the event stream answered {response.status}")
+        return response
+
+    async def add(self, uuid: str, paths: list[str]) -> str | None:
+        """Subscribe ``paths``; return the path the device refused (400), if it refused one.
+
+        A 422 means the device no longer knows the session: the stream is gone too.
+        """
+        status, body = await self.request("PUT", f"{SUBSCRIPTIONS}/{uuid}/add", body=paths)
+        if status == HTTPStatus.OK:
+            return None
+        if status == HTTPStatus.UNPROCESSABLE_ENTITY:
+            raise ConnectionClosed("the device no longer knows the subscription session")
+        refused = body.get("path") if isinstance(body, dict) else None
+        if status == HTTPStatus.BAD_REQUEST and isinstance(refused, str):
+            return normalize_path(refused)
+        raise ProtocolError(f"subscribing {paths} answered {status}: {body!r}")
+
+    async def session_alive(self, uuid: str) -> bool:
+        """Whether the device still knows the session (a cheap liveness check)."""
+        status, _ = await self.request("GET", f"{SUBSCRIPTIONS}/{uuid}")
+        if status == HTTPStatus.OK:
+            return True
+        if status == HTTPStatus.UNPROCESSABLE_ENTITY:
+            return False
+        raise ProtocolError(f"listing the subscription session answered {status}")
+
+    async def delete_session(self, uuid: str, *, time_limit: float | None = None) -> None:
+        """End a subscription session (200), or accept that it is already gone (422)."""
+        status, _ = await self.request("DELETE", f"{SUBSCRIPTIONS}/{uuid}", time_limit=time_limit)
+        if status not in {*_DONE_STATUSES, HTTPStatus.UNPROCESSABLE_ENTITY}:
+            raise ProtocolError(f"deleting the subscription session answered {status}")
+
+
+async def probe_device(
+    session: aiohttp.ClientSession,
+    host: str,
+    port: int = DEFAULT_PORT,
+    *,
+    time_limit: float = REQUEST_TIMEOUT,
+) -> DeviceIdentity:
+    """Read the certificate and the public identity of a device, sending no credentials.
+
+    What the config flow shows before the user trusts the certificate; every request after
+    the handshake is already pinned to the certificate just read.
+    """
+    fingerprint = await fetch_fingerprint(host, port, time_limit)
+    return await Ssc2Client(session, host, port, fingerprint, timeout=time_limit).identify()
+
+
+def _parse_json(raw: bytes, path: str) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ProtocolError(f"{path} answered invalid JSON: {raw[:120]!r}") from err

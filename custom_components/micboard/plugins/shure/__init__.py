@@ -1,0 +1,1 @@
+"""Shure: the receivers' own command strings, the System API middleware, SLP discovery."""

@@ -1,0 +1,672 @@
+"""The six Shure command-string dialects: parameter names, units, features and commands.
+
+Families share the ``< GET/SET/REP >`` grammar but not their vocabulary: a ULX-D says
+``BATT_BARS`` where an Axient Digital says ``TX_BATT_BARS``, and a GET for a name a device
+does not know is answered by silence. So each family is described once here, as data: which
+parameter feeds which model field, how a SAMPLE is laid out, what the device can do. The plugin
+holds the raw values per channel (``Raw``) and asks the dialect to turn them into model values;
+the same functions serve the full snapshot and the per-message path, so they cannot disagree.
+
+Facts and sources: ``research/shure.md`` §2.2-§2.8. Choices where the sources are silent or
+disagree are marked [?] and described in ``docs/protocols/shure.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+import math
+from typing import Literal
+
+from ...model import (
+    RECEIVER_CHANNEL_FEATURES,
+    Feature,
+    Transmitter,
+)
+from .values import (
+    antennas,
+    bars,
+    frequency_mhz,
+    level,
+    minutes,
+    number,
+    percent,
+    strongest,
+    switch,
+    word,
+)
+
+#: Raw values of one channel (or of the device), keyed by parameter name; indexed
+#: sub-parameters are keyed ``"RSSI:1"``.
+type Raw = dict[str, str]
+type ChannelFn = Callable[[Mapping[str, str]], object]
+type SampleFn = Callable[[list[str], Raw], dict[str, object] | None]
+
+#: Meter interval limits the command strings accept (ms); 0 means off.
+METER_MIN_MS = 100
+METER_MAX_MS = 65535
+#: UHF-R meters in steps of 30 ms, three digits.
+UHFR_METER_STEP_MS = 30
+UHFR_METER_MAX_STEPS = 999
+
+#: ULX-D/QLX-D SAMPLE has no overload flag; Micboard calls a channel peaking at 80 % of its
+#: 0-50 audio scale, i.e. a raw 40 (-10 dBFS on the scale Companion uses). [I]
+ULX_PEAK_RAW = 40
+#: SLX-D SAMPLE has no overload flag either; a peak within 1 dB of full scale is a clip. [?]
+SLX_CLIP_DBFS = -1.0
+#: Axient's audio LED bitmap: bit 8 is the overload LED.
+AD_OVERLOAD_BIT = 0x80
+#: UHF-R's audio field, read as Micboard does: an 8-LED bitmap whose top LED is the peak. [?]
+UHFR_PEAK_BIT = 0x80
+#: Axient link quality is 0-5; the model wants percent.
+AD_QUALITY_STEPS = 5
+#: Antennas per Axient SAMPLE section: diversity or quadversity.
+AD_ANTENNA_COUNTS = frozenset({2, 4})
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """Everything the plugin needs to know about one family."""
+
+    code: str  # ulxd, qlxd, slxd, ad, uhfr, psm1000 (the simulator uses the same codes)
+    label: str  # marketing name, for titles and logs
+    transport: Literal["tcp", "udp"]
+    reply: str  # keyword of device replies: REP, or REPORT on PSM1000 and UHF-R
+    terminator: str  # appended to each command: PSM1000 ignores commands without CRLF
+    features: frozenset[Feature]
+    #: model field -> function of the channel's raw values
+    channel_fields: Mapping[str, ChannelFn]
+    #: parameter -> model fields it feeds
+    param_fields: Mapping[str, tuple[str, ...]]
+    #: receiver-level parameter -> Receiver attribute
+    device_fields: Mapping[str, str]
+    sample: SampleFn | None
+    #: channel count by model prefix (longest match wins)
+    models: Mapping[str, int]
+    get_all: bool = True
+    dump_channel_params: tuple[str, ...] = ()
+    dump_device_params: tuple[str, ...] = ()
+    indexed_params: frozenset[str] = frozenset()
+    flash: Literal["none", "receiver", "channel"] = "none"
+    #: Whether to ask for metering at all (not where no metered value reaches the model).
+    meters: bool = True
+    #: How METER_RATE is written: 5 digits everywhere but PSM1000 (unpadded, [?]).
+    meter_width: int = 5
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def encode(self, command: str) -> bytes:
+        """Frame one command for the wire."""
+        if self.transport == "udp":
+            return f"* {command} *".encode("ascii")
+        return f"< {command} >{self.terminator}".encode("ascii")
+
+    def dump_commands(self, channels: tuple[int, ...]) -> list[str]:
+        """Commands that make the device report every value once."""
+        if self.get_all:
+            return ["GET 0 ALL"]
+        commands = [f"GET {param}" for param in self.dump_device_params]
+        commands.extend(
+            f"GET {index} {param}" for index in channels for param in self.dump_channel_params
+        )
+        return commands
+
+    def meter_on_commands(self, channels: tuple[int, ...], interval_ms: int) -> list[str]:
+        """Start metering at ``interval_ms`` (already clamped by :func:`meter_interval_ms`)."""
+        if not self.meters:
+            return []
+        if self.transport == "udp":
+            steps = max(1, min(UHFR_METER_MAX_STEPS, round(interval_ms / UHFR_METER_STEP_MS)))
+            return [f"METER {index} ALL {steps:03d}" for index in channels]
+        rate = f"{interval_ms:0{self.meter_width}d}"
+        return [f"SET {index} METER_RATE {rate}" for index in channels]
+
+    def meter_off_commands(self, channels: tuple[int, ...]) -> list[str]:
+        """Stop metering (sent before every disconnect)."""
+        if not self.meters:
+            return []
+        if self.transport == "udp":
+            return [f"METER {index} ALL STOP" for index in channels]
+        return [f"SET {index} METER_RATE {0:0{self.meter_width}d}" for index in channels]
+
+    def keepalive_command(self) -> str:
+        """A cheap GET every family answers, for the liveness watchdog."""
+        return "GET 1 CHAN_NAME"
+
+    def flash_command(self, channel: int | None) -> str | None:
+        """``SET [n] FLASH ON``, or ``None`` if the family cannot flash (QLX-D, UHF-R...).
+
+        Families that flash only the whole receiver (ULX-D) flash it for a channel too.
+        """
+        if self.flash == "none":
+            return None
+        if channel is None or self.flash == "receiver":
+            return "SET FLASH ON"
+        return f"SET {channel} FLASH ON"
+
+    # -- values -------------------------------------------------------------------------------
+
+    def channel_values(self, raw: Mapping[str, str]) -> dict[str, object]:
+        """Every model field of a channel from its raw values (the snapshot path)."""
+        return {name: fn(raw) for name, fn in self.channel_fields.items()}
+
+    def channel_count(self, model: str | None) -> int | None:
+        """Channels of a model (``AD4Q-A`` → 4), from the longest matching prefix."""
+        if not model:
+            return None
+        upper = model.upper().replace(" ", "")
+        matches = [prefix for prefix in self.models if upper.startswith(prefix)]
+        return self.models[max(matches, key=len)] if matches else None
+
+
+def meter_interval_ms(meter_interval: float) -> int:
+    """The user's meter interval (s) as a METER_RATE the device accepts.
+
+    The option defaults to 1 s, so devices meter at 1000 ms unless the user set less; 100 ms is
+    the protocol's floor and 65535 ms its ceiling.
+    """
+    if not math.isfinite(meter_interval):
+        return 1000
+    return max(METER_MIN_MS, min(METER_MAX_MS, round(meter_interval * 1000)))
+
+
+# -- shared field functions --------------------------------------------------------------------
+
+
+def _name(raw: Mapping[str, str]) -> str | None:
+    name = raw.get("CHAN_NAME", "").strip()
+    return name or None
+
+
+def _frequency(raw: Mapping[str, str]) -> float | None:
+    return frequency_mhz(raw.get("FREQUENCY", ""))
+
+
+def _switch_field(name: str, on: str = "ON", off: str = "OFF") -> ChannelFn:
+    return lambda raw: switch(raw.get(name, ""), on, off)
+
+
+def _locks(*names: str) -> Callable[[Mapping[str, str]], bool | None]:
+    """Locked if any lock is ON, unlocked if all are OFF, else unknown. [?] ON/OFF/UNKN."""
+
+    def locked(raw: Mapping[str, str]) -> bool | None:
+        states = [switch(raw.get(name, "")) for name in names]
+        if any(states):
+            return True
+        if states and all(state is False for state in states):
+            return False
+        return None
+
+    return locked
+
+
+# -- ULX-D / QLX-D ---------------------------------------------------------------------------
+
+
+def _ulx_transmitter(raw: Mapping[str, str]) -> Transmitter | None:
+    """A transmitter is linked while the receiver knows its type or its battery."""
+    model = word(raw.get("TX_TYPE", ""))
+    battery_bars = bars(raw.get("BATT_BARS", ""))
+    if model is None and battery_bars is None:
+        return None
+    return Transmitter(
+        model=model,
+        battery_bars=battery_bars,
+        battery_percent=percent(raw.get("BATT_CHARGE", "")),
+        runtime_minutes=minutes(raw.get("BATT_RUN_TIME", "")),
+        battery_type=word(raw.get("BATT_TYPE", "")),
+        power_source=word(raw.get("TX_POWER_SOURCE", "")),
+        muted=switch(raw.get("TX_MUTE_STATUS", "")),
+        locked=_locks("TX_PWR_LOCK", "TX_MENU_LOCK")(raw),
+    )
+
+
+def _ulx_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
+    """``SAMPLE n ALL nn aaa eee``: antenna LEDs, RF (dBm = aaa - 128), audio (0-50)."""
+    match tokens:
+        case [_, _, _, antenna, rf, audio]:
+            audio_raw = number(audio, 0, 50)
+            return {
+                "antenna": antennas(antenna),
+                "rf_level": level(rf, 128, 0, 115),
+                "audio_level": None if audio_raw is None else float(audio_raw - 50),
+                "audio_clipping": None if audio_raw is None else audio_raw >= ULX_PEAK_RAW,
+            }
+    return None
+
+
+_ULX_TX_PARAMS = (
+    "TX_TYPE",
+    "BATT_BARS",
+    "BATT_CHARGE",
+    "BATT_RUN_TIME",
+    "BATT_TYPE",
+    "TX_POWER_SOURCE",
+    "TX_MUTE_STATUS",
+    "TX_PWR_LOCK",
+    "TX_MENU_LOCK",
+)
+_MIC_FEATURES = frozenset(
+    {
+        Feature.NAME,
+        Feature.FREQUENCY,
+        Feature.AUDIO_LEVEL,
+        Feature.RF_LEVEL,
+        Feature.TRANSMITTER,
+        Feature.TX_MODEL,
+        Feature.BATTERY_BARS,
+        Feature.BATTERY_RUNTIME,
+    }
+)
+
+_ULX_FIELDS: dict[str, ChannelFn] = {
+    "name": _name,
+    "frequency_mhz": _frequency,
+    "transmitter": _ulx_transmitter,
+    "encryption_warning": _switch_field("ENCRYPTION_WARNING"),
+}
+_ULX_PARAMS: dict[str, tuple[str, ...]] = {
+    "CHAN_NAME": ("name",),
+    "FREQUENCY": ("frequency_mhz",),
+    "ENCRYPTION_WARNING": ("encryption_warning",),
+    **dict.fromkeys(_ULX_TX_PARAMS, ("transmitter",)),
+}
+
+ULXD = Dialect(
+    code="ulxd",
+    label="ULX-D",
+    transport="tcp",
+    reply="REP",
+    terminator="",
+    features=_MIC_FEATURES
+    | {
+        Feature.ANTENNA,
+        Feature.MUTE,
+        Feature.INTERFERENCE,
+        Feature.ENCRYPTION,
+        Feature.TX_MUTE,
+        Feature.BATTERY_PERCENT,
+        Feature.BATTERY_TYPE,
+    },
+    channel_fields={
+        **_ULX_FIELDS,
+        "muted": _switch_field("AUDIO_MUTE"),
+        "interference": _switch_field("RF_INT_DET", "CRITICAL", "NONE"),
+    },
+    param_fields={**_ULX_PARAMS, "AUDIO_MUTE": ("muted",), "RF_INT_DET": ("interference",)},
+    device_fields={"DEVICE_ID": "name", "FW_VER": "firmware"},
+    sample=_ulx_sample,
+    models={"ULXD4": 1, "ULXD4D": 2, "ULXD4Q": 4},
+    flash="receiver",
+)
+
+QLXD = Dialect(
+    code="qlxd",
+    label="QLX-D",
+    transport="tcp",
+    reply="REP",
+    terminator="",
+    # QLX-D has no receiver output mute and no interference detection.
+    features=_MIC_FEATURES
+    | {
+        Feature.ANTENNA,
+        Feature.ENCRYPTION,
+        Feature.TX_MUTE,
+        Feature.BATTERY_PERCENT,
+        Feature.BATTERY_TYPE,
+    },
+    channel_fields=_ULX_FIELDS,
+    param_fields=_ULX_PARAMS,
+    device_fields={"DEVICE_ID": "name", "FW_VER": "firmware"},
+    sample=_ulx_sample,
+    models={"QLXD4": 1},
+)
+
+
+# -- Axient Digital --------------------------------------------------------------------------
+
+
+def _ad_mute(raw: Mapping[str, str]) -> bool | None:
+    """``TX_MUTE_MODE_STATUS``: ``ON`` means the transmitter is *on* (unmuted)."""
+    return switch(raw.get("TX_MUTE_MODE_STATUS", ""), on="MUTE", off="ON")
+
+
+def _ad_lock(raw: Mapping[str, str]) -> bool | None:
+    value = raw.get("TX_LOCK", "")
+    if value == "NONE":
+        return False
+    return None if word(value) is None else True
+
+
+def _ad_transmitter(raw: Mapping[str, str]) -> Transmitter | None:
+    model = word(raw.get("TX_MODEL", ""))
+    battery_bars = bars(raw.get("TX_BATT_BARS", ""))
+    if model is None and battery_bars is None:
+        return None
+    return Transmitter(
+        model=model,
+        battery_bars=battery_bars,
+        battery_percent=percent(raw.get("TX_BATT_CHARGE_PERCENT", "")),
+        runtime_minutes=minutes(raw.get("TX_BATT_MINS", "")),
+        battery_type=word(raw.get("TX_BATT_TYPE", "")),
+        muted=_ad_mute(raw),
+        locked=_ad_lock(raw),
+    )
+
+
+def _ad_quality(raw: str) -> int | None:
+    quality = number(raw, 0, AD_QUALITY_STEPS)
+    return None if quality is None else quality * 100 // AD_QUALITY_STEPS
+
+
+def _ad_rf_levels(raw: Mapping[str, str]) -> tuple[float | None, ...]:
+    """Per-antenna RSSI from ``REP n RSSI a vvv`` (dBm = vvv - 120), antennas 1-4."""
+    levels = [level(raw[key], 120, 0, 255) for i in range(1, 5) if (key := f"RSSI:{i}") in raw]
+    return tuple(levels)
+
+
+def _ad_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
+    """``SAMPLE n ALL qual bitmap peak rms`` then antenna sections.
+
+    Each section is an antenna-status word (one letter per antenna: 2, or 4 in quadversity)
+    followed by a (bitmap, rssi) pair per antenna; FD-C appends a second section for the
+    second frequency. The layout is read from the words, never assumed.
+    """
+    match tokens:
+        case [_, _, _, quality, bitmap_raw, peak, rms, *sections] if sections:
+            pass
+        case _:
+            return None
+    lit: set[str] = set()
+    levels: list[float | None] = []
+    while sections:
+        status, *sections = sections
+        count = len(status)
+        if count not in AD_ANTENNA_COUNTS or len(sections) < 2 * count:
+            return None
+        if (lit_here := antennas(status)) is not None:
+            lit.update(lit_here)
+        levels.extend(level(rssi, 120, 0, 255) for rssi in sections[1 : 2 * count : 2])
+        sections = sections[2 * count :]
+    bitmap = number(bitmap_raw, 0, 255)
+    rf = tuple(levels)
+    return {
+        "rf_quality": _ad_quality(quality),
+        "audio_clipping": None if bitmap is None else bool(bitmap & AD_OVERLOAD_BIT),
+        "audio_peak": level(peak, 120, 0, 255),
+        "audio_level": level(rms, 120, 0, 255),
+        "antenna": "".join(sorted(lit)) or None,
+        "rf_levels": rf,
+        "rf_level": strongest(rf),
+    }
+
+
+_AD_TX_PARAMS = (
+    "TX_MODEL",
+    "TX_BATT_BARS",
+    "TX_BATT_CHARGE_PERCENT",
+    "TX_BATT_MINS",
+    "TX_BATT_TYPE",
+    "TX_MUTE_MODE_STATUS",
+    "TX_LOCK",
+)
+
+AD = Dialect(
+    code="ad",
+    label="Axient Digital",
+    transport="tcp",
+    reply="REP",
+    terminator="",
+    features=RECEIVER_CHANNEL_FEATURES,
+    channel_fields={
+        "name": _name,
+        "frequency_mhz": _frequency,
+        "transmitter": _ad_transmitter,
+        "muted": _switch_field("AUDIO_MUTE"),
+        "interference": _switch_field("INTERFERENCE_STATUS", "DETECTED", "NONE"),
+        "encryption_warning": _switch_field("ENCRYPTION_STATUS", "ERROR", "OK"),
+        "rf_quality": lambda raw: _ad_quality(raw.get("CHAN_QUALITY", "")),
+        "rf_levels": _ad_rf_levels,
+        "rf_level": lambda raw: strongest(_ad_rf_levels(raw)),
+        "antenna": lambda raw: antennas(raw.get("ANTENNA_STATUS", "")),
+        "audio_level": lambda raw: level(raw.get("AUDIO_LEVEL_RMS", ""), 120, 0, 255),
+        "audio_peak": lambda raw: level(raw.get("AUDIO_LEVEL_PEAK", ""), 120, 0, 255),
+    },
+    param_fields={
+        "CHAN_NAME": ("name",),
+        "FREQUENCY": ("frequency_mhz",),
+        "AUDIO_MUTE": ("muted",),
+        "INTERFERENCE_STATUS": ("interference",),
+        "ENCRYPTION_STATUS": ("encryption_warning",),
+        "CHAN_QUALITY": ("rf_quality",),
+        "RSSI": ("rf_levels", "rf_level"),
+        "ANTENNA_STATUS": ("antenna",),
+        "AUDIO_LEVEL_RMS": ("audio_level",),
+        "AUDIO_LEVEL_PEAK": ("audio_peak",),
+        **dict.fromkeys(_AD_TX_PARAMS, ("transmitter",)),
+    },
+    device_fields={"DEVICE_ID": "name", "FW_VER": "firmware", "MODEL": "model"},
+    sample=_ad_sample,
+    models={"AD4D": 2, "AD4Q": 4},
+    indexed_params=frozenset({"RSSI", "RSSI_LED_BITMAP"}),
+    flash="channel",
+)
+
+
+# -- SLX-D -------------------------------------------------------------------------------------
+
+
+def _slx_transmitter(raw: Mapping[str, str]) -> Transmitter | None:
+    model = word(raw.get("TX_MODEL", ""))
+    battery_bars = bars(raw.get("TX_BATT_BARS", ""))
+    if model is None and battery_bars is None:
+        return None
+    return Transmitter(
+        model=model,
+        battery_bars=battery_bars,
+        runtime_minutes=minutes(raw.get("TX_BATT_MINS", "")),
+    )
+
+
+def _slx_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
+    """``SAMPLE n ALL peak rms rssi``: dBFS and dBm are raw - 120, RSSI is combined."""
+    match tokens:
+        case [_, _, _, peak_raw, rms, rssi]:
+            peak = level(peak_raw, 120, 0, 255)
+            return {
+                "audio_peak": peak,
+                "audio_level": level(rms, 120, 0, 255),
+                "rf_level": level(rssi, 120, 0, 255),
+                "audio_clipping": None if peak is None else peak >= SLX_CLIP_DBFS,
+            }
+    return None
+
+
+SLXD = Dialect(
+    code="slxd",
+    label="SLX-D",
+    transport="tcp",
+    reply="REP",
+    terminator="",
+    # No battery percent, quality, antenna, mute, interference or encryption on SLX-D.
+    features=_MIC_FEATURES,
+    channel_fields={
+        "name": _name,
+        "frequency_mhz": _frequency,
+        "transmitter": _slx_transmitter,
+        "rf_level": lambda raw: level(raw.get("RSSI:1", ""), 120, 0, 255),
+        "audio_level": lambda raw: level(raw.get("AUDIO_LEVEL_RMS", ""), 120, 0, 255),
+        "audio_peak": lambda raw: level(raw.get("AUDIO_LEVEL_PEAK", ""), 120, 0, 255),
+    },
+    param_fields={
+        "CHAN_NAME": ("name",),
+        "FREQUENCY": ("frequency_mhz",),
+        "RSSI": ("rf_level",),
+        "AUDIO_LEVEL_RMS": ("audio_level",),
+        "AUDIO_LEVEL_PEAK": ("audio_peak",),
+        **dict.fromkeys(("TX_MODEL", "TX_BATT_BARS", "TX_BATT_MINS"), ("transmitter",)),
+    },
+    device_fields={"DEVICE_ID": "name", "FW_VER": "firmware", "MODEL": "model"},
+    sample=_slx_sample,
+    models={"SLXD4": 1, "SLXD4D": 2, "SLXD4Q": 4},
+    indexed_params=frozenset({"RSSI"}),
+    flash="channel",
+)
+
+
+# -- UHF-R -------------------------------------------------------------------------------------
+
+
+def _uhfr_bars(raw: Mapping[str, str]) -> int | None:
+    """``TX_BAT`` is 1-5 or ``U``; Micboard also asks ``BATT_BARS``, so accept either."""
+    value = raw.get("TX_BAT")
+    return bars(value if value is not None else raw.get("BATT_BARS", ""))
+
+
+def _uhfr_transmitter(raw: Mapping[str, str]) -> Transmitter | None:
+    """UHF-R names no transmitter model; a known battery reading means one is linked."""
+    battery_bars = _uhfr_bars(raw)
+    return None if battery_bars is None else Transmitter(battery_bars=battery_bars)
+
+
+def _uhfr_rf(raw: str) -> float | None:
+    """Per-antenna RF, 020 (overload) … 100 (weak); read as -dBm. [?] see the docs."""
+    value = number(raw, 0, 130)
+    return None if value is None else float(-value)
+
+
+def _uhfr_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
+    """``SAMPLE n ALL nn aaa bbb d eee``: antennas, RF A/B, battery, audio LED bitmap."""
+    match tokens:
+        case [_, _, _, antenna, rf_a, rf_b, battery, audio_raw]:
+            rf = (_uhfr_rf(rf_a), _uhfr_rf(rf_b))
+            audio = number(audio_raw, 0, 255)
+            raw["TX_BAT"] = battery
+            return {
+                "antenna": antennas(antenna),
+                "rf_levels": rf,
+                "rf_level": strongest(rf),
+                "audio_clipping": None if audio is None else bool(audio & UHFR_PEAK_BIT),
+                "transmitter": _uhfr_transmitter(raw),
+            }
+    return None
+
+
+UHFR = Dialect(
+    code="uhfr",
+    label="UHF-R",
+    transport="udp",
+    reply="REPORT",
+    terminator="",
+    # No dBFS audio (the field is an LED bitmap), no TX model, percent or runtime.
+    features=frozenset(
+        {
+            Feature.NAME,
+            Feature.FREQUENCY,
+            Feature.RF_LEVEL,
+            Feature.ANTENNA,
+            Feature.MUTE,
+            Feature.TRANSMITTER,
+            Feature.BATTERY_BARS,
+        }
+    ),
+    channel_fields={
+        "name": _name,
+        "frequency_mhz": _frequency,
+        "transmitter": _uhfr_transmitter,
+        "muted": _switch_field("MUTE"),
+    },
+    param_fields={
+        "CHAN_NAME": ("name",),
+        "FREQUENCY": ("frequency_mhz",),
+        "MUTE": ("muted",),
+        "TX_BAT": ("transmitter",),
+        "BATT_BARS": ("transmitter",),
+    },
+    device_fields={"MODEL_NAME": "model", "DEVICE_ID": "name"},
+    sample=_uhfr_sample,
+    models={"UR4S": 1, "UR4D": 2},
+    get_all=False,
+    dump_channel_params=("CHAN_NAME", "TX_BAT", "GROUP_CHAN", "FREQUENCY", "MUTE"),
+    dump_device_params=("MODEL_NAME",),
+)
+
+
+# -- PSM1000 -----------------------------------------------------------------------------------
+
+PSM1000 = Dialect(
+    code="psm1000",
+    label="PSM1000",
+    transport="tcp",
+    reply="REPORT",
+    terminator="\r\n",
+    # An IEM transmitter: no battery, no transmitter, no received RF. The audio-input meters
+    # (AUDIO_IN_LVL_L/_R) have no documented unit, so they are not turned into dBFS.
+    features=frozenset({Feature.NAME, Feature.FREQUENCY, Feature.MUTE}),
+    channel_fields={
+        "name": _name,
+        "frequency_mhz": _frequency,
+        "muted": _switch_field("RF_MUTE", on="1", off="0"),
+    },
+    param_fields={
+        "CHAN_NAME": ("name",),
+        "FREQUENCY": ("frequency_mhz",),
+        "RF_MUTE": ("muted",),
+    },
+    device_fields={"DEVICE_NAME": "name", "DEVICE_ID": "name", "FW_VER": "firmware"},
+    sample=None,
+    models={"P10T": 2, "PSM1000": 2},
+    get_all=False,
+    dump_channel_params=("CHAN_NAME", "FREQUENCY", "GROUP_CHAN", "RF_TX_LVL", "RF_MUTE"),
+    dump_device_params=("DEVICE_NAME",),
+    meters=False,
+    meter_width=0,
+)
+
+DIALECTS: dict[str, Dialect] = {
+    dialect.code: dialect for dialect in (ULXD, QLXD, SLXD, AD, UHFR, PSM1000)
+}
+
+#: Model prefix -> family, for models that name themselves (MODEL / MODEL_NAME replies).
+MODEL_FAMILIES: tuple[tuple[str, Dialect], ...] = (
+    ("ULXD", ULXD),
+    ("QLXD", QLXD),
+    ("SLXD", SLXD),
+    ("AD4", AD),
+    ("UR4", UHFR),
+    ("P10T", PSM1000),
+    ("PSM1000", PSM1000),
+)
+
+
+def family_for_model(model: str) -> Dialect | None:
+    """The family of a self-reported model string, or ``None`` for models we do not know."""
+    upper = model.upper().replace(" ", "")
+    for prefix, dialect in MODEL_FAMILIES:
+        if upper.startswith(prefix):
+            return dialect
+    return None
+
+
+def default_model(dialect: Dialect, channels: int) -> str:
+    """Model name for a family that does not say its own (ULX-D, QLX-D)."""
+    for model, count in sorted(dialect.models.items(), key=lambda item: len(item[0])):
+        if count == channels:
+            return model
+    return dialect.label
+
+
+__all__ = [
+    "AD",
+    "DIALECTS",
+    "PSM1000",
+    "QLXD",
+    "SLXD",
+    "UHFR",
+    "ULXD",
+    "Dialect",
+    "Raw",
+    "default_model",
+    "family_for_model",
+    "meter_interval_ms",
+]

@@ -1,0 +1,603 @@
+"""Shure receivers over their own command strings (TCP 2202; UDP 2202 for UHF-R).
+
+ULX-D, QLX-D, SLX-D, Axient Digital and PSM1000 speak ``< … >`` over TCP, UHF-R ``* … *``
+over UDP; the dialects differ (see :mod:`.shure_dialects`).
+
+One plugin instance is one device and one connection. ``get_devices`` connects, identifies the
+device by probing (the user gives only a host), asks it for every value once and starts metering
+at the user's meter interval; ``listen`` then turns unsolicited ``REP`` and ``SAMPLE`` messages
+into model updates until the link ends or goes silent. Silence is noticed by a watchdog (meter
+samples stop, and a cheap GET sent into the quiet gets no answer) and ends ``listen`` with
+:class:`ConnectionClosed`, so the coordinator's backoff reconnects. Metering is switched off
+before every disconnect: QLX-D firmware has locked up when a metering client vanished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+import contextlib
+from dataclasses import dataclass
+import logging
+import time
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ...errors import (
+    CannotConnect,
+    ConnectionClosed,
+    MicboardError,
+    NotSupported,
+    ProtocolError,
+)
+from ...model import (
+    Channel,
+    ModelUpdate,
+    Receiver,
+    UpdateCallback,
+    apply_values,
+)
+from ...net.liveness import Liveness
+from ...plugin import ManufacturerPlugin
+from .dialects import (
+    DIALECTS,
+    Dialect,
+    Raw,
+    meter_interval_ms,
+)
+from .framing import (
+    AngleFramer,
+    BadInput,
+    StarFramer,
+    tokenize,
+)
+from .identify import (
+    TCP_PROBE,
+    UDP_PROBE,
+    Identity,
+    NotShureReceiver,
+    ProbeReplies,
+    decide,
+    encode_probe,
+)
+from .transport import (
+    Link,
+    TcpLink,
+    UdpLink,
+)
+from .values import word
+
+if TYPE_CHECKING:
+    import aiohttp
+
+_LOGGER = logging.getLogger(__name__)
+
+CONF_HOST = "host"
+CONF_PORT = "port"
+#: "tcp" or "udp" once the config flow detected it; absent means "try TCP, then UDP".
+CONF_TRANSPORT = "transport"
+#: The receiver id the entry was created with; kept when the device is renamed.
+CONF_RECEIVER_ID = "receiver_id"
+DEFAULT_PORT = 2202
+MANUFACTURER = "Shure"
+
+#: Messages that are meter readings, not answers: they do not delay "the device is done".
+_METER_PARAMS = frozenset({"AUDIO_IN_LVL_L", "AUDIO_IN_LVL_R"})
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Timeouts of one plugin; tests shorten them, users never need to."""
+
+    connect: float = 3.0  # TCP connect / UDP socket
+    first_reply: float = 2.0  # a probe or dump waits this long for the first answer
+    quiet: float = 0.4  # ... and is complete once answers stop for this long
+    settle_limit: float = 3.0  # ... but never takes longer than this
+    watchdog_min: float = 5.0  # silence this long (at least 3 meter intervals) = link dead
+    close: float = 1.0  # the goodbye (metering off) may take this long
+
+
+DEFAULT_TIMING = Timing()
+
+
+class ShureCommandsPlugin(ManufacturerPlugin):
+    """One Shure receiver (or PSM1000 transmitter) over its command-string port."""
+
+    manufacturer_code: ClassVar[str] = "shure_tcp"
+    manufacturer_name: ClassVar[str] = MANUFACTURER
+    resync_interval: ClassVar[float] = 300.0
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        meter_interval: float = 1.0,
+        session: aiohttp.ClientSession | None = None,
+        timing: Timing | None = None,
+    ) -> None:
+        """Remember where the device is; nothing connects until :meth:`get_devices`."""
+        super().__init__(config, meter_interval=meter_interval, session=session)
+        self.host = str(config[CONF_HOST]).strip()
+        self.port = int(config.get(CONF_PORT) or DEFAULT_PORT)
+        transport = config.get(CONF_TRANSPORT)
+        self.transport_hint: str | None = transport if transport in {"tcp", "udp"} else None
+        self.timing = timing or DEFAULT_TIMING
+        self.identity: Identity | None = None
+        self._link: Link | None = None
+        self._bad = BadInput(self.host)
+        self._angle = AngleFramer(self._bad)
+        self._star = StarFramer(self._bad)
+        self._raw_device: Raw = {}
+        self._raw_channels: dict[int, Raw] = {}
+        self._channels: dict[int, Channel] = {}
+        self._receiver: Receiver | None = None
+        self._dialect: Dialect | None = None  # set once a session starts
+        self._metering = False
+        self._on_update: UpdateCallback | None = None
+        self._liveness = Liveness()
+        self._errors_logged = False
+        self._lock = asyncio.Lock()
+
+    # -- identity -------------------------------------------------------------------------------
+
+    @property
+    def unique_id(self) -> str:
+        """The entry's receiver id if it has one, else the probed device's."""
+        stored = self.config.get(CONF_RECEIVER_ID)
+        if stored:
+            return str(stored)
+        if self.identity is None:
+            raise ProtocolError("the device has not been identified yet")
+        return self.identity.unique_id
+
+    @property
+    def title(self) -> str:
+        """``RACK-1 (ULXD4Q)``."""
+        if self.identity is None:
+            return self.host
+        return f"{self.identity.name} ({self.identity.model})"
+
+    @property
+    def dialect(self) -> Dialect | None:
+        """The identified family (kept across reconnects)."""
+        return None if self.identity is None else self.identity.dialect
+
+    @property
+    def transport(self) -> str | None:
+        """``tcp`` or ``udp`` once identified."""
+        return None if self.identity is None else self.identity.dialect.transport
+
+    # -- snapshot -------------------------------------------------------------------------------
+
+    async def get_devices(self) -> dict[str, Receiver]:
+        """Connect and take a full snapshot, or, while connected, ask for everything again.
+
+        While connected the listener applies the answers as they arrive; the model is already
+        current, so it is returned at once.
+        """
+        async with self._lock:
+            if self._link is None:
+                await self._connect()
+                return self.receivers
+        await self._send(self._dump_commands())
+        return self.receivers
+
+    async def probe(self) -> Identity:
+        """Identify the device without monitoring it (config flow, discovery): no metering."""
+        async with self._lock:
+            link, identity = await self._open_and_identify()
+            await link.close()
+        self.identity = identity
+        return identity
+
+    def transform_device_data(self, raw: Mapping[str, Any]) -> Receiver:
+        """Raw values of one device (see :meth:`_raw_snapshot`) → the normalized model."""
+        dialect = DIALECTS[raw["family"]]
+        device: Mapping[str, str] = raw["device"]
+        receiver = Receiver(
+            id=raw["receiver_id"],
+            manufacturer=MANUFACTURER,
+            model=raw["model"],
+            name=raw["name"],
+            host=raw["host"],
+            firmware=raw.get("firmware"),
+        )
+        for param, attribute in dialect.device_fields.items():
+            if (value := word(device.get(param, "").strip())) is not None:
+                setattr(receiver, attribute, value)
+        for index, values in raw["channels"].items():
+            channel = Channel(index=index, features=dialect.features)
+            apply_values(channel, dialect.channel_values(values))
+            receiver.channels[index] = channel
+        return receiver
+
+    def _raw_snapshot(self, identity: Identity) -> dict[str, Any]:
+        return {
+            "family": identity.dialect.code,
+            "receiver_id": self.config.get(CONF_RECEIVER_ID) or identity.unique_id,
+            "model": identity.model,
+            "name": identity.name,
+            "host": self.host,
+            "firmware": identity.firmware,
+            "device": self._raw_device,
+            "channels": self._raw_channels,
+        }
+
+    # -- connecting -----------------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        self.health.connecting()
+        try:
+            link, identity = await self._open_and_identify()
+        except MicboardError as err:
+            self.health.disconnected(err)
+            raise
+        try:
+            await self._start_session(link, identity)
+        except BaseException as err:
+            await self._disconnect(err if isinstance(err, MicboardError) else None)
+            raise
+
+    async def _start_session(self, link: Link, identity: Identity) -> None:
+        """Dump every value, build the model, then start metering."""
+        self.identity = identity
+        self._link = link
+        self._angle.reset()
+        self._bad.count = 0  # bad input and rejected commands are logged per connection
+        self._errors_logged = False
+        self._dialect = dialect = identity.dialect
+        self._raw_device = {}
+        self._raw_channels = {index: {} for index in identity.channels}
+        await self._send(dialect.dump_commands(identity.channels))
+        await self._collect(link, self._handle, first=self.timing.first_reply)
+        self.store_snapshot([self.transform_device_data(self._raw_snapshot(identity))])
+        self._receiver = next(iter(self.receivers.values()))
+        self._channels = self._receiver.channels
+        rate = meter_interval_ms(self.meter_interval)
+        commands = dialect.meter_on_commands(identity.channels, rate)
+        self._metering = bool(commands)  # before sending: a half-sent request needs its "off"
+        await self._send(commands)
+        self._liveness.restart()
+        self.health.connected()
+        _LOGGER.debug(
+            "Connected to %s %s at %s (%s, %d channels, metering %s)",
+            dialect.label,
+            identity.model,
+            self.host,
+            dialect.transport,
+            len(identity.channels),
+            f"every {rate} ms" if commands else "off",
+        )
+
+    async def _open_and_identify(self) -> tuple[Link, Identity]:
+        """TCP first (every family but UHF-R), then UDP, unless the entry knows which."""
+        tcp_error: MicboardError | None = None
+        if self.transport_hint != "udp":
+            try:
+                return await self._identify_over("tcp")
+            except (CannotConnect, NotShureReceiver) as err:
+                if self.transport_hint == "tcp":
+                    raise
+                tcp_error = err
+        try:
+            return await self._identify_over("udp")
+        except CannotConnect as err:
+            if isinstance(tcp_error, NotShureReceiver):
+                raise tcp_error from err
+            if tcp_error is None:
+                raise
+            raise CannotConnect(
+                f"no Shure device answers at {self.host}:{self.port} "
+                f"({tcp_error}; no UDP answer either)"
+            ) from err
+
+    async def _identify_over(self, transport: str) -> tuple[Link, Identity]:
+        """Open a link of one kind and probe it; the link is closed again on failure."""
+        kind = UdpLink if transport == "udp" else TcpLink
+        try:
+            async with asyncio.timeout(self.timing.connect):
+                link: Link = await kind.open(self.host, self.port)
+        except TimeoutError as err:
+            raise CannotConnect(f"timed out connecting to {self.host}:{self.port}") from err
+        try:
+            return link, await self._probe_link(link)
+        except BaseException:
+            await link.close()
+            raise
+
+    async def _probe_link(self, link: Link) -> Identity:
+        replies = ProbeReplies()
+        if link.transport == "udp":
+            for command in UDP_PROBE:
+                await link.send(encode_probe((command,), "udp"))
+        else:
+            await link.send(encode_probe(TCP_PROBE, "tcp"))
+        self._angle.reset()
+        try:
+            await self._collect(link, replies.add, first=self.timing.first_reply)
+        except ConnectionClosed as err:
+            if not replies.messages:
+                raise CannotConnect(f"{self.host}:{self.port} closed the connection") from err
+            # Something answered and hung up: judge what it said.
+        if not replies.messages:
+            if link.transport == "udp":
+                raise CannotConnect(f"no answer from {self.host}:{self.port} over UDP")
+            raise NotShureReceiver(
+                f"{self.host}:{self.port} accepted a connection but answered nothing"
+            )
+        return decide(replies, self.host, link.transport)
+
+    async def _collect(
+        self, link: Link, on_message: Callable[[list[str]], None], *, first: float
+    ) -> None:
+        """Feed messages to ``on_message`` until answers stop (meter readings do not count)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        deadline = started + self.timing.settle_limit
+        quiet_until = started + first
+        while True:
+            wait = min(quiet_until, deadline) - loop.time()
+            if wait <= 0:  # the settle limit: a device that never stops talking
+                return
+            try:
+                async with asyncio.timeout(wait):
+                    data = await link.receive()
+            except TimeoutError:
+                return
+            answered = False
+            for tokens in self._messages(link, data):
+                on_message(tokens)
+                answered = answered or not _is_meter(tokens)
+            if answered:
+                quiet_until = loop.time() + self.timing.quiet
+
+    def _messages(self, link: Link, data: bytes) -> Iterable[list[str]]:
+        framer = self._star if link.transport == "udp" else self._angle
+        for body in framer.feed(data):
+            tokens = tokenize(body)
+            if tokens:
+                yield tokens
+            else:
+                self._bad.report("empty message", body)
+
+    # -- pushing --------------------------------------------------------------------------------
+
+    async def listen(self, on_update: UpdateCallback) -> None:
+        """Apply pushed messages until the link ends or the watchdog finds it silent."""
+        link = self._link
+        if link is None:
+            raise ConnectionClosed(f"not connected to {self.host}")
+        self._on_update = on_update
+        # The watchdog counts from here: set-up may have taken a moment since the snapshot.
+        self._liveness.restart()
+        self.health.connected()
+        try:
+            await self._read_loop(link)
+        except ConnectionClosed as err:
+            await self._disconnect(err)
+            raise
+        finally:
+            self._on_update = None
+
+    def silence_timeout(self) -> float:
+        """Seconds without any data after which the link counts as dead."""
+        if self._metering:
+            return max(self.timing.watchdog_min, 3 * meter_interval_ms(self.meter_interval) / 1000)
+        return self.timing.watchdog_min
+
+    async def _read_loop(self, link: Link) -> None:
+        """Parse data as it arrives (in the read callback) while watching for silence.
+
+        Checking the clock once per watchdog period rather than arming a timeout per read
+        keeps the cost per message down to parsing it: a rack meters thousands of times a
+        second.
+        """
+        liveness = self._liveness
+        silence = self.silence_timeout()
+        # Into a quiet spell (metering off, or samples stopped) send one cheap GET: a live
+        # device answers it, a dead one stays silent until the watchdog fires.
+        nudge_after = silence / 2.5
+        nudged_at: float | None = None  # when the last keepalive went out
+        dialect = self._dialect
+        framer = self._star if link.transport == "udp" else self._angle
+
+        def on_data(data: bytes) -> None:
+            liveness.arrived()
+            count = 0
+            for body in framer.feed(data):
+                tokens = tokenize(body)
+                if tokens:
+                    count += 1
+                    self._apply_message(tokens)
+                else:
+                    self._bad.report("empty message", body)
+            self.health.message(count)
+
+        pump = asyncio.ensure_future(link.pump(on_data))
+        try:
+            while True:
+                idle = liveness.silent_for()
+                if idle >= silence:
+                    if await liveness.confirm_silence():
+                        raise ConnectionClosed(f"no data from {self.host} for {silence:g} s")
+                    continue
+                # A keepalive is outstanding until anything arrives after it.
+                outstanding = nudged_at is not None and liveness.last <= nudged_at
+                if idle >= nudge_after and not outstanding and dialect is not None:
+                    nudged_at = time.monotonic()
+                    outstanding = True
+                    await link.send(dialect.encode(dialect.keepalive_command()))
+                wait = (silence if outstanding else nudge_after) - idle
+                done, _ = await asyncio.wait({pump}, timeout=max(wait, 0.01))
+                if done:
+                    pump.result()  # the link ended: raises ConnectionClosed
+        finally:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await pump
+
+    def _handle(self, tokens: list[str]) -> None:
+        """Count and apply one message (during set-up, where messages come one by one)."""
+        self.health.message()
+        self._apply_message(tokens)
+
+    def _apply_message(self, tokens: list[str]) -> None:
+        """Apply one message to the raw state and the model; never raises."""
+        dialect = self._dialect
+        if dialect is None:
+            return
+        try:
+            if tokens[0] == "SAMPLE":
+                self._handle_sample(dialect, tokens)
+            elif tokens[0] in {"REP", "REPORT"}:
+                self._handle_report(dialect, tokens)
+            else:
+                self._bad.report("unknown message", " ".join(tokens))
+        except Exception:  # noqa: BLE001  device input must never end the listener
+            self._bad.report("message that could not be applied", " ".join(tokens))
+
+    def _handle_report(self, dialect: Dialect, tokens: list[str]) -> None:
+        match tokens:
+            case [_, "ERR", *_] | [_, _, "ERR", *_]:
+                self._note_error()
+            case [_, index, param, *rest] if index.isdecimal():
+                self._handle_channel_value(dialect, int(index), param, rest)
+            case [_, param, *rest] if not param.isdecimal():
+                self._handle_device_value(dialect, param, " ".join(rest))
+            case _:
+                pass  # "REP", or "REP 0" echoing a SET to all channels: nothing to apply
+
+    def _handle_channel_value(
+        self, dialect: Dialect, index: int, param: str, rest: list[str]
+    ) -> None:
+        raw = self._raw_channels.get(index)
+        if raw is None:
+            return  # channel 0 echoes (SET 0 ...) and channels the model does not have
+        match rest:
+            case [sub_index, value, *_] if param in dialect.indexed_params:
+                raw[f"{param}:{sub_index}"] = value
+            case _:
+                raw[param] = " ".join(rest)
+        fields = dialect.param_fields.get(param)
+        channel = self._channels.get(index)
+        if fields is None or channel is None:
+            return
+        fns = dialect.channel_fields
+        self._apply(channel, {name: fns[name](raw) for name in fields})
+
+    def _handle_device_value(self, dialect: Dialect, param: str, value: str) -> None:
+        self._raw_device[param] = value
+        attribute = dialect.device_fields.get(param)
+        receiver = self._receiver
+        if attribute is None or receiver is None:
+            return
+        new = word(value.strip())
+        if new is None and attribute == "name" and self.identity is not None:
+            new = self.identity.name
+        if new is not None and apply_values(receiver, {attribute: new}) and self._on_update:
+            self._on_update(ModelUpdate(receiver.id, None, frozenset({attribute})))
+
+    def _handle_sample(self, dialect: Dialect, tokens: list[str]) -> None:
+        if dialect.sample is None:
+            self._bad.report("SAMPLE from a family that has none", " ".join(tokens))
+            return
+        match tokens:
+            case [_, index, "ALL", *_] if index.isdecimal():
+                raw = self._raw_channels.get(int(index))
+                channel = self._channels.get(int(index))
+            case _:
+                raw = channel = None
+        if raw is None or channel is None:
+            self._bad.report("SAMPLE for no known channel", " ".join(tokens))
+            return
+        values = dialect.sample(tokens, raw)
+        if values is None:
+            self._bad.report("malformed SAMPLE", " ".join(tokens))
+            return
+        self._apply(channel, values)
+
+    def _apply(self, channel: Channel, values: dict[str, object]) -> None:
+        changed = apply_values(channel, values)
+        if changed and self._on_update is not None and self._receiver is not None:
+            self._on_update(ModelUpdate(self._receiver.id, channel.index, frozenset(changed)))
+
+    def _note_error(self) -> None:
+        """``REP ERR``: the device rejected a command (one we do not need); log it once."""
+        if not self._errors_logged:
+            self._errors_logged = True
+            _LOGGER.debug("%s rejected a command (REP ERR); carrying on", self.host)
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def can_identify(self, receiver_id: str) -> bool:
+        """Only families with a FLASH command (ULX-D, Axient Digital, SLX-D) get a button."""
+        dialect = self.dialect
+        return dialect is not None and dialect.flash_command(None) is not None
+
+    async def identify(self, receiver_id: str, channel: int | None) -> None:
+        """Flash the receiver (or one channel, where the family can) for about 30 s."""
+        dialect = self.dialect
+        if dialect is None:
+            raise CannotConnect(f"{self.host} has not been reached yet")
+        command = dialect.flash_command(channel)
+        if command is None:
+            raise NotSupported(f"{dialect.label} receivers have no identify (FLASH) command")
+        if receiver_id not in self.receivers:
+            raise ProtocolError(f"{receiver_id} is not served by this connection")
+        if self._link is None:
+            raise CannotConnect(f"not connected to {self.host}")
+        await self._send([command])
+
+    async def _send(self, commands: list[str]) -> None:
+        if self._link is not None and self._dialect is not None:
+            await _write(self._link, self._dialect, commands)
+
+    def _channel_indexes(self) -> tuple[int, ...]:
+        return tuple(sorted(self._raw_channels))
+
+    def _dump_commands(self) -> list[str]:
+        dialect = self._dialect
+        return [] if dialect is None else dialect.dump_commands(self._channel_indexes())
+
+    # -- closing --------------------------------------------------------------------------------
+
+    async def _disconnect(self, reason: BaseException | None) -> None:
+        """Metering off (best effort, bounded), then close the socket."""
+        link, self._link = self._link, None
+        if link is None:
+            return
+        dialect = self._dialect
+        if self._metering and dialect is not None:
+            self._metering = False
+            try:
+                async with asyncio.timeout(self.timing.close):
+                    await _write(link, dialect, dialect.meter_off_commands(self._channel_indexes()))
+            except (MicboardError, TimeoutError) as err:
+                _LOGGER.debug("Could not switch metering off on %s: %s", self.host, err)
+        await link.close()
+        if reason is not None:
+            self.health.disconnected(reason)
+
+    async def close(self) -> None:
+        """Metering off, socket closed; safe to call twice."""
+        async with self._lock:
+            await self._disconnect(None)
+        self.health.stopped()
+
+
+async def _write(link: Link, dialect: Dialect, commands: list[str]) -> None:
+    """Commands in one write on TCP; one datagram each on UDP, as UHF-R expects."""
+    if link.transport == "udp":
+        for command in commands:
+            await link.send(dialect.encode(command))
+    elif commands:
+        await link.send(b"".join(dialect.encode(command) for command in commands))
+
+
+def _is_meter(tokens: list[str]) -> bool:
+    """Meter readings keep coming while a device answers, so they never mean "answered"."""
+    match tokens:
+        case ["SAMPLE", *_]:
+            return True
+        case [_, _, param, *_]:
+            return param in _METER_PARAMS
+    return False

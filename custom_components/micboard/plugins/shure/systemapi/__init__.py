@@ -1,0 +1,9 @@
+"""The Shure System API server: REST inventory and WebSocket events, pinned HTTPS.
+
+``plugin`` is the monitoring session, ``client`` the HTTP and WebSocket transport, ``model``
+the pure mapping of its resources onto the normalized model.
+"""
+
+from .plugin import ShureSystemApiPlugin
+
+__all__ = ["ShureSystemApiPlugin"]

@@ -1,0 +1,1 @@
+"""What several simulators share: a self-signed HTTPS server, a UDP device's socket and ticker."""

@@ -1,0 +1,393 @@
+"""Coalescing of writes, reconnect with backoff, availability, reauth and dynamic devices."""
+
+from __future__ import annotations
+
+import logging
+import random
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
+
+from custom_components.micboard.const import CONF_METER_INTERVAL
+from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
+from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
+from custom_components.micboard.plugins.errors import (
+    CannotConnect,
+    InvalidAuth,
+    RepairNeeded,
+    UnsupportedDevice,
+)
+from tests.integration.conftest import (
+    advance_time,
+    demo_entry,
+    setup_entry,
+)
+from tests.support.helpers import (
+    StateWrites,
+    wait_for,
+)
+
+RX1 = "demo_test_rack_rx01"
+
+
+def _plugin(coordinator: MicboardCoordinator) -> DemoRackPlugin:
+    assert isinstance(coordinator.plugin, DemoRackPlugin)
+    return coordinator.plugin
+
+
+def test_backoff_grows_with_jitter_and_resets() -> None:
+    backoff = Backoff(initial=1.0, maximum=60.0, rng=random.Random(1))
+    delays = [backoff.next_delay() for _ in range(10)]
+    for attempt, delay in enumerate(delays):
+        base = min(60.0, 2.0**attempt)
+        assert base * 0.8 <= delay <= min(60.0, base * 1.2)
+    assert delays[-1] <= 60.0
+    assert delays[1] > delays[0]
+    backoff.reset()
+    assert backoff.next_delay() <= 1.2
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
+async def test_meter_updates_coalesce_status_writes_at_once(hass: HomeAssistant) -> None:
+    entry = demo_entry(options={CONF_METER_INTERVAL: 5.0})
+    coordinator = await setup_entry(hass, entry)
+    plugin = _plugin(coordinator)
+    writes = StateWrites(hass)
+
+    # Ten meter-rate steps inside one meter interval: meters are not written yet.
+    for _ in range(10):
+        plugin.advance(0.25)
+    await advance_time(hass, 0.01)
+    assert writes.of("_rf_level") == {}
+    assert writes.of("_audio_level") == {}
+
+    # The meter flush writes each meter entity at most once.
+    await advance_time(hass, 5.0)
+    rf_writes = writes.of("_rf_level")
+    audio_writes = writes.of("_audio_level")
+    assert rf_writes
+    assert audio_writes
+    assert set(rf_writes.values()) == {1}
+    assert set(audio_writes.values()) == {1}
+
+    # A status change is written at once, while meters wait for their interval.
+    writes.clear()
+    plugin.set_transmitter(1, 1, on=False)
+    plugin.advance(0.25)
+    await advance_time(hass, 0.01)
+    assert writes.of("channel_1_transmitter") == {
+        "binary_sensor.test_rack_rx_1_channel_1_transmitter": 1
+    }
+    state = hass.states.get("binary_sensor.test_rack_rx_1_channel_1_transmitter")
+    assert state is not None
+    assert state.state == STATE_OFF
+    status = hass.states.get("sensor.test_rack_rx_1_channel_1_status")
+    assert status is not None
+    assert status.state == "tx_off"
+    assert writes.of("_rf_level") == {}
+    # Entities whose value did not change are not rewritten.
+    assert writes.of("channel_1_frequency") == {}
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_connection_loss_backoff_and_recovery(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = demo_entry()
+    coordinator = await setup_entry(hass, entry)
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.05)
+    plugin = _plugin(coordinator)
+    battery = "sensor.test_rack_rx_1_channel_1_battery"
+    connectivity = "binary_sensor.test_rack_rx_1_connectivity"
+    state_sensor = "sensor.test_rack_rx_1_connection_state"
+    assert hass.states.get(battery).state not in (STATE_UNAVAILABLE, "unknown")
+    caplog.clear()
+
+    plugin.inject_fault(CannotConnect("cable pulled"))
+    await wait_for(lambda: hass.states.get(battery).state == STATE_UNAVAILABLE)
+    assert hass.states.get(connectivity).state == STATE_OFF
+    assert hass.states.get(state_sensor).state == "error"
+    # Keep failing for a while: several reconnect attempts, one log line.
+    await wait_for(lambda: plugin.health.reconnects >= 3)
+    assert coordinator.backoff.attempt >= 3
+    assert hass.states.get(battery).state == STATE_UNAVAILABLE
+
+    plugin.inject_fault(None)
+    await wait_for(lambda: hass.states.get(battery).state != STATE_UNAVAILABLE)
+    await wait_for(lambda: hass.states.get(state_sensor).state == "connected")
+    assert hass.states.get(connectivity).state == STATE_ON
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    recovered = [r for r in caplog.records if "recovered" in r.getMessage()]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert "cable pulled" in errors[0].getMessage()
+    assert len(recovered) == 1
+    reconnects = hass.states.get("sensor.test_rack_rx_1_reconnects")
+    assert int(reconnects.state) == plugin.health.reconnects
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_backoff_resets_after_a_session_that_held(hass: HomeAssistant) -> None:
+    coordinator = await setup_entry(hass, demo_entry())
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.05)
+    coordinator.backoff.attempt = 5
+    with patch("custom_components.micboard.coordinator.BACKOFF_RESET_AFTER_SECONDS", 0.0):
+        _plugin(coordinator).inject_fault(CannotConnect("blip"))
+        await wait_for(lambda: not coordinator.last_update_success)
+        await wait_for(lambda: _plugin(coordinator).health.reconnects >= 1)
+    assert coordinator.backoff.attempt <= 2
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_invalid_auth_in_listener_starts_reauth_once(hass: HomeAssistant) -> None:
+    entry = demo_entry()
+    coordinator = await setup_entry(hass, entry)
+    with patch.object(ConfigEntry, "async_start_reauth_if_available") as start_reauth:
+        _plugin(coordinator).inject_fault(InvalidAuth("password changed"))
+        await wait_for(lambda: start_reauth.called)
+        await advance_time(hass, 1.0)
+    assert start_reauth.call_count == 1
+    assert _plugin(coordinator).health.reconnects == 0  # never retried in a loop
+    state = hass.states.get("sensor.test_rack_rx_1_channel_1_status")
+    assert state.state == STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_invalid_auth_during_reconnect_stops_retrying(hass: HomeAssistant) -> None:
+    entry = demo_entry()
+    coordinator = await setup_entry(hass, entry)
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.01)
+    plugin = _plugin(coordinator)
+    plugin.inject_fault(CannotConnect("down"))
+    await wait_for(lambda: plugin.health.reconnects >= 1)
+    with patch.object(ConfigEntry, "async_start_reauth_if_available") as start_reauth:
+        plugin.inject_fault(InvalidAuth("locked"))
+        await wait_for(lambda: start_reauth.called)
+        attempts = plugin.health.reconnects
+        await advance_time(hass, 1.0)
+    assert plugin.health.reconnects == attempts
+    assert start_reauth.call_count == 1
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_repair_issue_raised_and_cleared(hass: HomeAssistant) -> None:
+    entry = demo_entry()
+    coordinator = await setup_entry(hass, entry)
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.02)
+    plugin = _plugin(coordinator)
+    issues = ir.async_get(hass)
+    issue_id = f"access_disabled_{entry.entry_id}"
+    plugin.inject_fault(
+        RepairNeeded("forbidden", issue_key="access_disabled", placeholders={"host": "h"})
+    )
+    await wait_for(lambda: issues.async_get_issue("micboard", issue_id) is not None)
+    issue = issues.async_get_issue("micboard", issue_id)
+    assert issue.translation_placeholders == {"title": "Test rack", "host": "h"}
+    plugin.inject_fault(None)
+    await wait_for(lambda: issues.async_get_issue("micboard", issue_id) is None)
+    assert coordinator.last_update_success
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_repair_without_retry_stops_the_entry(hass: HomeAssistant) -> None:
+    entry = demo_entry()
+    coordinator = await setup_entry(hass, entry)
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.02)
+    plugin = _plugin(coordinator)
+    plugin.inject_fault(
+        RepairNeeded("certificate changed", issue_key="certificate_changed", retry=False)
+    )
+    issues = ir.async_get(hass)
+    issue_id = f"certificate_changed_{entry.entry_id}"
+    await wait_for(lambda: issues.async_get_issue("micboard", issue_id) is not None)
+    await advance_time(hass, 1.0)
+    assert plugin.health.reconnects == 0
+    assert not coordinator.last_update_success
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_repair_at_resync_without_retry(hass: HomeAssistant) -> None:
+    entry = demo_entry()
+    coordinator = await setup_entry(hass, entry)
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.02)
+    plugin = _plugin(coordinator)
+    plugin.inject_fault(CannotConnect("down"))
+    await wait_for(lambda: plugin.health.reconnects >= 1)
+    plugin.inject_fault(RepairNeeded("changed", issue_key="certificate_changed", retry=False))
+    issues = ir.async_get(hass)
+    await wait_for(
+        lambda: (
+            issues.async_get_issue("micboard", f"certificate_changed_{entry.entry_id}") is not None
+        )
+    )
+    attempts = plugin.health.reconnects
+    await advance_time(hass, 1.0)
+    assert plugin.health.reconnects == attempts
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_unexpected_listener_error_is_survived(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    coordinator = await setup_entry(hass, demo_entry())
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.02)
+    plugin = _plugin(coordinator)
+    plugin.inject_fault(RuntimeError("bug"))  # type: ignore[arg-type]
+    await wait_for(lambda: not coordinator.last_update_success)
+    assert "Unexpected error in the Demo rack listener" in caplog.text
+    plugin.fault = None
+    await wait_for(lambda: coordinator.last_update_success)
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_listener_ending_is_a_lost_connection(hass: HomeAssistant) -> None:
+    coordinator = await setup_entry(hass, demo_entry())
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.02)
+    plugin = _plugin(coordinator)
+
+    async def ends_at_once(on_update: object) -> None:
+        return None
+
+    with patch.object(plugin, "listen", ends_at_once):
+        plugin.inject_fault(CannotConnect("first drop"))  # ends the listen already running
+        await wait_for(lambda: plugin.health.reconnects >= 1)
+        plugin.inject_fault(None)
+        await wait_for(lambda: plugin.health.last_error == "connection closed by the device")
+    assert not coordinator.last_update_success
+
+
+@pytest.mark.parametrize(
+    ("error", "state"),
+    [
+        (CannotConnect("down"), ConfigEntryState.SETUP_RETRY),
+        (InvalidAuth("bad"), ConfigEntryState.SETUP_ERROR),
+        (UnsupportedDevice("old"), ConfigEntryState.SETUP_ERROR),
+        (RepairNeeded("403", issue_key="access_disabled"), ConfigEntryState.SETUP_RETRY),
+    ],
+)
+async def test_setup_errors(
+    hass: HomeAssistant, frozen_demo: None, error: Exception, state: ConfigEntryState
+) -> None:
+    entry = demo_entry()
+    entry.add_to_hass(hass)
+    with patch(
+        "custom_components.micboard.plugins.demo.plugin.DemoRackPlugin.get_devices",
+        side_effect=error,
+    ):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    assert entry.state is state
+
+
+async def test_setup_timeout_does_not_hang(hass: HomeAssistant, frozen_demo: None) -> None:
+    entry = demo_entry()
+    entry.add_to_hass(hass)
+
+    async def hang() -> None:
+        raise TimeoutError
+
+    with patch("custom_components.micboard.plugins.demo.plugin.DemoRackPlugin.get_devices", hang):
+        await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_receivers_appear_and_disappear(hass: HomeAssistant) -> None:
+    entry = demo_entry(receivers=1, channels=2)
+    coordinator = await setup_entry(hass, entry)
+    plugin = _plugin(coordinator)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 1
+
+    plugin.resize(2)
+    await advance_time(hass, 0.01)
+    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 2
+    assert len(dr.async_child_entries_for_config_entry(devices, entry.entry_id)) == 4
+    state = hass.states.get("sensor.test_rack_rx_2_channel_1_status")
+    assert state is not None
+    assert state.state != STATE_UNAVAILABLE
+
+    plugin.resize(1)
+    await advance_time(hass, 0.01)
+    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 1
+    assert len(dr.async_child_entries_for_config_entry(devices, entry.entry_id)) == 2
+    assert entities.async_get("sensor.test_rack_rx_2_channel_1_status") is None
+
+    plugin.resize(2)  # a receiver that comes back gets its entities again
+    await advance_time(hass, 0.01)
+    assert hass.states.get("sensor.test_rack_rx_2_channel_1_status") is not None
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_receiver_rename_updates_device(hass: HomeAssistant) -> None:
+    entry = demo_entry(receivers=1, channels=1)
+    coordinator = await setup_entry(hass, entry)
+    plugin = _plugin(coordinator)
+    receiver = plugin.receivers[RX1]
+    receiver.name = "Renamed rack"
+    receiver.firmware = "9.9"
+    from custom_components.micboard.plugins.model import ModelUpdate  # noqa: PLC0415
+
+    coordinator.handle_update(ModelUpdate(RX1, None, frozenset({"name", "firmware"})))
+    await advance_time(hass, 0.01)
+    device = dr.async_get(hass).async_get_device_by_identifier(("micboard", RX1), entry.entry_id)
+    assert device is not None
+    assert device.name == "Renamed rack"
+    assert device.sw_version == "9.9"
+    assert hass.states.get("sensor.test_rack_rx_1_firmware").state == "9.9"
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_audio_peak_is_held_then_released(hass: HomeAssistant) -> None:
+    entry = demo_entry(receivers=1, channels=1)
+    coordinator = await setup_entry(hass, entry)
+    plugin = _plugin(coordinator)
+    channel = plugin.receivers[RX1].channels[1]
+    status = "sensor.test_rack_rx_1_channel_1_status"
+    before = hass.states.get(status).state
+    assert before in ("good", "replace")
+    channel.audio_clipping = True
+    from custom_components.micboard.plugins.model import ModelUpdate  # noqa: PLC0415
+
+    coordinator.handle_update(ModelUpdate(RX1, 1, frozenset({"audio_clipping", "audio_peak"})))
+    channel.audio_clipping = False
+    coordinator.handle_update(ModelUpdate(RX1, 1, frozenset({"audio_clipping"})))
+    await advance_time(hass, 1.5)
+    assert hass.states.get(status).state == "audio_peak"
+    with patch("custom_components.micboard.coordinator.time.monotonic", return_value=1e12):
+        await advance_time(hass, 11.0)
+    assert hass.states.get(status).state == before
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_home_assistant_stop_closes_plugin(hass: HomeAssistant) -> None:
+    coordinator = await setup_entry(hass, demo_entry())
+    plugin = _plugin(coordinator)
+    with patch.object(plugin, "close", wraps=plugin.close) as close:
+        await hass.async_stop()
+    assert close.called
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
+async def test_naive_mode_writes_every_update(hass: HomeAssistant) -> None:
+    """The benchmark's baseline: without coalescing every update is written at once."""
+    coordinator = await setup_entry(hass, demo_entry(receivers=1, channels=1))
+    coordinator.coalesce = False
+    plugin = _plugin(coordinator)
+    channel_entities = len(coordinator._context_listeners[(RX1, 1, "meter")]) + len(
+        coordinator._context_listeners[(RX1, 1, "status")]
+    )
+    before = coordinator.write_count
+    for _ in range(5):
+        plugin.advance(0.25)
+    await hass.async_block_till_done()
+    # Every channel entity is written for every update, changed or not (the state machine
+    # then drops identical states, but the work is done).
+    assert coordinator.write_count - before >= 5 * channel_entities
+    plugin.resize(2)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.test_rack_rx_2_channel_1_status") is not None

@@ -1,0 +1,117 @@
+"""Entities of a seeded demo rack: their shape (snapshot) and how they follow the rack."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.micboard.const import CONF_LOW_BATTERY_MINUTES, CONF_LOW_BATTERY_PERCENT
+from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
+from tests.integration.conftest import (
+    advance_time,
+    demo_entry,
+    setup_entry,
+)
+
+
+@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    entry = demo_entry(receivers=1, channels=2)
+    with patch("custom_components.micboard.PLATFORMS", [platform]):
+        await setup_entry(hass, entry)
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_meter_entities_disabled_by_default(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    await setup_entry(hass, demo_entry(receivers=1, channels=1))
+    for key in ("rf_level", "rf_quality", "audio_level", "active_antenna"):
+        entry = entity_registry.async_get(f"sensor.test_rack_rx_1_channel_1_{key}")
+        assert entry is not None, key
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get("sensor.test_rack_rx_1_channel_1_battery") is not None
+    messages = entity_registry.async_get("sensor.test_rack_rx_1_messages_received")
+    assert messages is not None
+    assert messages.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_scenario_battery_drains_tx_off_and_on(hass: HomeAssistant) -> None:
+    """Seed 178: channel 1 of RX 1 is a Li-ion pack at 85 %."""
+    entry = demo_entry(
+        receivers=1,
+        channels=1,
+        options={CONF_LOW_BATTERY_PERCENT: 25, CONF_LOW_BATTERY_MINUTES: 30},
+    )
+    coordinator = await setup_entry(hass, entry)
+    plugin = coordinator.plugin
+    assert isinstance(plugin, DemoRackPlugin)
+    sim = plugin._sim["demo_test_rack_rx01"][0]
+    sim.drain_per_second = 1.0  # one percent per simulated second
+    prefix = "test_rack_rx_1_channel_1"
+
+    def state(entity: str) -> str:
+        current = hass.states.get(entity)
+        assert current is not None, entity
+        return current.state
+
+    assert state(f"sensor.{prefix}_battery") == "85"
+    assert state(f"sensor.{prefix}_status") == "good"
+    assert state(f"binary_sensor.{prefix}_battery") == STATE_OFF
+
+    seen: list[str] = []
+    for _ in range(76):
+        plugin.advance(1.0)
+        await advance_time(hass, 0.01)
+        if not seen or seen[-1] != state(f"sensor.{prefix}_status"):
+            seen.append(state(f"sensor.{prefix}_status"))
+    assert seen[:3] == ["good", "replace", "critical"]
+    assert int(state(f"sensor.{prefix}_battery")) <= 10
+    assert state(f"binary_sensor.{prefix}_battery") == STATE_ON
+
+    plugin.set_transmitter(1, 1, on=False, hold=30)
+    plugin.advance(0.25)
+    await advance_time(hass, 0.01)
+    assert state(f"sensor.{prefix}_status") == "tx_off"
+    assert state(f"binary_sensor.{prefix}_transmitter") == STATE_OFF
+    assert state(f"sensor.{prefix}_battery_runtime") == STATE_UNKNOWN
+    assert state(f"sensor.{prefix}_battery") == STATE_UNKNOWN
+    assert state(f"sensor.{prefix}_transmitter_model") == STATE_UNKNOWN
+    channel = plugin.receivers["demo_test_rack_rx01"].channels[1]
+    assert channel.last_transmitter is not None  # the card greys the last known battery
+
+    for _ in range(31):  # the performer swaps the pack and switches on again
+        plugin.advance(1.0)
+    await advance_time(hass, 0.01)
+    assert state(f"binary_sensor.{prefix}_transmitter") == STATE_ON
+    assert state(f"sensor.{prefix}_status") in ("good", "audio_peak")
+    assert int(state(f"sensor.{prefix}_battery")) >= 95
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
+async def test_rf_fade_raises_rf_problem(hass: HomeAssistant) -> None:
+    coordinator = await setup_entry(hass, demo_entry(receivers=1, channels=1))
+    plugin = coordinator.plugin
+    assert isinstance(plugin, DemoRackPlugin)
+    sim = plugin._sim["demo_test_rack_rx01"][0]
+    problem = "binary_sensor.test_rack_rx_1_channel_1_rf_problem"
+    assert hass.states.get(problem).state == STATE_OFF
+    sim.fade_depth, sim.fade_for = 45.0, 5.0
+    plugin.advance(0.25)
+    await advance_time(hass, 1.5)  # RF is a meter: written at the next meter flush
+    assert hass.states.get(problem).state == STATE_ON
+    assert float(hass.states.get("sensor.test_rack_rx_1_channel_1_rf_level").state) < -90

@@ -1,0 +1,159 @@
+"""The Demo rack plugin: deterministic, realistic, and able to fail on demand."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from custom_components.micboard.plugins.demo.plugin import (
+    DemoRackPlugin,
+    rack_slug,
+)
+from custom_components.micboard.plugins.errors import CannotConnect
+from custom_components.micboard.plugins.model import (
+    METER_FIELDS,
+    STRUCTURE_FIELD,
+    ChannelStatus,
+    ModelUpdate,
+)
+
+
+def _plugin(**config: object) -> DemoRackPlugin:
+    return DemoRackPlugin({"name": "Stage", "receivers": 2, "channels": 4, "seed": 7, **config})
+
+
+async def test_same_seed_same_rack() -> None:
+    first, second = _plugin(), _plugin()
+    a = await first.get_devices()
+    b = await second.get_devices()
+    assert a == b
+    first.advance(30.0)
+    second.advance(30.0)
+    assert a == b
+    other = await _plugin(seed=8).get_devices()
+    assert other != a
+
+
+async def test_rack_shape_and_identity() -> None:
+    plugin = _plugin()
+    receivers = await plugin.get_devices()
+    assert plugin.unique_id == "demo_stage"
+    assert plugin.title == "Stage"
+    assert list(receivers) == ["demo_stage_rx01", "demo_stage_rx02"]
+    receiver = receivers["demo_stage_rx01"]
+    assert receiver.model == "DR-4 quad"
+    assert receiver.name == "Stage RX 1"
+    assert sorted(receiver.channels) == [1, 2, 3, 4]
+    names = [ch.name for rx in receivers.values() for ch in rx.channels.values()]
+    assert len(set(names)) == 8
+    for channel in receiver.channels.values():
+        assert channel.frequency_mhz is not None
+        assert 470.0 <= channel.frequency_mhz <= 608.0
+        if channel.transmitter is not None:
+            assert channel.transmitter.battery_bars is not None
+            assert 0 <= channel.transmitter.battery_bars <= 5
+    assert rack_slug("  Main Stage!! ") == "main_stage"
+    assert rack_slug("!!!") == "rack"
+
+
+async def test_name_seeds_the_rack() -> None:
+    a = await DemoRackPlugin({"name": "A", "receivers": 1, "channels": 2}).get_devices()
+    a_again = await DemoRackPlugin({"name": "a ", "receivers": 1, "channels": 2}).get_devices()
+    assert next(iter(a.values())).channels == next(iter(a_again.values())).channels
+
+
+@pytest.mark.parametrize("config", [{"receivers": 0}, {"receivers": 65}, {"channels": 3}])
+def test_rejects_bad_size(config: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        _plugin(**config)
+
+
+async def test_batteries_drain_and_transmitters_switch() -> None:
+    plugin = _plugin(receivers=4)
+    receivers = await plugin.get_devices()
+    channels = [ch for rx in receivers.values() for ch in rx.channels.values()]
+    percent_before = {
+        id(ch): ch.transmitter.battery_percent
+        for ch in channels
+        if ch.transmitter and ch.transmitter.battery_percent is not None
+    }
+    seen_off = seen_on_again = False
+    was_off: set[int] = set()
+    for _ in range(240):  # 4 simulated minutes in 1 s steps
+        plugin.advance(1.0)
+        for ch in channels:
+            if ch.transmitter is None:
+                seen_off = True
+                was_off.add(id(ch))
+            elif id(ch) in was_off:
+                seen_on_again = True
+    assert seen_off
+    assert seen_on_again
+    drained = [
+        ch
+        for ch in channels
+        if id(ch) in percent_before
+        and ch.transmitter is not None
+        and ch.transmitter.battery_percent is not None
+        and ch.transmitter.battery_percent < percent_before[id(ch)]
+    ]
+    assert drained
+
+
+async def test_advance_reports_meter_and_status_changes() -> None:
+    plugin = _plugin()
+    await plugin.get_devices()
+    updates = plugin.advance(0.25)
+    assert updates
+    assert all(isinstance(update, ModelUpdate) for update in updates)
+    assert any(not update.fields.isdisjoint(METER_FIELDS) for update in updates)
+    plugin.set_transmitter(1, 1, on=False, hold=10)
+    off = [u for u in plugin.advance(0.25) if u.channel == 1 and u.receiver_id.endswith("01")]
+    assert off
+    assert "transmitter" in off[0].fields
+    receiver = plugin.receivers["demo_stage_rx01"]
+    assert receiver.channels[1].transmitter is None
+    assert receiver.channels[1].antenna is None
+    assert receiver.channels[1].status is ChannelStatus.UNKNOWN  # derived later, not here
+    plugin.set_transmitter(1, 1, on=True)
+    plugin.advance(0.25)
+    assert receiver.channels[1].transmitter is not None
+    assert plugin.health.messages_received > 0
+
+
+async def test_listen_pushes_until_fault() -> None:
+    plugin = _plugin()
+    plugin.tick_seconds = 0.01
+    await plugin.get_devices()
+    received: list[ModelUpdate] = []
+    task = asyncio.create_task(plugin.listen(received.append))
+    while len(received) < 10:
+        await asyncio.sleep(0.01)
+    plugin.inject_fault(CannotConnect("cable pulled"))
+    with pytest.raises(CannotConnect, match="cable pulled"):
+        await task
+    assert plugin.health.state.value == "error"
+    with pytest.raises(CannotConnect):
+        await plugin.get_devices()
+    plugin.inject_fault(None)
+    await plugin.get_devices()
+    assert plugin.health.state.value == "connected"
+    await plugin.close()
+    assert plugin.health.state.value == "stopped"
+
+
+async def test_resize_reports_structure() -> None:
+    plugin = _plugin()
+    receivers = await plugin.get_devices()
+    received: list[ModelUpdate] = []
+    plugin._listener = received.append
+    updates = plugin.resize(3)
+    assert [u.receiver_id for u in updates] == ["demo_stage_rx03"]
+    assert updates[0].fields == {STRUCTURE_FIELD}
+    assert received == updates
+    assert len(receivers) == 3
+    plugin.resize(1)
+    assert list(receivers) == ["demo_stage_rx01"]
+    with pytest.raises(ValueError, match="must be"):
+        plugin.resize(0)

@@ -1,0 +1,47 @@
+"""Shared helpers for the SSCv2 tests: a running simulator and the entry data that reaches it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+import contextlib
+from typing import Any
+
+from custom_components.micboard.const import CONF_MANUFACTURER
+from custom_components.micboard.plugins.sennheiser.ssc2.plugin import (
+    CONF_FINGERPRINT,
+    CONF_HOST,
+    CONF_PASSWORD,
+    CONF_PORT,
+)
+from simulators.sennheiser.ssc2 import Ssc2Simulator
+
+
+@contextlib.asynccontextmanager
+async def running_simulator(**kwargs: Any) -> AsyncIterator[Ssc2Simulator]:
+    """An SSCv2 simulator on a free loopback port, closed afterwards."""
+    simulator = await Ssc2Simulator(**kwargs).start()
+    try:
+        yield simulator
+    finally:
+        await simulator.close()
+
+
+def entry_data(simulator: Ssc2Simulator, **overrides: Any) -> dict[str, Any]:
+    """Config-entry data for the simulator, as the config flow stores it."""
+    data: dict[str, Any] = {
+        CONF_MANUFACTURER: "sennheiser_ssc2",
+        CONF_HOST: simulator.host,
+        CONF_PORT: simulator.port,
+        CONF_PASSWORD: simulator.password,
+        CONF_FINGERPRINT: simulator.fingerprint,
+    }
+    data.update(overrides)
+    return data
+
+
+async def eventually(predicate: Callable[[], bool], within: float = 5.0) -> None:
+    """Wait (real time: the device is a real server) until ``predicate`` holds."""
+    async with asyncio.timeout(within):
+        while not predicate():
+            await asyncio.sleep(0.01)

@@ -1,0 +1,111 @@
+"""Shared helpers for the System API tests: a running simulator, entry data, a listener task."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+import contextlib
+from typing import Any
+
+from custom_components.micboard.const import CONF_MANUFACTURER
+from custom_components.micboard.plugins.model import ModelUpdate
+from custom_components.micboard.plugins.shure.systemapi.plugin import (
+    CONF_API_KEY,
+    CONF_FINGERPRINT,
+    CONF_HOST,
+    CONF_PORT,
+    ShureSystemApiPlugin,
+)
+from simulators.shure.systemapi import SystemApiSimulator
+from tests.support.ssc2 import eventually
+
+__all__ = ["Listener", "entry_data", "eventually", "running_simulator", "stage"]
+
+
+@contextlib.asynccontextmanager
+async def running_simulator(**kwargs: Any) -> AsyncIterator[SystemApiSimulator]:
+    """A System API simulator on a free loopback port, closed afterwards."""
+    simulator = await SystemApiSimulator(**kwargs).start()
+    try:
+        yield simulator
+    finally:
+        await simulator.close()
+
+
+def entry_data(simulator: SystemApiSimulator, **overrides: Any) -> dict[str, Any]:
+    """Config-entry data for the simulator, as the config flow stores it."""
+    data: dict[str, Any] = {
+        CONF_MANUFACTURER: "shure_systemapi",
+        CONF_HOST: simulator.host,
+        CONF_PORT: simulator.port,
+        CONF_API_KEY: simulator.api_key,
+        CONF_FINGERPRINT: simulator.fingerprint,
+    }
+    data.update(overrides)
+    return data
+
+
+def stage(simulator: SystemApiSimulator) -> dict[str, str]:
+    """A small installation: the device ids by role.
+
+    An interface with muteable channels, a pack charging in its charger, a ceiling mic with a
+    device mute, a charger, a ULX-D receiver (handed over), one device the server only
+    discovered and one that is off.
+    """
+    add = simulator.add_device
+    ids = {
+        "anx4": add("ANX4", name="Stage box").device_id,
+        "pack": add("ULXD6", name="Pack 1").device_id,
+        "mxa": add("MXA910", name="Ceiling").device_id,
+        "charger": add("SBC220", name="Charger").device_id,
+        "ulxd": add("ULXD4D", name="RX-1", address="198.51.100.21").device_id,
+        "found": add("ADTD", name="New PSM", state="DISCOVERED").device_id,
+        "off": add("ADTQ", name="Spare PSM", state="OFFLINE").device_id,
+    }
+    battery = simulator.devices[ids["pack"]].battery
+    assert battery is not None
+    battery.state, battery.percentage, battery.minutes = "CHARGING", 20, 120
+    return ids
+
+
+class Listener:
+    """Runs ``plugin.listen`` in a task and records its updates."""
+
+    def __init__(self, plugin: ShureSystemApiPlugin) -> None:
+        self.plugin = plugin
+        self.updates: list[ModelUpdate] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self, simulator: SystemApiSimulator) -> None:
+        """Listen until the transport is subscribed (the server knows it)."""
+        self.task = asyncio.create_task(self.plugin.listen(self.updates.append))
+        known = set(simulator.transport_ids)
+        await eventually(
+            lambda: (
+                (
+                    self.plugin.transport_id is not None
+                    and self.plugin.transport_id not in known
+                    and self.plugin.health.state.value == "connected"
+                )
+                or self.task is None
+                or self.task.done()
+            )
+        )
+        if self.task.done():
+            self.task.result()
+
+    def fields_of(self, receiver_id: str, channel: int | None = None) -> set[str]:
+        """Every field reported for a receiver (or one of its channels)."""
+        return {
+            name
+            for update in self.updates
+            if update.receiver_id == receiver_id and update.channel == channel
+            for name in update.fields
+        }
+
+    async def stop(self) -> None:
+        """Cancel the listen task (as the coordinator does on unload)."""
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
