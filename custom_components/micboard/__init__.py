@@ -19,8 +19,9 @@ from .coordinator import (
 from .dashboard import async_register_card
 from .demo_actions import async_setup_demo_actions
 from .discovery_slp import async_setup_slp_discovery
+from .entry_data import create_plugin
 from .live import async_setup_live
-from .plugins import UnknownPluginError, get_plugin
+from .plugins import UnknownPluginError
 from .services import async_setup_services
 from .websocket_api import async_setup_websocket
 
@@ -43,18 +44,17 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> bool:
     """Connect to the device through its plugin, then create devices and entities."""
     try:
-        plugin_class = get_plugin(entry.data[CONF_MANUFACTURER])
+        plugin = create_plugin(
+            entry.data,
+            meter_interval=float(entry.options.get(CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL)),
+            session=async_get_clientsession(hass),
+        )
     except UnknownPluginError as err:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
             translation_key="unknown_manufacturer",
             translation_placeholders={"manufacturer": str(entry.data[CONF_MANUFACTURER])},
         ) from err
-    plugin = plugin_class(
-        entry.data,
-        meter_interval=float(entry.options.get(CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL)),
-        session=async_get_clientsession(hass),
-    )
     coordinator = MicboardCoordinator(hass, entry, plugin)
     try:
         await coordinator.async_config_entry_first_refresh()

@@ -20,7 +20,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .const import (
@@ -40,7 +40,7 @@ from .plugins.errors import (
     ConnectionClosed,
     InvalidAuth,
     MicboardError,
-    RepairNeeded,
+    NeedsUserAction,
     UnsupportedDevice,
 )
 from .plugins.model import (
@@ -52,6 +52,7 @@ from .plugins.model import (
 )
 from .plugins.plugin import ManufacturerPlugin
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT, StatusTracker
+from .repairs import EntryRepairs
 
 type MicboardConfigEntry = ConfigEntry[MicboardCoordinator]
 
@@ -144,7 +145,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
     config_entry: MicboardConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: MicboardConfigEntry, plugin: ManufacturerPlugin
+        self, hass: HomeAssistant, entry: MicboardConfigEntry, plugin: ManufacturerPlugin[Any]
     ) -> None:
         """Set up coordination for ``plugin``; nothing connects until the first refresh."""
         super().__init__(
@@ -184,7 +185,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self._referral_offers = ReferralOffers(hass)
         self._listen_task: asyncio.Task[None] | None = None
         self._closed = False
-        self._repairs: set[str] = set()
+        self.repairs = EntryRepairs(hass, entry)
         self._device_ids: dict[str, str] = {}
 
     # -- data ---------------------------------------------------------------------------------
@@ -198,8 +199,8 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             ) from err
-        except RepairNeeded as err:
-            self._raise_repair(err)
+        except NeedsUserAction as err:
+            self.repairs.raise_for(err)
             if not err.retry:
                 raise ConfigEntryError(
                     translation_domain=DOMAIN,
@@ -224,39 +225,9 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 translation_key="cannot_connect",
                 translation_placeholders={"error": str(err) or type(err).__name__},
             ) from err
-        self._clear_repairs()
+        self.repairs.clear()
         self._after_snapshot(receivers)
         return receivers
-
-    # -- repairs --------------------------------------------------------------------------------
-
-    def _issue_id(self, issue_key: str) -> str:
-        return f"{issue_key}_{self.config_entry.entry_id}"
-
-    def _raise_repair(self, err: RepairNeeded) -> None:
-        """Show the user what to fix; remembered so success can clear it."""
-        self._repairs.add(err.issue_key)
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id(err.issue_key),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=err.issue_key,
-            translation_placeholders={"title": self.config_entry.title, **err.placeholders},
-        )
-
-    def _clear_repairs(self) -> None:
-        """Drop this entry's issues, also those raised before a reload or a setup retry.
-
-        A retried setup or a reconfigure builds a new coordinator, which would otherwise
-        never learn of (and never clear) the issue its predecessor raised.
-        """
-        suffix = f"_{self.config_entry.entry_id}"
-        for domain, issue_id in list(ir.async_get(self.hass).issues):
-            if domain == DOMAIN and issue_id.endswith(suffix):
-                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-        self._repairs.clear()
 
     def _after_snapshot(self, receivers: dict[str, Receiver]) -> None:
         # Also from _check_structure on later snapshots; offering twice is a dict lookup.
@@ -576,8 +547,8 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 self._connection_lost(err)
                 self.config_entry.async_start_reauth_if_available(self.hass)
                 return
-            except RepairNeeded as err:
-                self._raise_repair(err)
+            except NeedsUserAction as err:
+                self.repairs.raise_for(err)
                 error = err
                 if not err.retry:
                     self._connection_lost(err)

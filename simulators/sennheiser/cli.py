@@ -1,7 +1,7 @@
 """``python -m simulators sennheiser --protocol P``: one entry point for every Sennheiser protocol.
 
-Each protocol's simulator lives in its own module (``sennheiser_ssc2`` for EW-DX over SSCv2,
-``sennheiser_ssc1`` for SSC v1 over UDP, ``sennheiser_mcp`` for ew G3/G4); this module only maps
+Each protocol's simulator lives in its own module (``ssc2`` for EW-DX over SSCv2, ``ssc1``
+for SSC v1 over UDP, ``mcp`` for ew G3/G4); this module only maps
 ``--protocol`` to it, so adding a protocol is one entry in :data:`PROTOCOLS`.
 """
 

@@ -21,14 +21,15 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
-from custom_components.micboard.coordinator import MicboardCoordinator
-from custom_components.micboard.plugins.demo.plugin import (
+from custom_components.micboard.const import (
     CONF_CHANNELS,
+    CONF_MANUFACTURER,
     CONF_RECEIVERS,
     CONF_SEED,
-    DemoRackPlugin,
+    DOMAIN,
 )
+from custom_components.micboard.coordinator import MicboardCoordinator
+from custom_components.micboard.entry_data import create_plugin
 from tests.support import REPO_ROOT
 
 
@@ -85,13 +86,13 @@ def demo_entry(
     }
     if seed is not None:
         data[CONF_SEED] = seed
-    plugin = DemoRackPlugin(data)
+    plugin = create_plugin(data)
     return MockConfigEntry(
         domain=DOMAIN,
         title=name,
         data=data,
         options=options or {},
-        unique_id=plugin.unique_id,
+        unique_id=plugin.stable_id,
     )
 
 

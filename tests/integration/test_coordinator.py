@@ -16,9 +16,10 @@ from custom_components.micboard.const import CONF_METER_INTERVAL
 from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
 from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
 from custom_components.micboard.plugins.errors import (
+    AccessDisabled,
     CannotConnect,
+    CertificateChanged,
     InvalidAuth,
-    RepairNeeded,
     UnsupportedDevice,
 )
 from tests.integration.conftest import (
@@ -179,10 +180,8 @@ async def test_repair_issue_raised_and_cleared(hass: HomeAssistant) -> None:
     coordinator.backoff = Backoff(initial=0.01, maximum=0.02)
     plugin = _plugin(coordinator)
     issues = ir.async_get(hass)
-    issue_id = f"access_disabled_{entry.entry_id}"
-    plugin.inject_fault(
-        RepairNeeded("forbidden", issue_key="access_disabled", placeholders={"host": "h"})
-    )
+    issue_id = f"sennheiser_third_party_access_{entry.entry_id}"
+    plugin.inject_fault(AccessDisabled("forbidden", host="h"))
     await wait_for(lambda: issues.async_get_issue("micboard", issue_id) is not None)
     issue = issues.async_get_issue("micboard", issue_id)
     assert issue.translation_placeholders == {"title": "Test rack", "host": "h"}
@@ -198,7 +197,7 @@ async def test_repair_without_retry_stops_the_entry(hass: HomeAssistant) -> None
     coordinator.backoff = Backoff(initial=0.01, maximum=0.02)
     plugin = _plugin(coordinator)
     plugin.inject_fault(
-        RepairNeeded("certificate changed", issue_key="certificate_changed", retry=False)
+        CertificateChanged("certificate changed", host="h", expected="AA", received="BB")
     )
     issues = ir.async_get(hass)
     issue_id = f"certificate_changed_{entry.entry_id}"
@@ -216,7 +215,7 @@ async def test_repair_at_resync_without_retry(hass: HomeAssistant) -> None:
     plugin = _plugin(coordinator)
     plugin.inject_fault(CannotConnect("down"))
     await wait_for(lambda: plugin.health.reconnects >= 1)
-    plugin.inject_fault(RepairNeeded("changed", issue_key="certificate_changed", retry=False))
+    plugin.inject_fault(CertificateChanged("changed", host="h", expected="AA", received="BB"))
     issues = ir.async_get(hass)
     await wait_for(
         lambda: (
@@ -265,7 +264,7 @@ async def test_listener_ending_is_a_lost_connection(hass: HomeAssistant) -> None
         (CannotConnect("down"), ConfigEntryState.SETUP_RETRY),
         (InvalidAuth("bad"), ConfigEntryState.SETUP_ERROR),
         (UnsupportedDevice("old"), ConfigEntryState.SETUP_ERROR),
-        (RepairNeeded("403", issue_key="access_disabled"), ConfigEntryState.SETUP_RETRY),
+        (AccessDisabled("403", host="h"), ConfigEntryState.SETUP_RETRY),
     ],
 )
 async def test_setup_errors(

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from custom_components.micboard.plugins import PLUGINS, UnknownPluginError, get_plugin
+from custom_components.micboard.plugins.demo import DemoOptions
 from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
 from custom_components.micboard.plugins.errors import (
+    AccessDisabled,
+    CertificateChanged,
+    NeedsUserAction,
     NotSupported,
-    RepairNeeded,
 )
 from custom_components.micboard.plugins.health import (
     ConnectionHealth,
@@ -88,14 +91,22 @@ def test_registry() -> None:
     assert "demo" in str(err.value)
 
 
-def test_repair_needed_carries_issue() -> None:
-    err = RepairNeeded("forbidden", issue_key="access_disabled", placeholders={"host": "h"})
-    assert (err.issue_key, err.placeholders, err.retry) == ("access_disabled", {"host": "h"}, True)
+def test_errors_needing_the_user_carry_what_to_show() -> None:
+    err = AccessDisabled("forbidden", host="h")
+    assert (err.host, err.retry) == ("h", True)
     assert str(err) == "forbidden"
+    changed = CertificateChanged("changed", host="h", expected="AA", received="BB")
+    assert (changed.host, changed.expected, changed.received, changed.retry) == (
+        "h",
+        "AA",
+        "BB",
+        False,
+    )
+    assert isinstance(changed, NeedsUserAction)
 
 
 async def test_plugin_defaults() -> None:
-    plugin: ManufacturerPlugin = DemoRackPlugin({"receivers": 1, "channels": 1})
+    plugin: ManufacturerPlugin = DemoRackPlugin(DemoOptions(receivers=1, channels=1))
     with pytest.raises(NotSupported):
         await plugin.identify("x", None)
     assert plugin.health_for("anything") is plugin.health
@@ -105,7 +116,7 @@ async def test_plugin_defaults() -> None:
 
 
 async def test_store_snapshot_merges_in_place() -> None:
-    plugin = DemoRackPlugin({"receivers": 1, "channels": 2, "seed": 1})
+    plugin = DemoRackPlugin(DemoOptions(receivers=1, channels=2, seed=1))
     receivers = await plugin.get_devices()
     receiver = next(iter(receivers.values()))
     channel = receiver.channels[1]

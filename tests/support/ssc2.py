@@ -7,13 +7,9 @@ from collections.abc import AsyncIterator, Callable
 import contextlib
 from typing import Any
 
-from custom_components.micboard.const import CONF_MANUFACTURER
-from custom_components.micboard.plugins.sennheiser.ssc2.plugin import (
-    CONF_FINGERPRINT,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-)
+from custom_components.micboard.const import CONF_FINGERPRINT, CONF_MANUFACTURER
+from custom_components.micboard.plugins.net.tls import parse_fingerprint
+from custom_components.micboard.plugins.sennheiser.ssc2 import Ssc2Options
 from simulators.sennheiser.ssc2 import Ssc2Simulator
 
 
@@ -25,6 +21,23 @@ async def running_simulator(**kwargs: Any) -> AsyncIterator[Ssc2Simulator]:
         yield simulator
     finally:
         await simulator.close()
+
+
+CONF_HOST, CONF_PORT, CONF_PASSWORD = "host", "port", "password"  # Home Assistant's keys
+
+
+def options(simulator: Ssc2Simulator, **overrides: Any) -> Ssc2Options:
+    """Plugin options that reach the simulator (the library's view of an entry)."""
+    fields: dict[str, Any] = {
+        "host": simulator.host,
+        "port": simulator.port,
+        "password": simulator.password,
+        "fingerprint": parse_fingerprint(simulator.fingerprint),
+    }
+    fields.update(overrides)
+    if isinstance(fields["fingerprint"], str):
+        fields["fingerprint"] = parse_fingerprint(fields["fingerprint"])
+    return Ssc2Options(**fields)
 
 
 def entry_data(simulator: Ssc2Simulator, **overrides: Any) -> dict[str, Any]:

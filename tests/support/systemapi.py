@@ -7,19 +7,17 @@ from collections.abc import AsyncIterator
 import contextlib
 from typing import Any
 
-from custom_components.micboard.const import CONF_MANUFACTURER
+from custom_components.micboard.const import CONF_FINGERPRINT, CONF_MANUFACTURER
 from custom_components.micboard.plugins.model import ModelUpdate
-from custom_components.micboard.plugins.shure.systemapi.plugin import (
-    CONF_API_KEY,
-    CONF_FINGERPRINT,
-    CONF_HOST,
-    CONF_PORT,
+from custom_components.micboard.plugins.net.tls import parse_fingerprint
+from custom_components.micboard.plugins.shure.systemapi import (
+    ShureSystemApiOptions,
     ShureSystemApiPlugin,
 )
 from simulators.shure.systemapi import SystemApiSimulator
 from tests.support.ssc2 import eventually
 
-__all__ = ["Listener", "entry_data", "eventually", "running_simulator", "stage"]
+__all__ = ["Listener", "entry_data", "eventually", "options", "running_simulator", "stage"]
 
 
 @contextlib.asynccontextmanager
@@ -30,6 +28,23 @@ async def running_simulator(**kwargs: Any) -> AsyncIterator[SystemApiSimulator]:
         yield simulator
     finally:
         await simulator.close()
+
+
+CONF_HOST, CONF_PORT, CONF_API_KEY = "host", "port", "api_key"  # Home Assistant's keys
+
+
+def options(simulator: SystemApiSimulator, **overrides: Any) -> ShureSystemApiOptions:
+    """Plugin options that reach the simulator (the library's view of an entry)."""
+    fields: dict[str, Any] = {
+        "host": simulator.host,
+        "port": simulator.port,
+        "api_key": simulator.api_key,
+        "fingerprint": parse_fingerprint(simulator.fingerprint),
+    }
+    fields.update(overrides)
+    if isinstance(fields["fingerprint"], str):
+        fields["fingerprint"] = parse_fingerprint(fields["fingerprint"])
+    return ShureSystemApiOptions(**fields)
 
 
 def entry_data(simulator: SystemApiSimulator, **overrides: Any) -> dict[str, Any]:

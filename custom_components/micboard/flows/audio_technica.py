@@ -16,17 +16,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import probatio as vol
 
-from ..const import CONF_MANUFACTURER
+from ..const import CONF_DEVICE_UID, CONF_MANUFACTURER, CONF_NOTIFY_GROUP, CONF_NOTIFY_PORT
 from ..plugins.audio_technica import (
-    CONF_DEVICE_UID,
-    CONF_HOST,
-    CONF_NOTIFY_GROUP,
-    CONF_NOTIFY_PORT,
-    CONF_PORT,
     DEFAULT_PORT,
     AudioTechnicaPlugin,
     DeviceBusy,
@@ -106,7 +102,7 @@ class AudioTechnicaFlowSteps(MicboardFlowBase):
             return data, None, None, errors
         running = _running_plugin(entry, data)
         if running is not None and running.device_identity is not None:
-            return data, running.device_identity, running.title, {}
+            return data, running.device_identity, running.display_name, {}
         try:
             unique_id, title = await probe(data, async_get_clientsession(self.hass))
         except SessionInUse:

@@ -12,10 +12,12 @@ from homeassistant.helpers import selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import probatio as vol
 
-from ..const import CONF_MANUFACTURER, LOGGER
-from ..plugins import get_plugin
+from ..const import LOGGER
+from ..entry_data import create_plugin
 from ..plugins.errors import (
+    AccessDisabled,
     CannotConnect,
+    CertificateChanged,
     InvalidAuth,
     MicboardError,
     UnsupportedDevice,
@@ -47,10 +49,10 @@ def form_errors(error: str | None) -> dict[str, str]:
 
 async def probe(data: Mapping[str, Any], session: aiohttp.ClientSession) -> tuple[str, str]:
     """Connect once with the entry data; return (unique id, title) or raise the plugin error."""
-    plugin = get_plugin(data[CONF_MANUFACTURER])(data, session=session)
+    plugin = create_plugin(data, session=session)
     try:
         await plugin.get_devices()
-        return plugin.unique_id, plugin.title
+        return plugin.stable_id, plugin.display_name
     finally:
         await plugin.close()
 
@@ -59,6 +61,10 @@ def error_key(err: BaseException) -> str:
     """Form error key for a failed probe; protocol steps handle their own cases first."""
     if isinstance(err, InvalidAuth):
         return "invalid_auth"
+    if isinstance(err, CertificateChanged):
+        return "certificate_changed"
+    if isinstance(err, AccessDisabled):
+        return "third_party_access"
     if isinstance(err, UnsupportedDevice):
         return "unsupported_device"
     if isinstance(err, CannotConnect):

@@ -10,11 +10,9 @@ from homeassistant.const import CONF_NAME
 from homeassistant.helpers import selector
 import probatio as vol
 
-from ..const import CONF_MANUFACTURER
+from ..const import CONF_CHANNELS, CONF_MANUFACTURER, CONF_RECEIVERS
 from ..plugins.demo.plugin import (
     CHANNEL_CHOICES,
-    CONF_CHANNELS,
-    CONF_RECEIVERS,
     MAX_RECEIVERS,
     DemoRackPlugin,
 )

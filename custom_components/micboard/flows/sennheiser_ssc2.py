@@ -14,27 +14,20 @@ from ipaddress import IPv4Address
 from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_PORT
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio as vol
 
-from ..const import CONF_MANUFACTURER
-from ..plugins.errors import RepairNeeded
-from ..plugins.net.tls import ISSUE_CERTIFICATE_CHANGED
+from ..const import CONF_FINGERPRINT, CONF_MANUFACTURER
+from ..entry_data import ssc2_options
 from ..plugins.sennheiser.ssc2.client import (
     DEFAULT_PORT,
-    ISSUE_THIRD_PARTY_ACCESS,
     DeviceBusy,
     DeviceIdentity,
     probe_device,
 )
-from ..plugins.sennheiser.ssc2.plugin import (
-    CONF_FINGERPRINT,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    SennheiserSsc2Plugin,
-)
+from ..plugins.sennheiser.ssc2.plugin import SennheiserSsc2Plugin
 from .base import SECRET_SELECTOR, MicboardFlowBase, address_fields, error_key, form_errors
 
 SSC2 = SennheiserSsc2Plugin.manufacturer_code
@@ -42,17 +35,9 @@ SSC2 = SennheiserSsc2Plugin.manufacturer_code
 #: (UDP 45), not that of the HTTPS API.
 DISCOVERY_PORT = DEFAULT_PORT
 
-#: Repair issue keys of the plugin -> form error keys.
-_REPAIR_ERRORS = {
-    ISSUE_THIRD_PARTY_ACCESS: "third_party_access",
-    ISSUE_CERTIFICATE_CHANGED: "certificate_changed",
-}
-
 
 def _error_key(err: BaseException) -> str:
     """Form error for a plugin error: this protocol's cases, then the common ones."""
-    if isinstance(err, RepairNeeded):
-        return _REPAIR_ERRORS.get(err.issue_key, "protocol_error")
     if isinstance(err, DeviceBusy):
         return "device_busy"
     return error_key(err)
@@ -87,14 +72,16 @@ class SennheiserSsc2FlowSteps(MicboardFlowBase):
 
     async def _ssc2_validate(self, data: Mapping[str, Any]) -> tuple[str | None, str | None]:
         """One connection with the password, pinned to the fingerprint: (title, error)."""
-        plugin = SennheiserSsc2Plugin(data, session=async_get_clientsession(self.hass))
+        plugin = SennheiserSsc2Plugin(
+            ssc2_options(data), session=async_get_clientsession(self.hass)
+        )
         try:
             await plugin.get_devices()
         except Exception as err:  # noqa: BLE001  every failure becomes a form error
             return None, _error_key(err)
         finally:
             await plugin.close()
-        return plugin.title, None
+        return plugin.display_name, None
 
     def _ssc2_data(self, identity: DeviceIdentity, password: str) -> dict[str, Any]:
         return {

@@ -13,12 +13,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
-from homeassistant.const import CONF_HOST, CONF_PORT
+from homeassistant.const import CONF_DEVICE_ID, CONF_HOST, CONF_PORT
 import probatio as vol
 
 from ..const import CONF_MANUFACTURER
 from ..plugins.sennheiser.mcp.plugin import (
-    CONF_DEVICE_ID,
     DEFAULT_PORT as MCP_PORT,
     SennheiserMcpPlugin,
     device_id_for,

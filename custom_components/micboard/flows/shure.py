@@ -17,7 +17,7 @@ from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.helpers.typing import DiscoveryInfoType
 import probatio as vol
 
-from ..const import CONF_MANUFACTURER, LOGGER
+from ..const import CONF_MANUFACTURER, CONF_RECEIVER_ID, CONF_TRANSPORT, LOGGER
 from ..plugins.errors import (
     CannotConnect,
     MicboardError,
@@ -28,9 +28,8 @@ from ..plugins.shure.commands.identify import (
     is_host_derived,
 )
 from ..plugins.shure.commands.plugin import (
-    CONF_RECEIVER_ID,
-    CONF_TRANSPORT,
     DEFAULT_PORT,
+    ShureCommandsOptions,
     ShureCommandsPlugin,
 )
 from .base import MicboardFlowBase, address_fields
@@ -51,14 +50,14 @@ class ShureFound:
 
 async def probe_shure(host: str, port: int) -> ShureFound:
     """Connect, identify and disconnect (no metering is started)."""
-    plugin = ShureCommandsPlugin({CONF_HOST: host, CONF_PORT: port})
+    plugin = ShureCommandsPlugin(ShureCommandsOptions(host=host, port=port))
     try:
         identity = await plugin.probe()
     finally:
         await plugin.close()
     return ShureFound(
         unique_id=identity.unique_id,
-        title=plugin.title,
+        title=plugin.display_name,
         model=identity.model,
         data={
             CONF_MANUFACTURER: SHURE,

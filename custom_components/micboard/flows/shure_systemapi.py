@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.const import CONF_API_KEY, CONF_HOST, CONF_PORT
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import probatio as vol
 
-from ..const import CONF_MANUFACTURER
-from ..plugins.errors import RepairNeeded
+from ..const import CONF_FINGERPRINT, CONF_MANUFACTURER
+from ..entry_data import shure_systemapi_options
 from ..plugins.net.tls import (
-    ISSUE_CERTIFICATE_CHANGED,
     format_fingerprint,
 )
 from ..plugins.shure.systemapi.client import (
@@ -30,14 +30,7 @@ from ..plugins.shure.systemapi.client import (
     NotSystemApi,
     probe_server,
 )
-from ..plugins.shure.systemapi.plugin import (
-    CONF_API_KEY,
-    CONF_FINGERPRINT,
-    CONF_HOST,
-    CONF_PORT,
-    ShureSystemApiPlugin,
-    server_unique_id,
-)
+from ..plugins.shure.systemapi.plugin import ShureSystemApiPlugin, server_id
 from .base import SECRET_SELECTOR, MicboardFlowBase, address_fields, error_key, form_errors
 
 SYSTEMAPI = ShureSystemApiPlugin.manufacturer_code
@@ -57,7 +50,7 @@ class _Server:
 
     @property
     def unique_id(self) -> str:
-        return server_unique_id(self.fingerprint)
+        return server_id(self.fingerprint)
 
     def data(self, api_key: str) -> dict[str, Any]:
         return {
@@ -71,12 +64,6 @@ class _Server:
 
 def _error_key(err: BaseException) -> str:
     """Form error for a plugin error: this protocol's cases, then the common ones."""
-    if isinstance(err, RepairNeeded):
-        return (
-            "certificate_changed"
-            if err.issue_key == ISSUE_CERTIFICATE_CHANGED
-            else "protocol_error"
-        )
     if isinstance(err, NotSystemApi):
         return "not_systemapi"
     return error_key(err)
@@ -105,7 +92,9 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
 
     async def _sapi_validate(self, data: Mapping[str, Any]) -> str | None:
         """One pinned request with the key (the device list); the form error, if any."""
-        plugin = ShureSystemApiPlugin(data, session=async_get_clientsession(self.hass))
+        plugin = ShureSystemApiPlugin(
+            shure_systemapi_options(data), session=async_get_clientsession(self.hass)
+        )
         try:
             await plugin.client().list_devices()
         except Exception as err:  # noqa: BLE001  every failure becomes a form error
@@ -165,7 +154,10 @@ class ShureSystemApiFlowSteps(MicboardFlowBase):
             data = server.data(self._sapi_key)
             error = await self._sapi_validate(data)
             if error is None:
-                return self.async_create_entry(title=ShureSystemApiPlugin(data).title, data=data)
+                return self.async_create_entry(
+                    title=ShureSystemApiPlugin(shure_systemapi_options(data)).display_name,
+                    data=data,
+                )
             if error == "invalid_auth":
                 return self._sapi_user_form({CONF_HOST: server.host, CONF_PORT: server.port}, error)
         return self.async_show_form(

@@ -6,6 +6,8 @@ so adding a protocol means adding a module and one line in :data:`PLUGINS`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .audio_technica import AudioTechnicaPlugin
 from .demo.plugin import DemoRackPlugin
 from .errors import MicboardError
@@ -16,7 +18,7 @@ from .sennheiser.ssc2.plugin import SennheiserSsc2Plugin
 from .shure.commands.plugin import ShureCommandsPlugin
 from .shure.systemapi.plugin import ShureSystemApiPlugin
 
-PLUGINS: dict[str, type[ManufacturerPlugin]] = {
+PLUGINS: dict[str, type[ManufacturerPlugin[Any]]] = {
     plugin.manufacturer_code: plugin
     for plugin in (
         DemoRackPlugin,
@@ -38,7 +40,7 @@ class UnknownPluginError(MicboardError, KeyError):
         return f"unknown manufacturer plugin {self.args[0]!r}; known: {', '.join(sorted(PLUGINS))}"
 
 
-def get_plugin(code: str) -> type[ManufacturerPlugin]:
+def get_plugin(code: str) -> type[ManufacturerPlugin[Any]]:
     """Return the plugin class registered for ``code``."""
     try:
         return PLUGINS[code]

@@ -6,8 +6,6 @@ each kind means to them: retry, ask for new credentials, or tell the user.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 
 class MicboardError(Exception):
     """Root of every error a plugin raises; nothing else may escape a plugin."""
@@ -33,28 +31,38 @@ class UnsupportedDevice(MicboardError):
     """The peer speaks the protocol but is a model we cannot monitor."""
 
 
-class RepairNeeded(MicboardError):
-    """A problem only the user can fix (access disabled, certificate changed...).
+class NeedsUserAction(MicboardError):
+    """A problem only the user can fix on the device (access switched off, certificate changed).
 
-    The integration shows it as a repair issue whose text is ``issues.<issue_key>`` in the
-    translations, filled with ``placeholders``; with ``retry`` it keeps retrying slowly (the
-    user may fix it on the device), without it the entry stops until it is reconfigured.
-    The issue disappears by itself after the next successful connection.
+    ``retry`` says whether trying again slowly can help (the user may fix it on the device
+    while we wait) or whether nothing may be sent until the user confirms something.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        issue_key: str,
-        placeholders: Mapping[str, str] | None = None,
-        retry: bool = True,
-    ) -> None:
-        """Describe the problem; ``message`` is for logs, ``issue_key`` for the user."""
+    retry: bool = True
+
+    def __init__(self, message: str, *, host: str) -> None:
+        """Describe the problem; ``host`` is the device's address, for the user."""
         super().__init__(message)
-        self.issue_key = issue_key
-        self.placeholders = dict(placeholders or {})
-        self.retry = retry
+        self.host = host
+
+
+class AccessDisabled(NeedsUserAction):
+    """The device answers but refuses third-party control (a setting on the device)."""
+
+
+class CertificateChanged(NeedsUserAction):
+    """The device presented another TLS certificate than the one the user confirmed.
+
+    Nothing more is sent to it, credentials included, until the user confirms the new one.
+    """
+
+    retry = False
+
+    def __init__(self, message: str, *, host: str, expected: str, received: str) -> None:
+        """``expected`` and ``received`` are the two SHA-256 fingerprints, formatted."""
+        super().__init__(message, host=host)
+        self.expected = expected
+        self.received = received
 
 
 class NotSupported(MicboardError):

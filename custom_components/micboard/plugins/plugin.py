@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from .errors import NotSupported
 from .health import ConnectionHealth
 from .model import Receiver, Referral, UpdateCallback, merge_receiver
+from .options import PluginOptions
 
 if TYPE_CHECKING:
     import aiohttp
 
 
-class ManufacturerPlugin(ABC):
+class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
     """One protocol's client, shaped like a small async device library.
 
     Lifecycle: ``get_devices()`` connects if needed and returns the full model (the coordinator
@@ -47,19 +48,19 @@ class ManufacturerPlugin(ABC):
 
     def __init__(
         self,
-        config: Mapping[str, Any],
+        options: OptionsT,
         *,
         meter_interval: float = 1.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        """Keep the entry's configuration; never connect from the constructor.
+        """Keep the options; never connect from the constructor.
 
-        ``config`` is the entry's data (host, port, credentials... as the plugin's config
-        flow step stored them). ``meter_interval`` is the user's option in seconds: the rate
-        to ask devices to meter at, where they can. HTTP-based plugins must use the injected
-        ``session`` (Home Assistant's shared one) rather than creating their own.
+        ``options`` says where the device is and how to log in (each protocol has its own
+        options class). ``meter_interval`` is the user's choice in seconds: the rate to ask
+        devices to meter at, where they can. HTTP-based plugins must use the injected
+        ``session`` (the application's shared one) rather than creating their own.
         """
-        self.config = config
+        self.options = options
         self.meter_interval = meter_interval
         self.session = session
         self.health = ConnectionHealth()
@@ -70,13 +71,17 @@ class ManufacturerPlugin(ABC):
 
     @property
     @abstractmethod
-    def unique_id(self) -> str:
-        """Stable id of what one config entry represents (device serial, server id...)."""
+    def stable_id(self) -> str:
+        """Who the device (or server) is, whatever its address or name: serial, device id...
+
+        Known once a connection identified the device (or from the options, where they
+        carry the identity a caller already knows).
+        """
 
     @property
     @abstractmethod
-    def title(self) -> str:
-        """Human title for the config entry."""
+    def display_name(self) -> str:
+        """A human name for the device: its own name and model where it reports them."""
 
     @abstractmethod
     async def get_devices(self) -> dict[str, Receiver]:

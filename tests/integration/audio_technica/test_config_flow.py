@@ -9,19 +9,21 @@ from typing import Any
 
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
-from custom_components.micboard.flows.base import errors_for
-from custom_components.micboard.plugins.audio_technica import (
+from custom_components.micboard.const import (
     CONF_DEVICE_UID,
-    CONF_HOST,
+    CONF_MANUFACTURER,
     CONF_NOTIFY_GROUP,
     CONF_NOTIFY_PORT,
-    CONF_PORT,
+    DOMAIN,
+)
+from custom_components.micboard.flows.base import errors_for
+from custom_components.micboard.plugins.audio_technica import (
     plugin as at_plugin,
     session as at_session,
 )

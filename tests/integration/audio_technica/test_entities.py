@@ -17,10 +17,9 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.micboard.const import CONF_METER_INTERVAL, DOMAIN
+from custom_components.micboard.const import CONF_DEVICE_UID, CONF_METER_INTERVAL, DOMAIN
 from custom_components.micboard.coordinator import MicboardCoordinator, receiver_identifier
 from custom_components.micboard.plugins.audio_technica import (
-    CONF_DEVICE_UID,
     plugin as at_plugin,
     session as at_session,
 )

@@ -18,11 +18,13 @@ from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.flows.sennheiser_ssc2 import _error_key
 from custom_components.micboard.flows.sennheiser_udp import SennheiserSsc1FlowSteps
 from custom_components.micboard.plugins.errors import (
+    AccessDisabled,
     CannotConnect,
+    CertificateChanged,
     InvalidAuth,
     MicboardError,
+    NeedsUserAction,
     ProtocolError,
-    RepairNeeded,
     UnsupportedDevice,
 )
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
@@ -370,9 +372,9 @@ async def test_reconfigure_with_a_stale_password_asks_for_the_current_one(
     ("err", "key"),
     [
         (InvalidAuth("x"), "invalid_auth"),
-        (RepairNeeded("x", issue_key="sennheiser_third_party_access"), "third_party_access"),
-        (RepairNeeded("x", issue_key="certificate_changed"), "certificate_changed"),
-        (RepairNeeded("x", issue_key="something_else"), "protocol_error"),
+        (AccessDisabled("x", host="h"), "third_party_access"),
+        (CertificateChanged("x", host="h", expected="a", received="b"), "certificate_changed"),
+        (NeedsUserAction("x", host="h"), "protocol_error"),
         (DeviceBusy("x"), "device_busy"),
         (UnsupportedDevice("x"), "unsupported_device"),
         (CannotConnect("x"), "cannot_connect"),

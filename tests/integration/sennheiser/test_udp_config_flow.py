@@ -16,9 +16,9 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.micboard import entry_data
 from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
 from custom_components.micboard.flows.sennheiser_udp import SennheiserSsc1FlowSteps
-from custom_components.micboard.plugins.sennheiser.mcp import plugin as sennheiser_mcp
 from custom_components.micboard.plugins.sennheiser.mcp.plugin import SennheiserMcpPlugin
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.mcp import McpSimulator
@@ -35,7 +35,7 @@ def fast_udp(monkeypatch: pytest.MonkeyPatch) -> int:
         monkeypatch.setattr(plugin, "request_timeout", 0.2)
         monkeypatch.setattr(plugin, "request_attempts", 2)
     port = free_udp_port()
-    monkeypatch.setattr(sennheiser_mcp, "DEFAULT_LOCAL_PORT", port)
+    monkeypatch.setattr(entry_data, "MCP_LOCAL_PORT", port)  # what an entry without one gets
     return port
 
 

@@ -43,6 +43,7 @@ from simulators.shure.systemapi import SystemApiSimulator
 from tests.support.helpers import wait_for
 from tests.support.systemapi import (
     entry_data,
+    options,
     running_simulator,
     stage,
 )
@@ -70,12 +71,12 @@ def create_flow() -> Generator[MagicMock]:
 
 
 def api_entry(sim: SystemApiSimulator, **overrides: Any) -> MockConfigEntry:
-    plugin = ShureSystemApiPlugin(entry_data(sim, **overrides))
+    plugin = ShureSystemApiPlugin(options(sim, **overrides))
     return MockConfigEntry(
         domain=DOMAIN,
         title="Shure System API",
         data=entry_data(sim, **overrides),
-        unique_id=plugin.unique_id,
+        unique_id=plugin.stable_id,
         options={CONF_METER_INTERVAL: 0.05},
     )
 

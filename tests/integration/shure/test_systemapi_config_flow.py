@@ -15,15 +15,16 @@ from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.flows.shure_systemapi import _error_key
 from custom_components.micboard.plugins.errors import (
     CannotConnect,
+    CertificateChanged,
     InvalidAuth,
     MicboardError,
+    NeedsUserAction,
     ProtocolError,
-    RepairNeeded,
     UnsupportedDevice,
 )
 from custom_components.micboard.plugins.net.tls import parse_fingerprint
 from custom_components.micboard.plugins.shure.systemapi.client import NotSystemApi
-from custom_components.micboard.plugins.shure.systemapi.plugin import server_unique_id
+from custom_components.micboard.plugins.shure.systemapi.plugin import server_id
 from simulators.shure.systemapi import SystemApiSimulator
 from tests.support.systemapi import (
     entry_data,
@@ -42,7 +43,7 @@ async def sim() -> AsyncGenerator[SystemApiSimulator]:
 
 
 def uid(sim: SystemApiSimulator) -> str:
-    return server_unique_id(parse_fingerprint(sim.fingerprint))
+    return server_id(parse_fingerprint(sim.fingerprint))
 
 
 def existing(sim: SystemApiSimulator, **overrides: Any) -> MockConfigEntry:
@@ -322,8 +323,8 @@ async def test_reconfigure_onto_another_entrys_server(
     ("err", "key"),
     [
         (InvalidAuth("x"), "invalid_auth"),
-        (RepairNeeded("x", issue_key="certificate_changed"), "certificate_changed"),
-        (RepairNeeded("x", issue_key="something_else"), "protocol_error"),
+        (CertificateChanged("x", host="h", expected="a", received="b"), "certificate_changed"),
+        (NeedsUserAction("x", host="h"), "protocol_error"),
         (NotSystemApi("x"), "not_systemapi"),
         (UnsupportedDevice("x"), "unsupported_device"),
         (CannotConnect("x"), "cannot_connect"),

@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from custom_components.micboard.plugins.audio_technica import (
-    CONF_DEVICE_UID,
+    AudioTechnicaOptions,
     AudioTechnicaPlugin,
     DeviceBusy,
     SessionInUse,
@@ -36,8 +36,8 @@ from custom_components.micboard.plugins.model import (
 )
 from simulators.audio_technica import ESW, SYSTEM20, AudioTechnicaSimulator
 from tests.support.audio_technica import (
-    entry_data,
     free_udp_port,
+    options,
 )
 from tests.support.helpers import wait_for
 
@@ -71,7 +71,7 @@ def make_plugin(
 
     Tests about silence pass a short ``reply_timeout`` so they do not wait long.
     """
-    plugin = AudioTechnicaPlugin(entry_data(sim, **extra), meter_interval=0.02)
+    plugin = AudioTechnicaPlugin(options(sim, **extra), meter_interval=0.02)
     plugin.reply_timeout = reply_timeout
     return plugin
 
@@ -141,8 +141,8 @@ async def test_esw_snapshot(simulator: AudioTechnicaSimulator) -> None:
             Feature.BATTERY_RUNTIME,
             Feature.TX_MUTE,
         }
-        assert plugin.unique_id == RX
-        assert plugin.title == "RACK-A"
+        assert plugin.stable_id == RX
+        assert plugin.display_name == "RACK-A"
         assert plugin.health.state is ConnectionState.CONNECTED
         assert plugin.health.messages_received > 0
         assert simulator.connections == 1
@@ -232,22 +232,22 @@ async def test_busy_while_probing_channels_fails_the_first_snapshot(
 
 
 async def test_pinned_unique_id_survives_a_rename(simulator: AudioTechnicaSimulator) -> None:
-    plugin = make_plugin(simulator, **{CONF_DEVICE_UID: "pinned"})
+    plugin = make_plugin(simulator, device_uid="pinned")
     try:
         await plugin.get_devices()
         simulator.name = "RENAMED"
         receivers = await plugin.get_devices()
         assert list(receivers) == ["pinned"]
         assert receivers["pinned"].name == "RENAMED"
-        assert plugin.unique_id == "pinned"
+        assert plugin.stable_id == "pinned"
     finally:
         await plugin.close()
 
 
 def test_unique_id_before_the_first_snapshot() -> None:
-    plugin = AudioTechnicaPlugin({"host": "10.0.0.5"})
-    assert plugin.unique_id == "audio_technica_10_0_0_5_17200"
-    assert plugin.title == "10.0.0.5"
+    plugin = AudioTechnicaPlugin(AudioTechnicaOptions(host="10.0.0.5"))
+    assert plugin.stable_id == "audio_technica_10_0_0_5_17200"
+    assert plugin.display_name == "10.0.0.5"
 
 
 # -- live updates --------------------------------------------------------------------------------
@@ -371,7 +371,7 @@ async def test_nothing_listening() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    plugin = AudioTechnicaPlugin({"host": "127.0.0.1", "port": port})
+    plugin = AudioTechnicaPlugin(AudioTechnicaOptions(host="127.0.0.1", port=port))
     with pytest.raises(CannotConnect, match="refused"):
         await plugin.get_devices()
     await plugin.close()

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from custom_components.micboard.plugins.demo import DemoOptions
 from custom_components.micboard.plugins.demo.plugin import (
     DemoRackPlugin,
     rack_slug,
@@ -20,7 +21,8 @@ from custom_components.micboard.plugins.model import (
 
 
 def _plugin(**config: object) -> DemoRackPlugin:
-    return DemoRackPlugin({"name": "Stage", "receivers": 2, "channels": 4, "seed": 7, **config})
+    fields = {"name": "Stage", "receivers": 2, "channels": 4, "seed": 7} | config
+    return DemoRackPlugin(DemoOptions(**fields))  # type: ignore[arg-type]
 
 
 async def test_same_seed_same_rack() -> None:
@@ -38,8 +40,8 @@ async def test_same_seed_same_rack() -> None:
 async def test_rack_shape_and_identity() -> None:
     plugin = _plugin()
     receivers = await plugin.get_devices()
-    assert plugin.unique_id == "demo_stage"
-    assert plugin.title == "Stage"
+    assert plugin.stable_id == "demo_stage"
+    assert plugin.display_name == "Stage"
     assert list(receivers) == ["demo_stage_rx01", "demo_stage_rx02"]
     receiver = receivers["demo_stage_rx01"]
     assert receiver.model == "DR-4 quad"
@@ -58,8 +60,8 @@ async def test_rack_shape_and_identity() -> None:
 
 
 async def test_name_seeds_the_rack() -> None:
-    a = await DemoRackPlugin({"name": "A", "receivers": 1, "channels": 2}).get_devices()
-    a_again = await DemoRackPlugin({"name": "a ", "receivers": 1, "channels": 2}).get_devices()
+    a = await DemoRackPlugin(DemoOptions(name="A", receivers=1, channels=2)).get_devices()
+    a_again = await DemoRackPlugin(DemoOptions(name="a ", receivers=1, channels=2)).get_devices()
     assert next(iter(a.values())).channels == next(iter(a_again.values())).channels
 
 

@@ -16,25 +16,15 @@ from .errors import (
     SessionInUse,
 )
 from .plugin import (
-    CONF_DEVICE_UID,
-    CONF_HOST,
-    CONF_NOTIFY_BIND,
-    CONF_NOTIFY_GROUP,
-    CONF_NOTIFY_PORT,
-    CONF_PORT,
     DEFAULT_PORT,
+    AudioTechnicaOptions,
     AudioTechnicaPlugin,
     device_uid,
 )
 
 __all__ = [
-    "CONF_DEVICE_UID",
-    "CONF_HOST",
-    "CONF_NOTIFY_BIND",
-    "CONF_NOTIFY_GROUP",
-    "CONF_NOTIFY_PORT",
-    "CONF_PORT",
     "DEFAULT_PORT",
+    "AudioTechnicaOptions",
     "AudioTechnicaPlugin",
     "CommandNotSupported",
     "DeviceBusy",

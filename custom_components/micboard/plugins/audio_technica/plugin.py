@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 import logging
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -46,6 +47,7 @@ from ..model import (
     UpdateCallback,
     apply_values,
 )
+from ..options import NetworkOptions
 from ..plugin import ManufacturerPlugin
 from . import values
 from .errors import (
@@ -68,15 +70,6 @@ if TYPE_CHECKING:
     import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
-
-CONF_HOST = "host"
-CONF_PORT = "port"
-CONF_NOTIFY_PORT = "notify_port"
-CONF_NOTIFY_GROUP = "notify_group"
-#: Address the notification socket binds to (not in the form; tests bind loopback).
-CONF_NOTIFY_BIND = "notify_bind"
-#: Unique id pinned when the entry was created (see the module docstring).
-CONF_DEVICE_UID = "device_uid"
 
 DEFAULT_PORT = 17200
 #: Highest channel number probed (ESW receivers have up to 8, System 20 PRO 4).
@@ -116,7 +109,21 @@ def device_uid(model: str | None, name: str | None) -> str:
     return "_".join(part for part in ("audio_technica", slug(model), slug(name)) if part)
 
 
-class AudioTechnicaPlugin(ManufacturerPlugin):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AudioTechnicaOptions(NetworkOptions):
+    """The control port, and where status notifications arrive (port 0: none)."""
+
+    port: int = DEFAULT_PORT
+    notify_port: int = DEFAULT_NOTIFY_PORT
+    #: Multicast group of the notifications; empty = unicast.
+    notify_group: str = DEFAULT_NOTIFY_GROUP
+    #: Address the notification socket binds to; empty = every interface.
+    notify_bind: str = ""
+    #: The id pinned when the device was first identified (see the module docstring).
+    device_uid: str | None = None
+
+
+class AudioTechnicaPlugin(ManufacturerPlugin[AudioTechnicaOptions]):
     """One Audio-Technica ESW or System 20 PRO receiver."""
 
     manufacturer_code: ClassVar[str] = "audio_technica"
@@ -125,18 +132,18 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
 
     def __init__(
         self,
-        config: Mapping[str, Any],
+        options: AudioTechnicaOptions,
         *,
         meter_interval: float = 1.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        """Read host, port and notification settings from the entry data."""
-        super().__init__(config, meter_interval=meter_interval, session=session)
-        self.host = str(config[CONF_HOST])
-        self.port = int(config.get(CONF_PORT, DEFAULT_PORT))
-        self.notify_port = int(config.get(CONF_NOTIFY_PORT, DEFAULT_NOTIFY_PORT))
-        self.notify_group = str(config.get(CONF_NOTIFY_GROUP, DEFAULT_NOTIFY_GROUP) or "")
-        self.notify_bind = str(config.get(CONF_NOTIFY_BIND) or "")
+        """Keep the address and notification settings; nothing connects yet."""
+        super().__init__(options, meter_interval=meter_interval, session=session)
+        self.host = options.host
+        self.port = options.port
+        self.notify_port = options.notify_port
+        self.notify_group = options.notify_group
+        self.notify_bind = options.notify_bind
         self.reply_timeout: float | None = None  # None: the session's default
         self._session: Session | None = None
         self._connect_lock = asyncio.Lock()
@@ -155,11 +162,10 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
     # -- identity -------------------------------------------------------------------------
 
     @property
-    def unique_id(self) -> str:
+    def stable_id(self) -> str:
         """The pinned id, else model + name as read from the receiver."""
-        stored = self.config.get(CONF_DEVICE_UID)
-        if stored:
-            return str(stored)
+        if stored := self.options.device_uid:
+            return stored
         return self.device_identity or device_uid(None, f"{self.host}_{self.port}")
 
     @property
@@ -174,7 +180,7 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
         return device_uid(self._info["model"], self._info["name"])
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         """The receiver's own name, else its model, else its address."""
         return self._info["name"] or self._info["model"] or self.host
 
@@ -266,7 +272,7 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
             raise
         self.health.connected()
         if self._receiver_id is None:
-            self._receiver_id = self.unique_id
+            self._receiver_id = self.stable_id
         return self.store_snapshot([self.transform_device_data(self._raw())])
 
     async def _read_device_info(self) -> None:
@@ -383,7 +389,7 @@ class AudioTechnicaPlugin(ManufacturerPlugin):
 
     def _raw(self) -> dict[str, Any]:
         return {
-            "id": self._receiver_id or self.unique_id,
+            "id": self._receiver_id or self.stable_id,
             "host": self.host,
             **self._info,
             "supported": [c for c in values.CHANNEL_COMMANDS if c not in self._unsupported],

@@ -1,5 +1,5 @@
 """The Demo rack: simulated receivers, so anyone can try the integration without hardware."""
 
-from .plugin import DemoRackPlugin
+from .plugin import DemoOptions, DemoRackPlugin
 
-__all__ = ["DemoRackPlugin"]
+__all__ = ["DemoOptions", "DemoRackPlugin"]

@@ -32,16 +32,13 @@ from ..model import (
     UpdateCallback,
     apply_values,
 )
+from ..options import PluginOptions
 from ..plugin import ManufacturerPlugin
 from ..status import bars_from_percent
 
-CONF_NAME = "name"
-CONF_RECEIVERS = "receivers"
-CONF_CHANNELS = "channels"
-CONF_SEED = "seed"
-
 MAX_RECEIVERS = 64
 CHANNEL_CHOICES = (1, 2, 4)
+DEFAULT_RACK_NAME = "Demo rack"
 #: How often the simulated receivers send meters (4 Hz: "several times per second").
 TICK_SECONDS = 0.25
 
@@ -98,7 +95,24 @@ def rack_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_") or "rack"
 
 
-class DemoRackPlugin(ManufacturerPlugin):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoOptions(PluginOptions):
+    """A simulated rack: its name (which also seeds it), its size, and an optional seed."""
+
+    name: str = DEFAULT_RACK_NAME
+    receivers: int
+    channels: int
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        """Refuse a rack the simulation cannot build."""
+        if not 1 <= self.receivers <= MAX_RECEIVERS:
+            raise ValueError(f"receivers must be 1-{MAX_RECEIVERS}")
+        if self.channels not in CHANNEL_CHOICES:
+            raise ValueError(f"channels must be one of {CHANNEL_CHOICES}")
+
+
+class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
     """A rack of simulated receivers; no hardware, no network."""
 
     manufacturer_code: ClassVar[str] = "demo"
@@ -107,22 +121,18 @@ class DemoRackPlugin(ManufacturerPlugin):
 
     def __init__(
         self,
-        config: Mapping[str, Any],
+        options: DemoOptions,
         *,
         meter_interval: float = 1.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        """Build the simulated rack from the entry's name, size and optional seed."""
-        super().__init__(config, meter_interval=meter_interval, session=session)
-        self.rack_name = str(config.get(CONF_NAME) or "Demo rack")
-        self.receiver_count = int(config[CONF_RECEIVERS])
-        self.channel_count = int(config[CONF_CHANNELS])
-        if not 1 <= self.receiver_count <= MAX_RECEIVERS:
-            raise ValueError(f"receivers must be 1-{MAX_RECEIVERS}")
-        if self.channel_count not in CHANNEL_CHOICES:
-            raise ValueError(f"channels must be one of {CHANNEL_CHOICES}")
-        seed = config.get(CONF_SEED)
-        self._rng = random.Random(rack_seed(self.rack_name) if seed is None else int(seed))
+        """Build the simulated rack from its name, size and optional seed."""
+        super().__init__(options, meter_interval=meter_interval, session=session)
+        self.rack_name = options.name.strip() or DEFAULT_RACK_NAME
+        self.receiver_count = options.receivers
+        self.channel_count = options.channels
+        seed = options.seed
+        self._rng = random.Random(rack_seed(self.rack_name) if seed is None else seed)
         self.tick_seconds = TICK_SECONDS
         self.elapsed = 0.0
         self.fault: MicboardError | None = None
@@ -135,18 +145,18 @@ class DemoRackPlugin(ManufacturerPlugin):
         self._build()
 
     @property
-    def unique_id(self) -> str:
+    def stable_id(self) -> str:
         """A rack is identified by its name."""
         return f"demo_{rack_slug(self.rack_name)}"
 
     @property
-    def title(self) -> str:
-        """Entry title shown in the integrations page."""
+    def display_name(self) -> str:
+        """The rack's name."""
         return self.rack_name
 
     def receiver_id(self, number: int) -> str:
         """Id of the n-th (1-based) receiver of this rack."""
-        return f"{self.unique_id}_rx{number:02d}"
+        return f"{self.stable_id}_rx{number:02d}"
 
     # -- simulation -------------------------------------------------------------------------
 

@@ -14,18 +14,15 @@ import asyncio
 import hashlib
 import re
 import ssl
-from typing import Final
 
 import aiohttp
 
 from ..errors import (
     CannotConnect,
-    RepairNeeded,
+    CertificateChanged,
 )
 
 SHA256_BYTES = 32
-#: Repair issue of a device whose certificate is no longer the one the user confirmed.
-ISSUE_CERTIFICATE_CHANGED: Final = "certificate_changed"
 _HEX = re.compile(r"[0-9a-f]{64}")
 
 
@@ -72,26 +69,22 @@ class CertificatePin:
         self.host = host
         self.port = port
         self.ssl = pinned(fingerprint)
-        self.error: RepairNeeded | None = None
+        self.error: CertificateChanged | None = None
 
     def check(self) -> None:
-        """Raise the repair again if the certificate was found changed."""
+        """Raise the mismatch again if the certificate was found changed."""
         if (known := self.error) is not None:
-            raise RepairNeeded(
-                str(known), issue_key=known.issue_key, placeholders=known.placeholders, retry=False
+            raise CertificateChanged(
+                str(known), host=known.host, expected=known.expected, received=known.received
             )
 
-    def changed(self, err: aiohttp.ServerFingerprintMismatch) -> RepairNeeded:
-        """Remember the mismatch; the repair to raise."""
-        self.error = RepairNeeded(
+    def changed(self, err: aiohttp.ServerFingerprintMismatch) -> CertificateChanged:
+        """Remember the mismatch; the error to raise."""
+        self.error = CertificateChanged(
             f"{self.host}:{self.port} presented a different TLS certificate",
-            issue_key=ISSUE_CERTIFICATE_CHANGED,
-            placeholders={
-                "host": self.host,
-                "expected": format_fingerprint(err.expected),
-                "received": format_fingerprint(err.got),
-            },
-            retry=False,
+            host=self.host,
+            expected=format_fingerprint(err.expected),
+            received=format_fingerprint(err.got),
         )
         return self.error
 

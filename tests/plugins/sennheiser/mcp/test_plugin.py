@@ -20,6 +20,7 @@ from custom_components.micboard.plugins.model import (
     Feature,
     ModelUpdate,
 )
+from custom_components.micboard.plugins.sennheiser.mcp import McpOptions
 from custom_components.micboard.plugins.sennheiser.mcp.codec import McpError
 from custom_components.micboard.plugins.sennheiser.mcp.plugin import (
     McpCommandError,
@@ -65,7 +66,7 @@ def plugin_for(
 ) -> SennheiserMcpPlugin:
     host, port = simulator.address
     return SennheiserMcpPlugin(
-        {"host": host, "port": port, "local_port": local_port}, meter_interval=meter_interval
+        McpOptions(host=host, port=port, local_port=local_port), meter_interval=meter_interval
     )
 
 
@@ -88,8 +89,8 @@ async def test_snapshot(sim: McpSimulator, local_port: int) -> None:
     receivers = await plugin.get_devices()
     await plugin.close()
     host, port = sim.address
-    assert plugin.unique_id == device_id_for(host, port)
-    assert plugin.title == f"ew EM {host}"
+    assert plugin.stable_id == device_id_for(host, port)
+    assert plugin.display_name == f"ew EM {host}"
     receiver = receivers[plugin.receiver_id]
     assert receiver.firmware == "2.7.1"
     channel = receiver.channels[1]
@@ -168,7 +169,7 @@ async def test_every_push_mode_refused(sim: McpSimulator, local_port: int) -> No
 )
 def test_cycle_follows_meter_interval(interval: float, expected: int) -> None:
     assert cycle_ms(interval) == expected
-    plugin = SennheiserMcpPlugin({"host": "192.0.2.7"}, meter_interval=interval)
+    plugin = SennheiserMcpPlugin(McpOptions(host="192.0.2.7"), meter_interval=interval)
     assert plugin.cycle_ms == expected
     assert plugin.port == plugin.local_port == 53212
 
@@ -268,7 +269,7 @@ async def test_nothing_answers(local_port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
         plugin = SennheiserMcpPlugin(
-            {"host": "127.0.0.1", "port": silent.getsockname()[1], "local_port": local_port}
+            McpOptions(host="127.0.0.1", port=silent.getsockname()[1], local_port=local_port)
         )
         with pytest.raises(CannotConnect, match="after 2 attempts"):
             await plugin.get_devices()
@@ -295,7 +296,7 @@ async def test_two_receivers_share_the_reply_port(local_port: int) -> None:
 
 
 def test_transform_device_data_is_pure() -> None:
-    plugin = SennheiserMcpPlugin({"host": "192.0.2.7", "device_id": "192.0.2.7:53212"})
+    plugin = SennheiserMcpPlugin(McpOptions(host="192.0.2.7", device_id="192.0.2.7:53212"))
     assert plugin.receiver_id == "mcp_192_0_2_7_53212"
     receiver = plugin.transform_device_data(
         {"id": "x", "host": "192.0.2.7", "lines": ["Bat ?", "Name LEAD", "junk !!", "Bat 55"]}

@@ -20,6 +20,7 @@ from custom_components.micboard.plugins.model import (
     Feature,
     ModelUpdate,
 )
+from custom_components.micboard.plugins.sennheiser.ssc1 import Ssc1Options
 from custom_components.micboard.plugins.sennheiser.ssc1.codec import SscError
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.ssc1 import Ssc1Simulator
@@ -47,7 +48,7 @@ async def sim() -> AsyncIterator[Ssc1Simulator]:
 
 def plugin_for(simulator: Ssc1Simulator, meter_interval: float = 0.1) -> SennheiserSsc1Plugin:
     host, port = simulator.address
-    return SennheiserSsc1Plugin({"host": host, "port": port}, meter_interval=meter_interval)
+    return SennheiserSsc1Plugin(Ssc1Options(host=host, port=port), meter_interval=meter_interval)
 
 
 @contextlib.asynccontextmanager
@@ -74,8 +75,8 @@ async def test_snapshot_identifies_and_maps_ewdx() -> None:
     finally:
         await plugin.close()
         await simulator.close()
-    assert plugin.unique_id == "1234567890"
-    assert plugin.title == "STAGE (1234567890)"
+    assert plugin.stable_id == "1234567890"
+    assert plugin.display_name == "STAGE (1234567890)"
     assert plugin.dialect is not None
     assert plugin.dialect.key == "ewdx"
     receiver = receivers["1234567890"]
@@ -109,7 +110,7 @@ async def test_speechline_dialect(channels: int, product: str) -> None:
     simulator.tx_off(channels)
     plugin = plugin_for(simulator)
     try:
-        receiver = (await plugin.get_devices())[plugin.unique_id]
+        receiver = (await plugin.get_devices())[plugin.stable_id]
     finally:
         await plugin.close()
         await simulator.close()
@@ -128,7 +129,7 @@ async def test_speechline_dialect(channels: int, product: str) -> None:
 
 async def test_push_updates_reach_the_model(sim: Ssc1Simulator) -> None:
     plugin = plugin_for(sim)
-    receiver = (await plugin.get_devices())[plugin.unique_id]
+    receiver = (await plugin.get_devices())[plugin.stable_id]
     one, two = receiver.channels[1], receiver.channels[2]
     async with listening(plugin) as updates:
         await wait_until(lambda: sim.subscribes >= 1)
@@ -151,7 +152,7 @@ async def test_push_updates_reach_the_model(sim: Ssc1Simulator) -> None:
         await wait_until(lambda: one.name == "PASTOR")
         sim.device_name = "FOH RACK"
         await wait_until(lambda: receiver.name == "FOH RACK")
-        assert ModelUpdate(plugin.unique_id, None, frozenset({"name"})) in updates
+        assert ModelUpdate(plugin.stable_id, None, frozenset({"name"})) in updates
         assert any(u.channel == 2 and "transmitter" in u.fields for u in updates)
 
 
@@ -159,7 +160,7 @@ async def test_departed_transmitter_never_shows_its_old_battery(sim: Ssc1Simulat
     """Firmware that does not notify the 424 -> value change: the plugin reads the new TX."""
     sim.quiet_prefixes = {("mates",)}
     plugin = plugin_for(sim)
-    channel = (await plugin.get_devices())[plugin.unique_id].channels[1]
+    channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
     async with listening(plugin):
         await wait_until(lambda: sim.subscribes >= 1)
         sim.tx_off(1)
@@ -178,7 +179,7 @@ async def test_speechline_active_mates_drive_the_link() -> None:
     simulator = await Ssc1Simulator(channels=1, variant="sldw").start()
     simulator.quiet_prefixes = {("mates", "tx1")}
     plugin = plugin_for(simulator)
-    channel = (await plugin.get_devices())[plugin.unique_id].channels[1]
+    channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
     try:
         async with listening(plugin):
             simulator.tx_off(1)
@@ -253,19 +254,19 @@ async def test_listen_without_connection_raises(sim: Ssc1Simulator) -> None:
 async def test_resync_while_listening(sim: Ssc1Simulator) -> None:
     plugin = plugin_for(sim)
     first = await plugin.get_devices()
-    channel = first[plugin.unique_id].channels[1]
+    channel = first[plugin.stable_id].channels[1]
     async with listening(plugin):
         await wait_until(lambda: sim.subscribes >= 1)
         sim.rename(1, "again")
         again = await plugin.get_devices()
         assert again is first
-        assert again[plugin.unique_id].channels[1] is channel
+        assert again[plugin.stable_id].channels[1] is channel
         assert channel.name == "AGAIN"
 
 
 async def test_malformed_datagrams_never_raise(sim: Ssc1Simulator) -> None:
     plugin = plugin_for(sim)
-    channel = (await plugin.get_devices())[plugin.unique_id].channels[1]
+    channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
     async with listening(plugin):
         await wait_until(lambda: sim.subscribes >= 1)
         sim.send_garbage()
@@ -282,7 +283,7 @@ async def test_malformed_datagrams_never_raise(sim: Ssc1Simulator) -> None:
 async def test_unknown_addresses_are_dropped_for_good(sim: Ssc1Simulator) -> None:
     sim.remove_addresses(("rx1", "mute"), ("rx2", "mute"))
     plugin = plugin_for(sim)
-    receiver = (await plugin.get_devices())[plugin.unique_id]
+    receiver = (await plugin.get_devices())[plugin.stable_id]
     assert "rx_mute" not in plugin.supported
     assert Feature.MUTE not in receiver.channels[1].features
     assert receiver.channels[1].name == "CH 1"  # the rest of the group was read one by one
@@ -295,7 +296,7 @@ async def test_unknown_addresses_are_dropped_for_good(sim: Ssc1Simulator) -> Non
 async def test_answer_too_long_is_split(sim: Ssc1Simulator) -> None:
     sim.max_answer_leaves = 1
     plugin = plugin_for(sim)
-    receiver = (await plugin.get_devices())[plugin.unique_id]
+    receiver = (await plugin.get_devices())[plugin.stable_id]
     await plugin.close()
     transmitter = receiver.channels[2].transmitter
     assert transmitter is not None
@@ -339,11 +340,11 @@ async def test_other_device_at_the_address(sim: Ssc1Simulator) -> None:
 
 async def test_unidentified_plugin_has_no_unique_id(sim: Ssc1Simulator) -> None:
     with pytest.raises(ProtocolError):
-        _ = plugin_for(sim).unique_id
+        _ = plugin_for(sim).stable_id
 
 
 async def test_nothing_listening_fails_fast() -> None:
-    plugin = SennheiserSsc1Plugin({"host": "127.0.0.1", "port": free_udp_port()})
+    plugin = SennheiserSsc1Plugin(Ssc1Options(host="127.0.0.1", port=free_udp_port()))
     with pytest.raises(CannotConnect):
         await plugin.get_devices()
     await plugin.close()
@@ -353,7 +354,7 @@ async def test_peer_that_never_answers() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
         port = silent.getsockname()[1]
-        plugin = SennheiserSsc1Plugin({"host": "127.0.0.1", "port": port})
+        plugin = SennheiserSsc1Plugin(Ssc1Options(host="127.0.0.1", port=port))
         with pytest.raises(CannotConnect, match="after 2 attempts"):
             await plugin.get_devices()
         await plugin.close()
@@ -364,17 +365,17 @@ async def test_peer_that_never_answers() -> None:
 async def test_identify(sim: Ssc1Simulator) -> None:
     plugin = plugin_for(sim)
     await plugin.get_devices()
-    await plugin.identify(plugin.unique_id, None)
-    await plugin.identify(plugin.unique_id, 2)
+    await plugin.identify(plugin.stable_id, None)
+    await plugin.identify(plugin.stable_id, 2)
     sim.remove_addresses(("device", "identification", "visual"))
     with pytest.raises(ProtocolError):
-        await plugin.identify(plugin.unique_id, None)
+        await plugin.identify(plugin.stable_id, None)
     await plugin.close()
     await plugin.close()  # twice is fine
 
 
 def test_transform_device_data_is_pure() -> None:
-    plugin = SennheiserSsc1Plugin({"host": "192.0.2.1"})
+    plugin = SennheiserSsc1Plugin(Ssc1Options(host="192.0.2.1"))
     assert plugin.port == 45
     receiver = plugin.transform_device_data(
         {
@@ -405,7 +406,7 @@ async def test_numeric_serial_and_eight_channels() -> None:
     finally:
         await plugin.close()
         await simulator.close()
-    assert plugin.unique_id == "4711"
+    assert plugin.stable_id == "4711"
     assert len(receivers["4711"].channels) == 8
 
 
@@ -447,7 +448,7 @@ async def test_device_refusing_every_size_of_answer(sim: Ssc1Simulator) -> None:
 async def test_bad_active_mates_lists_are_ignored() -> None:
     simulator = await Ssc1Simulator(channels=1, variant="sldw").start()
     plugin = plugin_for(simulator)
-    channel = (await plugin.get_devices())[plugin.unique_id].channels[1]
+    channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
     try:
         async with listening(plugin):
             await wait_until(lambda: simulator.subscribes >= 1)
@@ -472,7 +473,7 @@ async def test_handlers_tolerate_odd_timing(sim: Ssc1Simulator) -> None:
 async def test_close_fails_a_pending_request() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
         silent.bind(("127.0.0.1", 0))
-        plugin = SennheiserSsc1Plugin({"host": "127.0.0.1", "port": silent.getsockname()[1]})
+        plugin = SennheiserSsc1Plugin(Ssc1Options(host="127.0.0.1", port=silent.getsockname()[1]))
         await plugin.client.open()
         pending = asyncio.create_task(plugin.client.get([("device", "name")]))
         await wait_until(lambda: plugin.client._pending is not None)

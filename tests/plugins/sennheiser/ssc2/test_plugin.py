@@ -10,20 +10,20 @@ import aiohttp
 import pytest
 
 from custom_components.micboard.plugins.errors import (
+    AccessDisabled,
     CannotConnect,
+    CertificateChanged,
     ConnectionClosed,
     InvalidAuth,
+    NeedsUserAction,
     ProtocolError,
-    RepairNeeded,
     UnsupportedDevice,
 )
 from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.model import ModelUpdate
 from custom_components.micboard.plugins.net.http import ABSENT
 from custom_components.micboard.plugins.net.sse import ServerSentEvent
-from custom_components.micboard.plugins.net.tls import ISSUE_CERTIFICATE_CHANGED
 from custom_components.micboard.plugins.sennheiser.ssc2.client import (
-    ISSUE_THIRD_PARTY_ACCESS,
     DeviceBusy,
     Ssc2Client,
     probe_device,
@@ -37,8 +37,8 @@ from custom_components.micboard.plugins.sennheiser.ssc2.plugin import (
 from simulators.sennheiser.ssc2 import Ssc2Simulator
 from simulators.sennheiser.ssc2_state import SimTransmitter
 from tests.support.ssc2 import (
-    entry_data,
     eventually,
+    options,
     running_simulator,
 )
 
@@ -64,7 +64,7 @@ async def session() -> AsyncGenerator[aiohttp.ClientSession]:
 def make_plugin(
     sim: Ssc2Simulator, session: aiohttp.ClientSession | None, **overrides: object
 ) -> SennheiserSsc2Plugin:
-    plugin = SennheiserSsc2Plugin(entry_data(sim, **overrides), session=session)
+    plugin = SennheiserSsc2Plugin(options(sim, **overrides), session=session)
     plugin.liveness_after = 0.2
     plugin.request_timeout = 1.0
     plugin.open_timeout = 1.0
@@ -143,8 +143,8 @@ async def test_snapshot_maps_the_receiver(session: aiohttp.ClientSession) -> Non
         await plugin.close()
 
     assert list(receivers) == [SERIAL]
-    assert plugin.unique_id == SERIAL
-    assert plugin.title == "STAGELEFT"
+    assert plugin.stable_id == SERIAL
+    assert plugin.display_name == "STAGELEFT"
     receiver = receivers[SERIAL]
     assert (receiver.model, receiver.firmware, receiver.serial) == (
         "EW-DX EM 4 Dante",
@@ -198,17 +198,17 @@ async def test_two_channel_receiver(sim: Ssc2Simulator, plugin: SennheiserSsc2Pl
     receivers = await plugin.get_devices()
     assert receivers[SERIAL].model == "EW-DX EM 2"
     assert sorted(receivers[SERIAL].channels) == [1, 2]
-    assert plugin.title == "EWDXEM"
+    assert plugin.display_name == "EWDXEM"
     assert plugin.health.state is ConnectionState.CONNECTED
 
 
 async def test_title_without_site_name(sim: Ssc2Simulator, plugin: SennheiserSsc2Plugin) -> None:
-    assert plugin.title == "Sennheiser 127.0.0.1"
+    assert plugin.display_name == "Sennheiser 127.0.0.1"
     with pytest.raises(ProtocolError):
-        _ = plugin.unique_id
+        _ = plugin.stable_id
     sim.set_site_name("")
     await plugin.get_devices()
-    assert plugin.title == "EW-DX EM 2 1234567890"
+    assert plugin.display_name == "EW-DX EM 2 1234567890"
 
 
 async def test_transform_device_data_is_pure(plugin: SennheiserSsc2Plugin) -> None:
@@ -291,11 +291,11 @@ async def test_third_party_access_disabled(
     sim: Ssc2Simulator, plugin: SennheiserSsc2Plugin
 ) -> None:
     sim.set_third_party_access(False)
-    with pytest.raises(RepairNeeded) as caught:
+    with pytest.raises(NeedsUserAction) as caught:
         await plugin.get_devices()
-    assert caught.value.issue_key == ISSUE_THIRD_PARTY_ACCESS
+    assert isinstance(caught.value, AccessDisabled)
     assert caught.value.retry
-    assert caught.value.placeholders == {"host": "127.0.0.1"}
+    assert caught.value.host == "127.0.0.1"
     sim.set_third_party_access(True)
     await plugin.get_devices()
 
@@ -335,16 +335,19 @@ async def test_changed_certificate_stops_before_the_password_is_sent(
     attempts = sim.auth_attempts
     pinned = sim.fingerprint
     await sim.change_certificate()
-    with pytest.raises(RepairNeeded) as caught:
+    with pytest.raises(NeedsUserAction) as caught:
         await plugin.get_devices()
-    assert caught.value.issue_key == ISSUE_CERTIFICATE_CHANGED
+    assert isinstance(caught.value, CertificateChanged)
     assert not caught.value.retry
-    assert caught.value.placeholders["expected"] == pinned
-    assert caught.value.placeholders["received"] == sim.fingerprint
+    assert caught.value.expected == pinned
+    assert caught.value.received == sim.fingerprint
     connections = sim.connections
-    with pytest.raises(RepairNeeded) as again:
+    with pytest.raises(CertificateChanged) as again:
         await plugin.listen(lambda _update: None)
-    assert again.value.placeholders == caught.value.placeholders
+    assert (again.value.expected, again.value.received) == (
+        caught.value.expected,
+        caught.value.received,
+    )
     assert sim.connections == connections  # stopped: the device is not contacted again
     assert sim.auth_attempts == attempts
 
@@ -354,8 +357,8 @@ async def test_certificate_change_during_streaming(
 ) -> None:
     await sim.change_certificate()
     err = await listener.ended()
-    assert isinstance(err, (ConnectionClosed, RepairNeeded))
-    with pytest.raises(RepairNeeded):
+    assert isinstance(err, (ConnectionClosed, CertificateChanged))
+    with pytest.raises(CertificateChanged):
         await plugin.listen(lambda _update: None)
 
 
@@ -693,7 +696,7 @@ async def test_stream_broken_before_it_opened(
 async def test_open_stream_refused(sim: Ssc2Simulator, plugin: SennheiserSsc2Plugin) -> None:
     await plugin.get_devices()
     sim.set_third_party_access(False)
-    with pytest.raises(RepairNeeded):
+    with pytest.raises(AccessDisabled):
         await plugin.listen(lambda _update: None)
     sim.set_third_party_access(True)
     sim.override("GET", "/api/ssc/state/subscriptions", 503)
@@ -706,7 +709,7 @@ async def test_open_stream_after_certificate_change(
 ) -> None:
     await plugin.get_devices()
     await sim.change_certificate()
-    with pytest.raises(RepairNeeded):
+    with pytest.raises(CertificateChanged):
         await plugin.listen(lambda _update: None)
 
 

@@ -10,6 +10,7 @@ from custom_components.micboard.plugins.model import (
     Feature,
     Transmitter,
 )
+from custom_components.micboard.plugins.shure.commands import ShureCommandsOptions
 from custom_components.micboard.plugins.shure.commands.dialects import (
     AD,
     DIALECTS,
@@ -528,7 +529,7 @@ def test_models_and_families() -> None:
 
 
 def test_transform_device_data() -> None:
-    plugin = ShureCommandsPlugin({"host": "10.0.0.5"})
+    plugin = ShureCommandsPlugin(ShureCommandsOptions(host="10.0.0.5"))
     receiver = plugin.transform_device_data(
         {
             "family": "ad",

@@ -21,6 +21,7 @@ from custom_components.micboard.plugins.errors import (
 )
 from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.model import ModelUpdate
+from custom_components.micboard.plugins.shure.commands import ShureCommandsOptions
 from custom_components.micboard.plugins.shure.commands.identify import NotShureReceiver
 from custom_components.micboard.plugins.shure.commands.plugin import (
     ShureCommandsPlugin,
@@ -54,12 +55,17 @@ async def make_plugin() -> AsyncIterator[PluginFactory]:
     plugins: list[ShureCommandsPlugin] = []
 
     def factory(
-        sim: ShureSimulator | None = None, *, timing: Timing = FAST, **config: Any
+        sim: ShureSimulator | None = None,
+        *,
+        timing: Timing = FAST,
+        meter_interval: float = 0.1,
+        **config: Any,
     ) -> ShureCommandsPlugin:
-        meter_interval = config.pop("meter_interval", 0.1)
         if sim is not None:
             config = {"host": sim.host, "port": sim.port} | config
-        plugin = ShureCommandsPlugin(config, meter_interval=meter_interval, timing=timing)
+        plugin = ShureCommandsPlugin(
+            ShureCommandsOptions(**config), meter_interval=meter_interval, timing=timing
+        )
         plugins.append(plugin)
         return plugin
 
@@ -91,7 +97,7 @@ async def test_family_snapshot_push_and_goodbye(family: str, make_plugin: Plugin
         receivers = await plugin.get_devices()
         rid = receiver_id(sim)
         assert list(receivers) == [rid]
-        assert plugin.unique_id == rid
+        assert plugin.stable_id == rid
         assert plugin.transport == sim.transport
         receiver = receivers[rid]
         assert receiver.model == sim.device.model
@@ -169,7 +175,7 @@ async def test_pinned_receiver_id_survives_a_rename(make_plugin: PluginFactory) 
         receivers = await plugin.get_devices()
         assert list(receivers) == ["shure-OLD-NAME"]
         assert receivers["shure-OLD-NAME"].name == "NEW-NAME"
-        assert plugin.unique_id == "shure-OLD-NAME"
+        assert plugin.stable_id == "shure-OLD-NAME"
 
 
 async def test_axient_quadversity_fd_c_layout(make_plugin: PluginFactory) -> None:
@@ -456,14 +462,14 @@ async def test_identify_not_supported(make_plugin: PluginFactory) -> None:
 
 
 async def test_identity_before_connecting(make_plugin: PluginFactory) -> None:
-    plugin = make_plugin(host=" 10.0.0.1 ", port=None)
+    plugin = make_plugin(host=" 10.0.0.1 ")
     assert plugin.host == "10.0.0.1"
     assert plugin.port == 2202
-    assert plugin.title == "10.0.0.1"
+    assert plugin.display_name == "10.0.0.1"
     assert plugin.dialect is None
     assert plugin.transport is None
     with pytest.raises(ProtocolError):
-        _ = plugin.unique_id
+        _ = plugin.stable_id
     with pytest.raises(ConnectionClosed):
         await plugin.listen(lambda _update: None)
     await plugin.close()
@@ -520,7 +526,7 @@ async def test_connect_timeout(make_plugin: PluginFactory) -> None:
                 filler.connect(("127.0.0.1", port))
             fillers.append(filler)
         plugin = ShureCommandsPlugin(
-            {"host": "127.0.0.1", "port": port, "transport": "tcp"},
+            ShureCommandsOptions(host="127.0.0.1", port=port, transport="tcp"),
             timing=Timing(connect=0.2, first_reply=0.2, quiet=0.05),
         )
         with pytest.raises(CannotConnect, match="timed out"):
@@ -535,7 +541,7 @@ async def test_a_chatty_device_does_not_hold_up_connecting(make_plugin: PluginFa
     async with running_simulator("ulxd", 4) as sim:
         sim.output_mode = "split"  # the whole dump trickles in over more than a second
         plugin = ShureCommandsPlugin(
-            {"host": sim.host, "port": sim.port},
+            ShureCommandsOptions(host=sim.host, port=sim.port),
             timing=Timing(first_reply=0.4, quiet=0.2, settle_limit=0.5),
         )
         try:
@@ -548,7 +554,7 @@ async def test_a_chatty_device_does_not_hold_up_connecting(make_plugin: PluginFa
 async def test_settle_limit_bounds_every_wait(make_plugin: PluginFactory) -> None:
     async with running_simulator("ulxd", 1) as sim:
         plugin = ShureCommandsPlugin(
-            {"host": sim.host, "port": sim.port, "transport": "tcp"},
+            ShureCommandsOptions(host=sim.host, port=sim.port, transport="tcp"),
             timing=Timing(settle_limit=0.0),
         )
         with pytest.raises(NotShureReceiver, match="answered nothing"):

@@ -10,9 +10,10 @@ import pytest
 
 from custom_components.micboard.plugins.errors import (
     CannotConnect,
+    CertificateChanged,
     InvalidAuth,
+    NeedsUserAction,
     ProtocolError,
-    RepairNeeded,
 )
 from custom_components.micboard.plugins.model import (
     STRUCTURE_FIELD,
@@ -25,6 +26,7 @@ from custom_components.micboard.plugins.model import (
     merge_receiver,
 )
 from custom_components.micboard.plugins.shure.systemapi import (
+    ShureSystemApiOptions,
     client as shure_systemapi_client,
     plugin as shure_systemapi,
 )
@@ -49,7 +51,7 @@ from custom_components.micboard.plugins.shure.systemapi.model import (
 from custom_components.micboard.plugins.shure.systemapi.plugin import ShureSystemApiPlugin
 
 DEVICE = "dd4c009a-0000-11dd-a000-000eddcccccc"
-CONFIG = {"host": "192.0.2.5", "api_key": "k", "fingerprint": "00" * 32}
+CONFIG = ShureSystemApiOptions(host="192.0.2.5", api_key="k", fingerprint=bytes(32))
 
 
 def b64(data: object, *, urlsafe: bool = False, pad: bool = True) -> str:
@@ -506,11 +508,11 @@ def test_build_receiver_of_raw_device_without_values() -> None:
 
 
 def test_error_order_and_markers() -> None:
-    repair = RepairNeeded("x", issue_key="certificate_changed")
+    repair = CertificateChanged("x", host="h", expected="a", received="b")
     order = [ProtocolError("a"), CannotConnect("b"), repair, InvalidAuth("c")]
     with pytest.raises(InvalidAuth):
         shure_systemapi._raise_first_error([1, *order])
-    with pytest.raises(RepairNeeded):
+    with pytest.raises(NeedsUserAction):
         shure_systemapi._raise_first_error(order[:3])
     with pytest.raises(CannotConnect):
         shure_systemapi._raise_first_error(order[:2])

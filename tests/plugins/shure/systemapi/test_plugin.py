@@ -12,11 +12,11 @@ import pytest
 
 from custom_components.micboard.plugins.errors import (
     CannotConnect,
+    CertificateChanged,
     ConnectionClosed,
     InvalidAuth,
     NotSupported,
     ProtocolError,
-    RepairNeeded,
 )
 from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.model import (
@@ -28,7 +28,6 @@ from custom_components.micboard.plugins.model import (
     Referral,
 )
 from custom_components.micboard.plugins.net.tls import (
-    ISSUE_CERTIFICATE_CHANGED,
     parse_fingerprint,
 )
 from custom_components.micboard.plugins.shure.systemapi.client import (
@@ -41,8 +40,8 @@ from custom_components.micboard.plugins.shure.systemapi.plugin import ShureSyste
 from simulators.shure.systemapi import SystemApiSimulator
 from tests.support.systemapi import (
     Listener,
-    entry_data,
     eventually,
+    options,
     running_simulator,
     stage,
 )
@@ -92,7 +91,7 @@ async def listener(
 def make_plugin(
     sim: SystemApiSimulator, session: aiohttp.ClientSession | None, **overrides: object
 ) -> ShureSystemApiPlugin:
-    instance = ShureSystemApiPlugin(entry_data(sim, **overrides), session=session)
+    instance = ShureSystemApiPlugin(options(sim, **overrides), session=session)
     instance.request_timeout = 2.0
     instance.open_timeout = 2.0
     instance.heartbeat = 1.0
@@ -232,7 +231,7 @@ async def test_slow_server_times_out(
 
 async def test_unreachable_server(session: aiohttp.ClientSession, sim: SystemApiSimulator) -> None:
     async with running_simulator() as gone:
-        data = entry_data(gone)
+        data = options(gone)
     plugin = ShureSystemApiPlugin(data, session=session)
     with pytest.raises(CannotConnect):
         await plugin.get_devices()
@@ -262,13 +261,13 @@ async def test_changed_certificate_needs_a_repair(
 ) -> None:
     await plugin.get_devices()
     await sim.change_certificate()
-    with pytest.raises(RepairNeeded) as caught:
+    with pytest.raises(CertificateChanged) as caught:
         await plugin.get_devices()
-    assert caught.value.issue_key == ISSUE_CERTIFICATE_CHANGED
+    assert caught.value.host == sim.host
     assert caught.value.retry is False
-    assert caught.value.placeholders["received"] == sim.fingerprint
+    assert caught.value.received == sim.fingerprint
     requests = len(sim.requests)
-    with pytest.raises(RepairNeeded):
+    with pytest.raises(CertificateChanged):
         await plugin.listen(lambda _update: None)
     assert len(sim.requests) == requests  # nothing is sent to the other certificate
 
@@ -278,7 +277,7 @@ async def test_certificate_change_on_the_socket(
 ) -> None:
     await plugin.get_devices()
     await sim.change_certificate()
-    with pytest.raises(RepairNeeded):
+    with pytest.raises(CertificateChanged):
         await plugin.client().open_events()
 
 
@@ -650,8 +649,8 @@ async def test_own_session_when_none_is_injected(
 ) -> None:
     plugin = make_plugin(sim, None)
     assert await plugin.get_devices()
-    assert plugin.title == f"Shure System API {sim.host}"
-    assert plugin.unique_id == "systemapi-" + parse_fingerprint(sim.fingerprint).hex()
+    assert plugin.display_name == f"Shure System API {sim.host}"
+    assert plugin.stable_id == "systemapi-" + parse_fingerprint(sim.fingerprint).hex()
     own = plugin.client().session
     await plugin.close()
     assert own.closed
@@ -784,7 +783,7 @@ async def test_refused_socket(
 
 async def test_socket_to_nowhere(session: aiohttp.ClientSession, sim: SystemApiSimulator) -> None:
     async with running_simulator() as gone:
-        data = entry_data(gone)
+        data = options(gone)
     plugin = ShureSystemApiPlugin(data, session=session)
     with pytest.raises(CannotConnect):
         await plugin.client().open_events()

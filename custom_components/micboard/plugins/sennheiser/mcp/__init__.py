@@ -3,6 +3,6 @@
 ``plugin`` is the monitoring session, ``codec`` the line format and its mapping to the model.
 """
 
-from .plugin import SennheiserMcpPlugin
+from .plugin import McpOptions, SennheiserMcpPlugin
 
-__all__ = ["SennheiserMcpPlugin"]
+__all__ = ["McpOptions", "SennheiserMcpPlugin"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
 import logging
 import re
 import time
@@ -40,6 +41,7 @@ from ...net.udp import (
     is_loopback,
     resolve_ipv4,
 )
+from ...options import NetworkOptions
 from ...plugin import ManufacturerPlugin
 from .codec import (
     CONFIG_ATTRIBUTES,
@@ -60,10 +62,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-CONF_HOST: Final = "host"
-CONF_PORT: Final = "port"
-CONF_LOCAL_PORT: Final = "local_port"
-CONF_DEVICE_ID: Final = "device_id"
 DEFAULT_PORT: Final = 53212
 #: Where replies arrive; the receiver sends to this port whatever the source port was.
 DEFAULT_LOCAL_PORT: Final = 53212
@@ -98,7 +96,18 @@ def device_id_for(host: str, port: int) -> str:
     return f"{host.strip().lower()}:{port}"
 
 
-class SennheiserMcpPlugin(ManufacturerPlugin):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class McpOptions(NetworkOptions):
+    """The receiver's address; MCP reports no serial, so the device id is address-based."""
+
+    port: int = DEFAULT_PORT
+    #: Where replies arrive (the receiver answers to this port whatever the source port).
+    local_port: int = DEFAULT_LOCAL_PORT
+    #: The id the device was first known by; None derives it from host and port.
+    device_id: str | None = None
+
+
+class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
     """One ew G3/G4 EM receiver (one channel)."""
 
     manufacturer_code: ClassVar[str] = "sennheiser_mcp"
@@ -113,18 +122,17 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
 
     def __init__(
         self,
-        config: Mapping[str, Any],
+        options: McpOptions,
         *,
         meter_interval: float = 1.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         """Remember the address; nothing is sent until :meth:`get_devices`."""
-        super().__init__(config, meter_interval=meter_interval, session=session)
-        self.host = str(config[CONF_HOST]).strip()
-        self.port = int(config.get(CONF_PORT) or DEFAULT_PORT)
-        local = config.get(CONF_LOCAL_PORT)
-        self.local_port = DEFAULT_LOCAL_PORT if local is None else int(local)
-        self.device_id = str(config.get(CONF_DEVICE_ID) or device_id_for(self.host, self.port))
+        super().__init__(options, meter_interval=meter_interval, session=session)
+        self.host = options.host.strip()
+        self.port = options.port
+        self.local_port = options.local_port
+        self.device_id = options.device_id or device_id_for(self.host, self.port)
         self.state = McpState()
         self.renewals = 0
         self.push_mode = PUSH_MODES[0]
@@ -144,8 +152,8 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
     # -- identity -----------------------------------------------------------------------------
 
     @property
-    def unique_id(self) -> str:
-        """The address the entry was created with (MCP reports no serial)."""
+    def stable_id(self) -> str:
+        """The address the device was first known by (MCP reports no serial)."""
         return self.device_id
 
     @property
@@ -154,7 +162,7 @@ class SennheiserMcpPlugin(ManufacturerPlugin):
         return "mcp_" + re.sub(r"[^a-z0-9]+", "_", self.device_id.lower()).strip("_")
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         """E.g. ``ew EM 192.168.1.20``."""
         return f"ew EM {self.host}"
 

@@ -4,6 +4,6 @@
 and decodes the JSON address trees, ``model`` maps each product family's values.
 """
 
-from .plugin import SennheiserSsc1Plugin
+from .plugin import SennheiserSsc1Plugin, Ssc1Options
 
-__all__ = ["SennheiserSsc1Plugin"]
+__all__ = ["SennheiserSsc1Plugin", "Ssc1Options"]

@@ -1,7 +1,7 @@
 """Sennheiser SSC v1 (JSON over UDP 45): EW-DX in Legacy mode / older firmware, SpeechLine DW.
 
 Flow: identify the device (``/device/identity/*``; unique id = serial), pick the address map
-by probing which addresses exist (:mod:`.sennheiser_ssc1_model`), count the channels by
+by probing which addresses exist (:mod:`.model`), count the channels by
 probing ``rx1``, ``rx2``…, read everything, then subscribe. Subscriptions have a lifetime and
 are renewed at half of it; every renewal makes the device send the current values again, so
 a lost notification heals by itself. SSC v1 has no documented way to cancel a subscription:
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
 import logging
 import time
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -35,6 +36,7 @@ from ...model import (
     apply_values,
 )
 from ...net.liveness import Liveness
+from ...options import NetworkOptions
 from ...plugin import ManufacturerPlugin
 from .client import (
     GetResult,
@@ -65,8 +67,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-CONF_HOST: Final = "host"
-CONF_PORT: Final = "port"
 DEFAULT_PORT: Final = 45
 #: Channels probed at most (EW-DX has 2 or 4, SL MCR DW up to 4).
 MAX_CHANNELS: Final = 8
@@ -92,7 +92,14 @@ def _text(value: Any) -> str | None:
     return None
 
 
-class SennheiserSsc1Plugin(ManufacturerPlugin):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ssc1Options(NetworkOptions):
+    """Where the receiver listens for SSC v1 (UDP 45 unless changed on the device)."""
+
+    port: int = DEFAULT_PORT
+
+
+class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
     """One SSC v1 receiver (all its channels) over UDP."""
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc1"
@@ -106,15 +113,15 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
 
     def __init__(
         self,
-        config: Mapping[str, Any],
+        options: Ssc1Options,
         *,
         meter_interval: float = 1.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         """Remember where the device is; nothing is sent until :meth:`get_devices`."""
-        super().__init__(config, meter_interval=meter_interval, session=session)
-        self.host = str(config[CONF_HOST]).strip()
-        self.port = int(config.get(CONF_PORT) or DEFAULT_PORT)
+        super().__init__(options, meter_interval=meter_interval, session=session)
+        self.host = options.host.strip()
+        self.port = options.port
         self.client = Ssc1Client(
             self.host,
             self.port,
@@ -147,12 +154,12 @@ class SennheiserSsc1Plugin(ManufacturerPlugin):
         return str(self.identity["serial"])
 
     @property
-    def unique_id(self) -> str:
+    def stable_id(self) -> str:
         """The device serial: stable across address changes."""
         return self.serial
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         """Device name, else product, with the serial."""
         identity = self.identity or {}
         label = identity.get("name") or identity.get("product") or self.host

@@ -4,6 +4,6 @@
 of SSCv2 resources onto the normalized model.
 """
 
-from .plugin import SennheiserSsc2Plugin
+from .plugin import SennheiserSsc2Plugin, Ssc2Options
 
-__all__ = ["SennheiserSsc2Plugin"]
+__all__ = ["SennheiserSsc2Plugin", "Ssc2Options"]

@@ -26,11 +26,11 @@ import aiohttp
 from yarl import URL
 
 from ...errors import (
+    AccessDisabled,
     CannotConnect,
     ConnectionClosed,
     InvalidAuth,
     ProtocolError,
-    RepairNeeded,
     UnsupportedDevice,
 )
 from ...net.http import (
@@ -57,8 +57,6 @@ REQUEST_TIMEOUT: Final = 10.0
 #: A REST answer larger than this is not an EW-DX resource.
 MAX_BODY_BYTES: Final = 1024 * 1024
 
-#: Repair issue keys (``issues.<key>`` in the translations).
-ISSUE_THIRD_PARTY_ACCESS: Final = "sennheiser_third_party_access"
 
 #: 404 (no such resource) and 422 (e.g. no transmitter linked) both mean "not there now".
 _ABSENT_STATUSES: Final = frozenset({HTTPStatus.NOT_FOUND, HTTPStatus.UNPROCESSABLE_ENTITY})
@@ -206,11 +204,7 @@ class Ssc2Client:
             self.auth_rejected = True
             raise InvalidAuth(f"{self.host} rejected the password")
         if status == HTTPStatus.FORBIDDEN:
-            raise RepairNeeded(
-                f"{self.host} refuses third-party access (403)",
-                issue_key=ISSUE_THIRD_PARTY_ACCESS,
-                placeholders={"host": self.host},
-            )
+            raise AccessDisabled(f"{self.host} refuses third-party access (403)", host=self.host)
 
     async def get(self, path: str, *, authenticated: bool = True, absent_ok: bool = False) -> Any:
         """Body of a resource; :data:`ABSENT` for 404/422 when ``absent_ok``."""

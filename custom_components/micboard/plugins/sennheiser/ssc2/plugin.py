@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 import json
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -39,7 +40,7 @@ from ...net.sse import (
     ServerSentEvent,
     SSEDecoder,
 )
-from ...net.tls import parse_fingerprint
+from ...options import NetworkOptions
 from ...plugin import ManufacturerPlugin
 from .client import (
     DEFAULT_PORT,
@@ -68,11 +69,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-CONF_HOST: Final = "host"
-CONF_PORT: Final = "port"
-CONF_PASSWORD: Final = "password"  # noqa: S105  the key, not a password
-CONF_FINGERPRINT: Final = "fingerprint"
-
 #: Silence on the stream after which the plugin checks that the session still exists.
 LIVENESS_AFTER_SECONDS: Final = 5.0
 #: How long the device may take to send the ``open`` event of a new stream.
@@ -81,7 +77,16 @@ OPEN_TIMEOUT_SECONDS: Final = 10.0
 CLOSE_TIMEOUT_SECONDS: Final = 3.0
 
 
-class SennheiserSsc2Plugin(ManufacturerPlugin):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ssc2Options(NetworkOptions):
+    """The receiver's address, its third-party password and the certificate the user trusted."""
+
+    port: int = DEFAULT_PORT
+    password: str = field(repr=False)
+    fingerprint: bytes  # SHA-256 of the DER certificate
+
+
+class SennheiserSsc2Plugin(ManufacturerPlugin[Ssc2Options]):
     """One EW-DX receiver in "Secure" third-party mode (one config entry per receiver)."""
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc2"
@@ -90,17 +95,17 @@ class SennheiserSsc2Plugin(ManufacturerPlugin):
 
     def __init__(
         self,
-        config: Mapping[str, Any],
+        options: Ssc2Options,
         *,
         meter_interval: float = 1.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        """Read host, port, password and the pinned fingerprint from the entry data."""
-        super().__init__(config, meter_interval=meter_interval, session=session)
-        self.host = str(config[CONF_HOST])
-        self.port = int(config.get(CONF_PORT, DEFAULT_PORT))
-        self._password = str(config[CONF_PASSWORD])
-        self.fingerprint = parse_fingerprint(str(config[CONF_FINGERPRINT]))
+        """Keep the address, password and pinned fingerprint; nothing connects yet."""
+        super().__init__(options, meter_interval=meter_interval, session=session)
+        self.host = options.host
+        self.port = options.port
+        self._password = options.password
+        self.fingerprint = options.fingerprint
         self.request_timeout = REQUEST_TIMEOUT
         self.liveness_after = LIVENESS_AFTER_SECONDS
         self.open_timeout = OPEN_TIMEOUT_SECONDS
@@ -117,14 +122,14 @@ class SennheiserSsc2Plugin(ManufacturerPlugin):
         return f"SennheiserSsc2Plugin({self.host}:{self.port})"
 
     @property
-    def unique_id(self) -> str:
+    def stable_id(self) -> str:
         """The receiver's serial number (known after the first successful snapshot)."""
         if self.identity is None:
             raise ProtocolError("the device has not been identified yet")
         return self.identity.serial
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         """The device name set in Control Cockpit, else model and serial."""
         if self.identity is None:
             return f"Sennheiser {self.host}"

@@ -5,6 +5,6 @@
 stream into messages; ``transport`` is the TCP stream or UHF-R's UDP datagrams.
 """
 
-from .plugin import ShureCommandsPlugin
+from .plugin import ShureCommandsOptions, ShureCommandsPlugin
 
-__all__ = ["ShureCommandsPlugin"]
+__all__ = ["ShureCommandsOptions", "ShureCommandsPlugin"]

@@ -1,7 +1,7 @@
 """Shure receivers over their own command strings (TCP 2202; UDP 2202 for UHF-R).
 
 ULX-D, QLX-D, SLX-D, Axient Digital and PSM1000 speak ``< … >`` over TCP, UHF-R ``* … *``
-over UDP; the dialects differ (see :mod:`.shure_dialects`).
+over UDP; the dialects differ (see :mod:`.dialects`).
 
 One plugin instance is one device and one connection. ``get_devices`` connects, identifies the
 device by probing (the user gives only a host), asks it for every value once and starts metering
@@ -20,7 +20,7 @@ import contextlib
 from dataclasses import dataclass
 import logging
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ...errors import (
     CannotConnect,
@@ -37,6 +37,7 @@ from ...model import (
     apply_values,
 )
 from ...net.liveness import Liveness
+from ...options import NetworkOptions
 from ...plugin import ManufacturerPlugin
 from .dialects import (
     DIALECTS,
@@ -71,12 +72,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-CONF_HOST = "host"
-CONF_PORT = "port"
-#: "tcp" or "udp" once the config flow detected it; absent means "try TCP, then UDP".
-CONF_TRANSPORT = "transport"
-#: The receiver id the entry was created with; kept when the device is renamed.
-CONF_RECEIVER_ID = "receiver_id"
 DEFAULT_PORT = 2202
 MANUFACTURER = "Shure"
 
@@ -99,7 +94,18 @@ class Timing:
 DEFAULT_TIMING = Timing()
 
 
-class ShureCommandsPlugin(ManufacturerPlugin):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShureCommandsOptions(NetworkOptions):
+    """Where the device is, and what an earlier identification already found out."""
+
+    port: int = DEFAULT_PORT
+    #: "tcp" or "udp" once detected; None means "try TCP, then UDP".
+    transport: Literal["tcp", "udp"] | None = None
+    #: The receiver id to report (as first identified); kept when the device is renamed.
+    receiver_id: str | None = None
+
+
+class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
     """One Shure receiver (or PSM1000 transmitter) over its command-string port."""
 
     manufacturer_code: ClassVar[str] = "shure_tcp"
@@ -108,18 +114,17 @@ class ShureCommandsPlugin(ManufacturerPlugin):
 
     def __init__(
         self,
-        config: Mapping[str, Any],
+        options: ShureCommandsOptions,
         *,
         meter_interval: float = 1.0,
         session: aiohttp.ClientSession | None = None,
         timing: Timing | None = None,
     ) -> None:
         """Remember where the device is; nothing connects until :meth:`get_devices`."""
-        super().__init__(config, meter_interval=meter_interval, session=session)
-        self.host = str(config[CONF_HOST]).strip()
-        self.port = int(config.get(CONF_PORT) or DEFAULT_PORT)
-        transport = config.get(CONF_TRANSPORT)
-        self.transport_hint: str | None = transport if transport in {"tcp", "udp"} else None
+        super().__init__(options, meter_interval=meter_interval, session=session)
+        self.host = options.host.strip()
+        self.port = options.port
+        self.transport_hint: str | None = options.transport
         self.timing = timing or DEFAULT_TIMING
         self.identity: Identity | None = None
         self._link: Link | None = None
@@ -140,17 +145,16 @@ class ShureCommandsPlugin(ManufacturerPlugin):
     # -- identity -------------------------------------------------------------------------------
 
     @property
-    def unique_id(self) -> str:
-        """The entry's receiver id if it has one, else the probed device's."""
-        stored = self.config.get(CONF_RECEIVER_ID)
-        if stored:
-            return str(stored)
+    def stable_id(self) -> str:
+        """The receiver id from the options if given, else the probed device's."""
+        if stored := self.options.receiver_id:
+            return stored
         if self.identity is None:
             raise ProtocolError("the device has not been identified yet")
         return self.identity.unique_id
 
     @property
-    def title(self) -> str:
+    def display_name(self) -> str:
         """``RACK-1 (ULXD4Q)``."""
         if self.identity is None:
             return self.host
@@ -213,7 +217,7 @@ class ShureCommandsPlugin(ManufacturerPlugin):
     def _raw_snapshot(self, identity: Identity) -> dict[str, Any]:
         return {
             "family": identity.dialect.code,
-            "receiver_id": self.config.get(CONF_RECEIVER_ID) or identity.unique_id,
+            "receiver_id": self.options.receiver_id or identity.unique_id,
             "model": identity.model,
             "name": identity.name,
             "host": self.host,

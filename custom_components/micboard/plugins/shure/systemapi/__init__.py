@@ -4,6 +4,6 @@
 the pure mapping of its resources onto the normalized model.
 """
 
-from .plugin import ShureSystemApiPlugin
+from .plugin import ShureSystemApiOptions, ShureSystemApiPlugin
 
-__all__ = ["ShureSystemApiPlugin"]
+__all__ = ["ShureSystemApiOptions", "ShureSystemApiPlugin"]

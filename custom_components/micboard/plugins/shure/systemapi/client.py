@@ -152,7 +152,7 @@ class SystemApiClient:
         """Send one request; return (status, parsed JSON body or None).
 
         401/403 raise :class:`InvalidAuth` (and block the client); a changed certificate
-        raises :class:`RepairNeeded`; transport failures raise :class:`CannotConnect`.
+        raises :class:`CertificateChanged`; transport failures raise :class:`CannotConnect`.
         """
         headers = self._headers(authenticated=authenticated)
         async with self._slots:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 import contextlib
+from dataclasses import dataclass, field
 import json
 import logging
 import time
@@ -36,9 +37,9 @@ from ...errors import (
     ConnectionClosed,
     InvalidAuth,
     MicboardError,
+    NeedsUserAction,
     NotSupported,
     ProtocolError,
-    RepairNeeded,
 )
 from ...model import (
     STRUCTURE_FIELD,
@@ -54,8 +55,8 @@ from ...net.http import (
 )
 from ...net.tls import (
     format_fingerprint,
-    parse_fingerprint,
 )
+from ...options import NetworkOptions
 from ...plugin import ManufacturerPlugin
 from .client import (
     DEFAULT_PORT,
@@ -79,11 +80,6 @@ from .model import (
 
 _LOGGER = logging.getLogger(__name__)
 
-CONF_HOST: Final = "host"
-CONF_PORT: Final = "port"
-CONF_API_KEY: Final = "api_key"
-CONF_FINGERPRINT: Final = "fingerprint"
-
 #: Silence on the event socket after which it is pinged; no answer within half of it ends
 #: the session. (Activity is pushed every 5 s where a device has audio channels.)
 HEARTBEAT_SECONDS: Final = 20.0
@@ -95,7 +91,16 @@ FULL_READ_SECONDS: Final = 600.0
 IDENTIFY_SECONDS: Final = 30.0
 
 
-class ShureSystemApiPlugin(ManufacturerPlugin):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShureSystemApiOptions(NetworkOptions):
+    """The server's address, its API key and the SHA-256 of the certificate the user trusted."""
+
+    port: int = DEFAULT_PORT
+    api_key: str = field(repr=False)
+    fingerprint: bytes
+
+
+class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
     """Every device of one Shure System API server (one config entry per server)."""
 
     manufacturer_code: ClassVar[str] = "shure_systemapi"
@@ -107,17 +112,17 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
 
     def __init__(
         self,
-        config: Mapping[str, Any],
+        options: ShureSystemApiOptions,
         *,
         meter_interval: float = 1.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        """Read host, port, API key and the pinned fingerprint from the entry data."""
-        super().__init__(config, meter_interval=meter_interval, session=session)
-        self.host = str(config[CONF_HOST])
-        self.port = int(config.get(CONF_PORT, DEFAULT_PORT))
-        self._api_key = str(config[CONF_API_KEY])
-        self.fingerprint = parse_fingerprint(str(config[CONF_FINGERPRINT]))
+        """Keep the address, API key and pinned fingerprint; nothing connects yet."""
+        super().__init__(options, meter_interval=meter_interval, session=session)
+        self.host = options.host
+        self.port = options.port
+        self._api_key = options.api_key
+        self.fingerprint = options.fingerprint
         self.request_timeout = REQUEST_TIMEOUT
         self.heartbeat = HEARTBEAT_SECONDS
         self.open_timeout = OPEN_TIMEOUT_SECONDS
@@ -137,13 +142,13 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
         return f"ShureSystemApiPlugin({self.host}:{self.port})"
 
     @property
-    def unique_id(self) -> str:
+    def stable_id(self) -> str:
         """The server's certificate: the one thing it presents that no address change alters."""
-        return server_unique_id(self.fingerprint)
+        return server_id(self.fingerprint)
 
     @property
-    def title(self) -> str:
-        """Entry title."""
+    def display_name(self) -> str:
+        """The server and its address (it reports no name of its own)."""
         return f"Shure System API {self.host}"
 
     def client(self) -> SystemApiClient:
@@ -489,7 +494,7 @@ class ShureSystemApiPlugin(ManufacturerPlugin):
             self._client = None  # it was made on the session just closed
 
 
-def server_unique_id(fingerprint: bytes) -> str:
+def server_id(fingerprint: bytes) -> str:
     """Entry unique id of the server whose certificate has this SHA-256 fingerprint."""
     return f"systemapi-{fingerprint.hex()}"
 
@@ -569,10 +574,10 @@ def _raise_first_error(results: Iterable[object]) -> None:
 
 
 def _severity(error: BaseException) -> int:
-    for rank, kind in enumerate((InvalidAuth, RepairNeeded, CannotConnect)):
+    for rank, kind in enumerate((InvalidAuth, NeedsUserAction, CannotConnect)):
         if isinstance(error, kind):
             return rank
     return 3
 
 
-__all__ = ["ShureSystemApiPlugin", "server_unique_id"]
+__all__ = ["ShureSystemApiPlugin", "server_id"]
