@@ -8,10 +8,31 @@ with the integration loaded). Only the last builds a Home Assistant instance.
 from __future__ import annotations
 
 from collections.abc import Generator
+import os
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 import pytest
 import pytest_socket
+
+# Property tests (marked ``property``): a bounded, repeatable profile for scripts/test, a long
+# random one for scripts/fuzz (MICBOARD_HYPOTHESIS_PROFILE=fuzz).
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=100_000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("MICBOARD_HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

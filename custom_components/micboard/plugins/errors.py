@@ -67,3 +67,20 @@ class CertificateChanged(NeedsUserAction):
 
 class NotSupported(MicboardError):
     """The device (or its dialect) has no such function, e.g. no FLASH command to identify."""
+
+
+class DifferentDevice(MicboardError):
+    """Another device than the expected one answers at the address (a swapped or moved unit).
+
+    The plugin stops taking data from it: its values must never show under the old device.
+    """
+
+    def __init__(
+        self, message: str, *, host: str, expected: str, found: str, found_name: str | None = None
+    ) -> None:
+        """``expected`` and ``found`` are stable ids; ``found_name`` what the new one calls itself."""
+        super().__init__(message)
+        self.host = host
+        self.expected = expected
+        self.found = found
+        self.found_name = found_name

@@ -6,8 +6,25 @@ import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+import logging
 import time
-from typing import Any
+from typing import Any, Final
+
+_LOGGER = logging.getLogger(__name__)
+
+#: How much of a rejected message a log line quotes.
+EXCERPT_CHARS: Final = 80
+
+
+def excerpt(fragment: bytes | str, limit: int = EXCERPT_CHARS) -> str:
+    """A short, printable quote of device input: control bytes escaped, long input cut.
+
+    Whatever a device sends ends up here only as an escaped excerpt, so a log line can
+    neither be flooded nor carry terminal escape sequences.
+    """
+    text = fragment.decode("latin-1") if isinstance(fragment, bytes) else fragment
+    quoted = text[:limit].encode("unicode_escape").decode("ascii")
+    return quoted + ("…" if len(text) > limit else "")
 
 
 class ConnectionState(StrEnum):
@@ -30,6 +47,11 @@ class ConnectionHealth:
     reconnects: int = 0
     messages_received: int = 0
     last_message_at: float | None = None  # time.time(); a float keeps the hot path cheap
+    #: Messages dropped because they could not be parsed (counted, never raised).
+    messages_rejected: int = 0
+    #: Values outside what the device family can report, made unknown by the value gate.
+    values_rejected: int = 0
+    _rejection_logged: bool = field(default=False, repr=False, compare=False)
 
     def _set(self, state: ConnectionState) -> None:
         if state is not self.state:
@@ -37,8 +59,9 @@ class ConnectionHealth:
             self.since = datetime.now(UTC)
 
     def connecting(self) -> None:
-        """Record that a connection attempt started."""
+        """Record that a connection attempt started (a new connection logs its own garbage)."""
         self._set(ConnectionState.CONNECTING)
+        self._rejection_logged = False
 
     def connected(self) -> None:
         """Record that the link is up."""
@@ -62,6 +85,22 @@ class ConnectionHealth:
         self.messages_received += count
         self.last_message_at = time.time()
 
+    def rejected(self, source: str, reason: str, fragment: bytes | str) -> None:
+        """Count a message that could not be parsed; the first per connection is logged.
+
+        ``source`` names the peer (a host, never a credential), ``reason`` what was wrong.
+        """
+        self.messages_rejected += 1
+        if not self._rejection_logged:
+            self._rejection_logged = True
+            _LOGGER.debug(
+                "Dropped %s from %s: %s (further rejected messages on this connection are "
+                "only counted)",
+                reason,
+                source,
+                excerpt(fragment),
+            )
+
     def snapshot(self) -> ConnectionHealth:
         """Independent copy, so a reader never sees a half-updated object."""
         return copy.copy(self)
@@ -74,6 +113,8 @@ class ConnectionHealth:
             "last_error": self.last_error,
             "reconnects": self.reconnects,
             "messages_received": self.messages_received,
+            "messages_rejected": self.messages_rejected,
+            "values_rejected": self.values_rejected,
             "last_message_at": (
                 datetime.fromtimestamp(self.last_message_at, UTC).isoformat()
                 if self.last_message_at is not None
