@@ -159,7 +159,7 @@ class LiveHub:
     def _is_ours_or_gone(self, event_data: dr.EventDeviceRegistryUpdatedData) -> bool:
         """A device of a loaded Micboard entry, or one removed (it may have been ours)."""
         device = dr.async_get(self.hass).async_get(event_data["device_id"])
-        return device is None or not self.coordinators.keys().isdisjoint(device.config_entries)
+        return device is None or device.config_entry_id in self.coordinators
 
     @callback
     def _registry_event(self, _event: Event[Any]) -> None:

@@ -383,7 +383,7 @@ async def test_filter_by_area_follows_the_registry(
 
 
 async def test_devices_of_other_integrations_are_not_followed(
-    hass: HomeAssistant, demo_rack: Rack, client: Client
+    hass: HomeAssistant, demo_rack: Rack, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     entry, _coordinator = demo_rack
     await client.subscribe()
@@ -398,6 +398,8 @@ async def test_devices_of_other_integrations_are_not_followed(
     devices.async_update_device(lamp.id, name_by_user="Lamp")
     await hass.async_block_till_done()
     assert calls == []
+    # The filter reads the device's one config entry, not the deprecated entry set.
+    assert "deprecated" not in caplog.text
     # A Micboard device, and a removed device (which may have been one), are followed.
     devices.async_update_device(_receiver_device(hass, entry, RX1), name_by_user="Rack A")
     await hass.async_block_till_done()
