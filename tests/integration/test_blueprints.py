@@ -8,12 +8,17 @@ from typing import Any
 
 from homeassistant.components import automation
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
-from custom_components.micboard.coordinator import MicboardCoordinator
-from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
+from custom_components.micboard.coordinator import (
+    MicboardCoordinator,
+    channel_identifier,
+    receiver_identifier,
+)
+from custom_components.micboard.plugins.demo import DemoRackPlugin
 from tests.integration.conftest import advance_time
 from tests.support import REPO_ROOT
 
@@ -21,6 +26,7 @@ BLUEPRINTS = REPO_ROOT / "blueprints" / "automation" / "micboard"
 RX1 = "demo_test_rack_rx01"
 LEAD_VOX_LOW = "binary_sensor.test_rack_rx_1_channel_1_battery"
 LEAD_VOX_RF = "binary_sensor.test_rack_rx_1_channel_1_rf_problem"
+LEAD_VOX_NAME = "sensor.test_rack_rx_1_channel_1_channel_name"
 
 type Rack = tuple[MockConfigEntry, MicboardCoordinator]
 
@@ -103,6 +109,66 @@ async def test_low_battery_default_notification(hass: HomeAssistant, demo_rack: 
     assert len(notifications) == 1
     assert notifications[0].data["title"] == "Mic battery low"
     assert notifications[0].data["message"].startswith("Lead Vox on Test rack RX 1: battery low")
+
+
+async def _battery_low(hass: HomeAssistant, coordinator: MicboardCoordinator) -> None:
+    plugin = _plugin(coordinator)
+    plugin._sim[RX1][0].battery = 18.0
+    plugin.advance(0.25)
+    await advance_time(hass, 0.1)
+
+
+@pytest.mark.usefixtures("blueprint_folder")
+async def test_names_given_in_home_assistant_win(hass: HomeAssistant, demo_rack: Rack) -> None:
+    """A channel or receiver device renamed in Home Assistant is named so in the message."""
+    entry, coordinator = demo_rack
+    devices = dr.async_get(hass)
+    channel = devices.async_get_child_device_by_identifier(
+        channel_identifier(RX1, 1), entry.entry_id
+    )
+    receiver = devices.async_get_device_by_identifier(receiver_identifier(RX1), entry.entry_id)
+    assert channel is not None
+    assert receiver is not None
+    devices.async_update_child_device(channel.id, name_by_user="Pastor's lavalier")
+    devices.async_update_device(receiver.id, name_by_user="Stage left rack")
+    calls = async_mock_service(hass, "test", "automation")
+    await _use(
+        hass,
+        "notify_low_battery.yaml",
+        {
+            "low_battery_sensors": [LEAD_VOX_LOW],
+            "notify_actions": _record("message", "channel_name", "receiver_name"),
+        },
+    )
+    await _battery_low(hass, coordinator)
+    assert len(calls) == 1
+    assert calls[0].data["channel_name"] == "Pastor's lavalier"
+    assert calls[0].data["receiver_name"] == "Stage left rack"
+    assert calls[0].data["message"].startswith("Pastor's lavalier on Stage left rack: battery low")
+
+
+@pytest.mark.usefixtures("blueprint_folder")
+async def test_renamed_name_sensor_falls_back_to_the_device(
+    hass: HomeAssistant, demo_rack: Rack
+) -> None:
+    """Without the Channel name sensor's created entity id, the channel device names it."""
+    _entry, coordinator = demo_rack
+    er.async_get(hass).async_update_entity(LEAD_VOX_NAME, new_entity_id="sensor.lead_vox_label")
+    await hass.async_block_till_done()
+    calls = async_mock_service(hass, "test", "automation")
+    await _use(
+        hass,
+        "notify_low_battery.yaml",
+        {
+            "low_battery_sensors": [LEAD_VOX_LOW],
+            "notify_actions": _record("channel_name", "receiver_name", "battery_percent"),
+        },
+    )
+    await _battery_low(hass, coordinator)
+    assert len(calls) == 1
+    assert calls[0].data["channel_name"] == "Channel 1"
+    assert calls[0].data["receiver_name"] == "Test rack RX 1"
+    assert calls[0].data["battery_percent"] == 18
 
 
 @pytest.mark.usefixtures("blueprint_folder")

@@ -78,7 +78,7 @@ class DifferentDevice(MicboardError):
     def __init__(
         self, message: str, *, host: str, expected: str, found: str, found_name: str | None = None
     ) -> None:
-        """``expected`` and ``found`` are stable ids; ``found_name`` what the new one calls itself."""
+        """``expected``, ``found``: stable ids; ``found_name``: what the new one calls itself."""
         super().__init__(message)
         self.host = host
         self.expected = expected

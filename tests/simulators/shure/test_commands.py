@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 import contextlib
 from unittest.mock import patch
 
@@ -235,24 +235,33 @@ async def test_battery_drain_and_layouts() -> None:
 
 
 async def test_animation() -> None:
+    async def animate_until(sim: ShureSimulator, condition: Callable[[], bool]) -> None:
+        """Let the simulation run until ``condition`` holds (bounded, not timed)."""
+        task = asyncio.create_task(sim.animate(period=0.01))
+        try:
+            async with asyncio.timeout(20):
+                while not condition():
+                    await asyncio.sleep(0.01)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async with running_simulator("slxd") as sim:
-        with (
-            patch.object(shure_module, "_SWITCH_CHANCE", 1.0),
-            contextlib.suppress(TimeoutError),
-        ):
-            async with asyncio.timeout(0.1):
-                await sim.animate(period=0.01)
-        assert any(not ch.tx_on for ch in sim.device.channels.values()) or any(
-            ch.battery_percent < 75 for ch in sim.device.channels.values()
-        )
-        for channel in sim.device.channels.values():
+        channels = sim.device.channels.values()
+        with patch.object(shure_module, "_SWITCH_CHANCE", 1.0):
+            await animate_until(
+                sim,
+                lambda: (
+                    any(not ch.tx_on for ch in channels)
+                    or any(ch.battery_percent < 75 for ch in channels)
+                ),
+            )
+        for channel in channels:
             channel.tx_on = True
             channel.battery_percent = 0
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(0.05):
-                await sim.animate(period=0.01)
         # A flat pack is swapped for a fresh one (then drains a little again).
-        assert all(ch.battery_percent > 99 for ch in sim.device.channels.values())
+        await animate_until(sim, lambda: all(ch.battery_percent > 99 for ch in channels))
 
 
 async def test_command_line() -> None:
