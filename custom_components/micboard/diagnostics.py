@@ -9,7 +9,8 @@ from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_US
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .coordinator import MicboardConfigEntry, channel_identifier, receiver_identifier
+from .coordinator import MicboardConfigEntry
+from .identifiers import channel_identifier, receiver_identifier
 from .plugins.model import model_as_dict
 
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}

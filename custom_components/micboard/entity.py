@@ -11,16 +11,9 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .coordinator import (
-    KIND_HEALTH,
-    KIND_METER,
-    KIND_STATUS,
-    ChannelKey,
-    MicboardConfigEntry,
-    MicboardCoordinator,
-    channel_identifier,
-    receiver_identifier,
-)
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .identifiers import channel_identifier, receiver_identifier
+from .listeners import KIND_HEALTH, KIND_METER, KIND_STATUS, ChannelKey
 from .plugins.model import (
     Channel,
     Feature,
@@ -140,15 +133,14 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
     @property
     def receiver(self) -> Receiver | None:
         """The live receiver model, if it still exists."""
-        return self.coordinator.data.get(self.receiver_id)
+        return self.coordinator.receiver(self.receiver_id)
 
     @property
     def channel(self) -> Channel | None:
         """The live channel model, if it still exists."""
-        receiver = self.receiver
-        if receiver is None or self.channel_index is None:
+        if self.channel_index is None:
             return None
-        return receiver.channels.get(self.channel_index)
+        return self.coordinator.channel(self.receiver_id, self.channel_index)
 
     @property
     def available(self) -> bool:
@@ -169,8 +161,9 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
 
     def _handle_coordinator_update(self) -> None:
         fingerprint = self._state_fingerprint()
-        if fingerprint == self._last_written and self.coordinator.coalesce:
-            return
-        self._last_written = fingerprint
-        self.coordinator.write_count += 1
-        self.async_write_ha_state()
+        write = fingerprint != self._last_written
+        if (hook := self.coordinator.write_hook) is not None:
+            write = hook(write)  # the benchmark only: it counts writes, or forces them
+        if write:
+            self._last_written = fingerprint
+            self.async_write_ha_state()
