@@ -29,7 +29,7 @@ async def async_get_config_entry_diagnostics(
         },
         "plugin": coordinator.plugin.manufacturer_code,
         "last_update_success": coordinator.last_update_success,
-        "health": coordinator.plugin.health.as_dict(),
+        "health": coordinator.connection_health.as_dict(),
         "receivers": [model_as_dict(receiver) for receiver in coordinator.data.values()],
     }
     if protocol := coordinator.plugin.diagnostics():
@@ -46,7 +46,7 @@ async def async_get_device_diagnostics(
     for receiver_id, receiver in coordinator.data.items():
         if receiver_identifier(receiver_id) in device.identifiers:
             return {
-                "health": coordinator.plugin.health.as_dict(),
+                "health": coordinator.health_for(receiver_id).as_dict(),
                 "receiver": model_as_dict(receiver),
             }
         for index in receiver.channels:
