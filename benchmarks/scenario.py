@@ -31,6 +31,7 @@ from .hass_runner import (
     rss_bytes,
     start_hass,
 )
+from .naive import EntityWrites, install_naive
 from .sources import DemoSource, ShureSource, Source
 
 #: Entity keys that carry meter values (coalesced to the meter interval).
@@ -125,13 +126,15 @@ async def _time_status_changes(
     return latencies
 
 
-async def _enter_steady_state(
-    source: Source, coordinators: list[MicboardCoordinator], mode: str
-) -> None:
-    """Metering at 10 Hz at the source, and the naive mode if asked for."""
+def _count_writes(coordinators: list[MicboardCoordinator], mode: str) -> list[EntityWrites]:
+    """Entity write counters on every coordinator; the naive mode switched on if asked for."""
     if mode == "naive":
-        for coordinator in coordinators:
-            coordinator.coalesce = False
+        return [install_naive(coordinator) for coordinator in coordinators]
+    return [EntityWrites.install(coordinator) for coordinator in coordinators]
+
+
+async def _enter_steady_state(source: Source) -> None:
+    """Metering at 10 Hz at the source."""
     if isinstance(source, DemoSource):
         source.tune()
     elif isinstance(source, ShureSource):
@@ -157,16 +160,17 @@ async def run(source: Source, mode: str, window: float, changes: int) -> dict[st
     # Before the naive mode starts: under its message flood Home Assistant never idles.
     await _flush_pending_saves(hass)
     coordinators = _coordinators(source)
-    await _enter_steady_state(source, coordinators, mode)
+    writes = _count_writes(coordinators, mode)
+    await _enter_steady_state(source)
     _phase(started, "steady state; measuring window")
-    messages0 = sum(c.plugin.health.messages_received for c in coordinators)
-    calls0 = sum(c.write_count for c in coordinators)
+    messages0 = sum(c.connection_health.messages_received for c in coordinators)
+    calls0 = sum(w.count for w in writes)
     counter.reset()
     wall0 = time.monotonic()
     cpu, peak_rss = await _measure_cpu(window)
     wall = time.monotonic() - wall0
-    messages = sum(c.plugin.health.messages_received for c in coordinators) - messages0
-    calls = sum(c.write_count for c in coordinators) - calls0
+    messages = sum(c.connection_health.messages_received for c in coordinators) - messages0
+    calls = sum(w.count for w in writes) - calls0
 
     registry = er.async_get(hass)
     entry_ids = {entry.entry_id for entry in source.entries()}

@@ -10,16 +10,12 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_MANUFACTURER, CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL, DOMAIN
-from .coordinator import (
-    MicboardConfigEntry,
-    MicboardCoordinator,
-    channel_identifier,
-    receiver_identifier,
-)
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .dashboard import async_register_card
 from .demo_actions import async_setup_demo_actions
 from .discovery_slp import async_setup_slp_discovery
 from .entry_data import create_plugin
+from .identifiers import model_identifiers
 from .live import async_setup_live
 from .plugins import UnknownPluginError
 from .services import async_setup_services
@@ -81,11 +77,4 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: MicboardConfigEntry, device: dr.AnyDeviceEntry
 ) -> bool:
     """Let the user delete a device only once the model no longer has it."""
-    coordinator = entry.runtime_data
-    current = {receiver_identifier(rid) for rid in coordinator.data}
-    current.update(
-        channel_identifier(rid, index)
-        for rid, receiver in coordinator.data.items()
-        for index in receiver.channels
-    )
-    return device.identifiers.isdisjoint(current)
+    return device.identifiers.isdisjoint(model_identifiers(entry.runtime_data.data))

@@ -36,13 +36,14 @@ CONDITION_TRANSMITTER_OFF: Final = "is_transmitter_off"
 CONF_MINUTES: Final = "minutes"
 CONF_PERCENT: Final = "percent"
 
-_BATTERY = frozenset({Feature.BATTERY_BARS, Feature.BATTERY_PERCENT, Feature.BATTERY_RUNTIME})
+_BATTERY_LEVEL = frozenset({Feature.BATTERY_BARS, Feature.BATTERY_PERCENT})
+_BATTERY = _BATTERY_LEVEL | {Feature.BATTERY_RUNTIME}
 _TRANSMITTER = frozenset({Feature.TRANSMITTER})
 
 #: Which device features a trigger or condition needs (any of them); in listing order.
 TRIGGER_FEATURES: Final[dict[str, frozenset[Feature]]] = {
     TRIGGER_BATTERY_LOW: _BATTERY,
-    TRIGGER_BATTERY_CRITICAL: frozenset({Feature.BATTERY_BARS, Feature.BATTERY_PERCENT}),
+    TRIGGER_BATTERY_CRITICAL: _BATTERY_LEVEL,
     TRIGGER_RUNTIME_BELOW: frozenset({Feature.BATTERY_RUNTIME}),
     TRIGGER_TRANSMITTER_OFF: _TRANSMITTER,
     TRIGGER_TRANSMITTER_ON: _TRANSMITTER,
@@ -50,12 +51,13 @@ TRIGGER_FEATURES: Final[dict[str, frozenset[Feature]]] = {
     TRIGGER_AUDIO_CLIPPING: frozenset({Feature.AUDIO_LEVEL}),
 }
 CONDITION_FEATURES: Final[dict[str, frozenset[Feature]]] = {
-    CONDITION_BATTERY_BELOW: frozenset({Feature.BATTERY_BARS, Feature.BATTERY_PERCENT}),
+    CONDITION_BATTERY_BELOW: _BATTERY_LEVEL,
     CONDITION_TRANSMITTER_ON: _TRANSMITTER,
     CONDITION_TRANSMITTER_OFF: _TRANSMITTER,
 }
 
-type TriggerPredicate = Callable[[Channel, MicboardCoordinator, dict[str, Any]], bool]
+#: What a trigger or condition type tests on a channel (with the entry's options and its own).
+type ChannelPredicate = Callable[[Channel, MicboardCoordinator, dict[str, Any]], bool]
 
 
 def battery_percent(transmitter: Transmitter | None) -> int | None:
@@ -103,13 +105,26 @@ def _rf_lost(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> 
 
 #: Level triggers: they fire when their predicate turns from false to true. Audio clipping is
 #: an event trigger instead (see ``device_trigger``).
-TRIGGER_PREDICATES: Final[dict[str, TriggerPredicate]] = {
+TRIGGER_PREDICATES: Final[dict[str, ChannelPredicate]] = {
     TRIGGER_BATTERY_LOW: _battery_low,
     TRIGGER_BATTERY_CRITICAL: _battery_critical,
     TRIGGER_RUNTIME_BELOW: _runtime_below,
     TRIGGER_TRANSMITTER_OFF: _transmitter_off,
     TRIGGER_TRANSMITTER_ON: _transmitter_on,
     TRIGGER_RF_LOST: _rf_lost,
+}
+
+
+def _battery_below(channel: Channel, _co: MicboardCoordinator, config: dict[str, Any]) -> bool:
+    percent = battery_percent(channel.transmitter)
+    return percent is not None and percent < config[CONF_PERCENT]
+
+
+#: Conditions hold while their predicate is true (and the channel is known).
+CONDITION_PREDICATES: Final[dict[str, ChannelPredicate]] = {
+    CONDITION_BATTERY_BELOW: _battery_below,
+    CONDITION_TRANSMITTER_ON: _transmitter_on,
+    CONDITION_TRANSMITTER_OFF: _transmitter_off,
 }
 
 

@@ -18,8 +18,9 @@ from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .entity import (
     HEALTH_KINDS,
     STATUS_AND_METER_KINDS,
-    STATUS_KINDS,
     MicboardEntity,
+    MicboardEntityDescription,
+    receiver_present,
     setup_dynamic_entities,
 )
 from .plugins.model import (
@@ -33,12 +34,16 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChannelBinarySensorDescription(BinarySensorEntityDescription):
+class MicboardBinarySensorDescription(MicboardEntityDescription, BinarySensorEntityDescription):
+    """A Micboard binary sensor (a channel's or a receiver's)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelBinarySensorDescription(MicboardBinarySensorDescription):
     """A channel flag: needs any of ``features``; reads the model (and the user's options)."""
 
     features: frozenset[Feature]
     value_fn: Callable[[Channel, MicboardCoordinator], bool | None]
-    kinds: frozenset[str] = STATUS_KINDS
 
 
 CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
@@ -96,15 +101,19 @@ CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
     ),
 )
 
-CONNECTIVITY = BinarySensorEntityDescription(
+
+#: Whether a receiver is reachable: woken with connection health, available while it is not.
+CONNECTIVITY = MicboardBinarySensorDescription(
     key="connectivity",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
+    kinds=HEALTH_KINDS,
+    available_fn=receiver_present,
 )
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReceiverBinarySensorDescription(BinarySensorEntityDescription):
+class ReceiverBinarySensorDescription(MicboardBinarySensorDescription):
     """A flag of the whole receiver, for receivers with ``feature`` (``Receiver.features``)."""
 
     feature: Feature
@@ -131,35 +140,34 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda coordinator, receiver: (
-            ReceiverConnectivity(coordinator, receiver.id),
+            ReceiverConnectivity(coordinator, CONNECTIVITY, receiver.id),
             *(
-                MicboardReceiverBinarySensor(coordinator, receiver.id, description)
+                MicboardReceiverBinarySensor(coordinator, description, receiver.id)
                 for description in RECEIVER_BINARY_SENSORS
                 if description.feature in receiver.features
             ),
         ),
         lambda coordinator, receiver, channel: (
-            MicboardChannelBinarySensor(coordinator, receiver.id, channel.index, description)
+            MicboardChannelBinarySensor(coordinator, description, receiver.id, channel.index)
             for description in CHANNEL_BINARY_SENSORS
             if not description.features.isdisjoint(channel.features)
         ),
     )
 
 
-class MicboardChannelBinarySensor(MicboardEntity, BinarySensorEntity):
+class _MicboardBinarySensor(MicboardEntity, BinarySensorEntity):
+    """What a binary sensor shows: its availability and its flag (written when either changed)."""
+
+    entity_description: MicboardBinarySensorDescription
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.is_on)
+
+
+class MicboardChannelBinarySensor(_MicboardBinarySensor):
     """A flag of one channel."""
 
     entity_description: ChannelBinarySensorDescription
-
-    def __init__(
-        self,
-        coordinator: MicboardCoordinator,
-        receiver_id: str,
-        channel: int,
-        description: ChannelBinarySensorDescription,
-    ) -> None:
-        """Bind to ``channel`` of ``receiver_id``."""
-        super().__init__(coordinator, receiver_id, channel, description, description.kinds)
 
     @property
     def is_on(self) -> bool | None:
@@ -169,23 +177,11 @@ class MicboardChannelBinarySensor(MicboardEntity, BinarySensorEntity):
             return None
         return self.entity_description.value_fn(channel, self.coordinator)
 
-    def _state_fingerprint(self) -> Hashable:
-        return (self.available, self.is_on)
 
-
-class MicboardReceiverBinarySensor(MicboardEntity, BinarySensorEntity):
+class MicboardReceiverBinarySensor(_MicboardBinarySensor):
     """A flag of one receiver (the mute of a whole device, say)."""
 
     entity_description: ReceiverBinarySensorDescription
-
-    def __init__(
-        self,
-        coordinator: MicboardCoordinator,
-        receiver_id: str,
-        description: ReceiverBinarySensorDescription,
-    ) -> None:
-        """Bind to ``receiver_id``."""
-        super().__init__(coordinator, receiver_id, None, description, STATUS_KINDS)
 
     @property
     def is_on(self) -> bool | None:
@@ -193,27 +189,12 @@ class MicboardReceiverBinarySensor(MicboardEntity, BinarySensorEntity):
         receiver = self.receiver
         return None if receiver is None else self.entity_description.value_fn(receiver)
 
-    def _state_fingerprint(self) -> Hashable:
-        return (self.available, self.is_on)
 
-
-class ReceiverConnectivity(MicboardEntity, BinarySensorEntity):
+class ReceiverConnectivity(_MicboardBinarySensor):
     """Whether the receiver is reachable; available even while it is not, or it could not say so."""
-
-    def __init__(self, coordinator: MicboardCoordinator, receiver_id: str) -> None:
-        """Bind to ``receiver_id``."""
-        super().__init__(coordinator, receiver_id, None, CONNECTIVITY, HEALTH_KINDS)
-
-    @property
-    def available(self) -> bool:
-        """Available as long as the receiver is part of the entry."""
-        return self.receiver is not None
 
     @property
     def is_on(self) -> bool:
         """Connected and reported online."""
         receiver = self.receiver
         return bool(self.coordinator.last_update_success and receiver and receiver.online)
-
-    def _state_fingerprint(self) -> Hashable:
-        return (self.available, self.is_on)

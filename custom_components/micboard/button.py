@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.components.button.const import ButtonDeviceClass
 from homeassistant.const import EntityCategory
@@ -11,7 +13,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
-from .entity import STATUS_KINDS, MicboardEntity, setup_dynamic_entities
+from .entity import MicboardEntity, MicboardEntityDescription, setup_dynamic_entities
 from .plugins.errors import (
     MicboardError,
     NotSupported,
@@ -24,7 +26,13 @@ from .plugins.model import (
 #: Pressing a button sends one request; several at once are fine.
 PARALLEL_UPDATES = 0
 
-IDENTIFY = ButtonEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class MicboardButtonDescription(MicboardEntityDescription, ButtonEntityDescription):
+    """A receiver button: woken with status changes, available while the receiver is reachable."""
+
+
+IDENTIFY = MicboardButtonDescription(
     key="identify",
     device_class=ButtonDeviceClass.IDENTIFY,
     entity_category=EntityCategory.DIAGNOSTIC,
@@ -41,7 +49,7 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda coordinator, receiver: (
-            (IdentifyButton(coordinator, receiver.id),)
+            (IdentifyButton(coordinator, IDENTIFY, receiver.id),)
             if coordinator.plugin.can_identify(receiver.id)
             else ()
         ),
@@ -59,9 +67,7 @@ def _no_channel_buttons(
 class IdentifyButton(MicboardEntity, ButtonEntity):
     """Asks the plugin to identify the receiver; works with any plugin that can."""
 
-    def __init__(self, coordinator: MicboardCoordinator, receiver_id: str) -> None:
-        """Bind to ``receiver_id``."""
-        super().__init__(coordinator, receiver_id, None, IDENTIFY, STATUS_KINDS)
+    entity_description: MicboardButtonDescription
 
     async def async_press(self) -> None:
         """Flash the receiver; errors are shown to the user, not swallowed."""

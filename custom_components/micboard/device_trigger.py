@@ -17,12 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import math
 import time
-from typing import Any, Final
+from typing import Any
 
 from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
-from homeassistant.components.device_automation.exceptions import (
-    InvalidDeviceAutomationConfig,
-)
 from homeassistant.const import CONF_DEVICE_ID, CONF_DOMAIN, CONF_PLATFORM, CONF_TYPE
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, selector
@@ -31,6 +28,12 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util.hass_dict import HassKey
 import probatio as vol
 
+from .automation_config import (
+    Threshold,
+    automation_schema,
+    channel_automations,
+    validate_channel_config,
+)
 from .automation_rules import (
     CONF_MINUTES,
     TRIGGER_AUDIO_CLIPPING,
@@ -48,34 +51,22 @@ from .plugins.model import ModelUpdate
 from .plugins.status import AUDIO_PEAK_HOLD_SECONDS
 
 WATCHER_KEY: HassKey[TriggerWatcher] = HassKey(f"{DOMAIN}_trigger_watcher")
-DEFAULT_RUNTIME_MINUTES: Final = 30
 
-
-def _require_minutes(config: ConfigType) -> ConfigType:
-    if config[CONF_TYPE] == TRIGGER_RUNTIME_BELOW and CONF_MINUTES not in config:
-        raise vol.Invalid("runtime_below needs minutes")
-    return config
-
-
-TRIGGER_SCHEMA = vol.All(
-    DEVICE_TRIGGER_BASE_SCHEMA.extend(
-        {
-            vol.Required(CONF_TYPE): vol.In(list(TRIGGER_FEATURES)),
-            vol.Optional(CONF_MINUTES): vol.All(vol.Coerce(int), vol.Range(min=1, max=1440)),
-        }
-    ),
-    _require_minutes,
+#: The runtime trigger's threshold, in minutes (a day at most).
+RUNTIME_THRESHOLD = Threshold(
+    automation_type=TRIGGER_RUNTIME_BELOW,
+    key=CONF_MINUTES,
+    maximum=1440,
+    default=30,
+    unit="min",
+    mode=selector.NumberSelectorMode.BOX,
 )
+TRIGGER_SCHEMA = automation_schema(DEVICE_TRIGGER_BASE_SCHEMA, TRIGGER_FEATURES, RUNTIME_THRESHOLD)
 
 
 async def async_validate_trigger_config(hass: HomeAssistant, config: ConfigType) -> ConfigType:
     """Check the schema and that the device is a Micboard channel."""
-    config = TRIGGER_SCHEMA(config)
-    if micboard_channel_device(hass, config[CONF_DEVICE_ID]) is None:
-        raise InvalidDeviceAutomationConfig(
-            f"Device {config[CONF_DEVICE_ID]} is not a Micboard channel"
-        )
-    return config
+    return validate_channel_config(hass, TRIGGER_SCHEMA, config)
 
 
 async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[str, Any]]:
@@ -83,45 +74,14 @@ async def async_get_triggers(hass: HomeAssistant, device_id: str) -> list[dict[s
 
     When the entry is not loaded the features are unknown, so every trigger is offered.
     """
-    if micboard_channel_device(hass, device_id) is None:
-        return []
-    ref = resolve_channel(hass, device_id)
-    features = ref.channel.features if ref is not None and ref.channel is not None else None
-    return [
-        {
-            CONF_PLATFORM: "device",
-            CONF_DOMAIN: DOMAIN,
-            CONF_DEVICE_ID: device_id,
-            CONF_TYPE: trigger_type,
-        }
-        for trigger_type, needs in TRIGGER_FEATURES.items()
-        if features is None or not needs.isdisjoint(features)
-    ]
+    return channel_automations(hass, device_id, TRIGGER_FEATURES, {CONF_PLATFORM: "device"})
 
 
 async def async_get_trigger_capabilities(
     hass: HomeAssistant, config: ConfigType
 ) -> dict[str, vol.Schema]:
     """The runtime trigger asks for its threshold."""
-    if config[CONF_TYPE] != TRIGGER_RUNTIME_BELOW:
-        return {}
-    return {
-        "extra_fields": vol.Schema(
-            {
-                vol.Required(
-                    CONF_MINUTES, default=DEFAULT_RUNTIME_MINUTES
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=1,
-                        max=1440,
-                        step=1,
-                        unit_of_measurement="min",
-                        mode=selector.NumberSelectorMode.BOX,
-                    )
-                )
-            }
-        )
-    }
+    return RUNTIME_THRESHOLD.capabilities(config)
 
 
 async def async_attach_trigger(

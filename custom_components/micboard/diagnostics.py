@@ -9,7 +9,8 @@ from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_US
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .coordinator import MicboardConfigEntry, channel_identifier, receiver_identifier
+from .coordinator import MicboardConfigEntry
+from .identifiers import channel_identifier, receiver_identifier
 from .plugins.model import model_as_dict
 
 TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME}
@@ -28,7 +29,7 @@ async def async_get_config_entry_diagnostics(
         },
         "plugin": coordinator.plugin.manufacturer_code,
         "last_update_success": coordinator.last_update_success,
-        "health": coordinator.plugin.health.as_dict(),
+        "health": coordinator.connection_health.as_dict(),
         "receivers": [model_as_dict(receiver) for receiver in coordinator.data.values()],
     }
     if protocol := coordinator.plugin.diagnostics():
@@ -45,7 +46,7 @@ async def async_get_device_diagnostics(
     for receiver_id, receiver in coordinator.data.items():
         if receiver_identifier(receiver_id) in device.identifiers:
             return {
-                "health": coordinator.plugin.health.as_dict(),
+                "health": coordinator.health_for(receiver_id).as_dict(),
                 "receiver": model_as_dict(receiver),
             }
         for index in receiver.channels:

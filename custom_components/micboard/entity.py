@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from functools import partial
 
 from homeassistant.core import callback
@@ -11,16 +12,9 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .coordinator import (
-    KIND_HEALTH,
-    KIND_METER,
-    KIND_STATUS,
-    ChannelKey,
-    MicboardConfigEntry,
-    MicboardCoordinator,
-    channel_identifier,
-    receiver_identifier,
-)
+from .coordinator import MicboardConfigEntry, MicboardCoordinator
+from .identifiers import channel_identifier, receiver_identifier
+from .listeners import KIND_HEALTH, KIND_METER, KIND_STATUS, ChannelKey
 from .plugins.model import (
     Channel,
     Feature,
@@ -31,6 +25,35 @@ STATUS_KINDS = frozenset({KIND_STATUS})
 METER_KINDS = frozenset({KIND_METER})
 STATUS_AND_METER_KINDS = frozenset({KIND_STATUS, KIND_METER})
 HEALTH_KINDS = frozenset({KIND_STATUS, KIND_HEALTH})
+
+
+def link_available(entity: MicboardEntity) -> bool:
+    """Default availability: the link is up, the receiver online, the channel still there."""
+    receiver = entity.receiver
+    if not entity.coordinator.last_update_success or receiver is None or not receiver.online:
+        return False
+    return entity.channel_index is None or entity.channel_index in receiver.channels
+
+
+def receiver_present(entity: MicboardEntity) -> bool:
+    """Availability of connection diagnostics: as long as the receiver is part of the entry.
+
+    They must stay readable exactly when the connection is down, which is what they show.
+    """
+    return entity.receiver is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MicboardEntityDescription(EntityDescription):
+    """What every Micboard entity description adds: its wake-ups and its availability.
+
+    ``kinds`` are the listener kinds (status, meter, health) the entity is woken for;
+    ``available_fn`` decides availability, as the descriptions of HA core's lamarzocco do, so
+    which entities outlive a lost link is said where the entity is described.
+    """
+
+    kinds: frozenset[str] = STATUS_KINDS
+    available_fn: Callable[[MicboardEntity], bool] = link_available
 
 
 def setup_dynamic_entities(
@@ -100,19 +123,19 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
     flush that touches a channel does not rewrite its twenty unchanged siblings.
     """
 
+    entity_description: MicboardEntityDescription
     _attr_has_entity_name = True
     _last_written: Hashable = None
 
     def __init__(
         self,
         coordinator: MicboardCoordinator,
+        description: MicboardEntityDescription,
         receiver_id: str,
-        channel: int | None,
-        description: EntityDescription,
-        kinds: frozenset[str],
+        channel: int | None = None,
     ) -> None:
         """Bind the entity to a receiver (and a channel when ``channel`` is set)."""
-        super().__init__(coordinator, context=(receiver_id, channel, kinds))
+        super().__init__(coordinator, context=(receiver_id, channel, description.kinds))
         self.entity_description = description
         self.receiver_id = receiver_id
         self.channel_index = channel
@@ -140,23 +163,19 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
     @property
     def receiver(self) -> Receiver | None:
         """The live receiver model, if it still exists."""
-        return self.coordinator.data.get(self.receiver_id)
+        return self.coordinator.receiver(self.receiver_id)
 
     @property
     def channel(self) -> Channel | None:
         """The live channel model, if it still exists."""
-        receiver = self.receiver
-        if receiver is None or self.channel_index is None:
+        if self.channel_index is None:
             return None
-        return receiver.channels.get(self.channel_index)
+        return self.coordinator.channel(self.receiver_id, self.channel_index)
 
     @property
     def available(self) -> bool:
-        """Unavailable when the link is down, the receiver is offline or the channel is gone."""
-        receiver = self.receiver
-        if not super().available or receiver is None or not receiver.online:
-            return False
-        return self.channel_index is None or self.channel_index in receiver.channels
+        """As the description says (by default: link up, receiver online, channel there)."""
+        return self.entity_description.available_fn(self)
 
     def _state_fingerprint(self) -> Hashable:
         """What the entity shows; platforms extend it with their value."""
@@ -169,8 +188,9 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
 
     def _handle_coordinator_update(self) -> None:
         fingerprint = self._state_fingerprint()
-        if fingerprint == self._last_written and self.coordinator.coalesce:
-            return
-        self._last_written = fingerprint
-        self.coordinator.write_count += 1
-        self.async_write_ha_state()
+        write = fingerprint != self._last_written
+        if (hook := self.coordinator.write_hook) is not None:
+            write = hook(write)  # the benchmark only: it counts writes, or forces them
+        if write:
+            self._last_written = fingerprint
+            self.async_write_ha_state()

@@ -31,7 +31,8 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
-from .coordinator import KIND_HEALTH, MicboardCoordinator, ModelObserver
+from .coordinator import MicboardCoordinator
+from .listeners import KIND_HEALTH, ModelObserver
 from .plugins.model import ModelUpdate
 
 LIVE_KEY: HassKey[LiveHub] = HassKey(f"{DOMAIN}_live")

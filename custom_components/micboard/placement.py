@@ -14,12 +14,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
 
 from .const import DOMAIN
-from .coordinator import (
-    MicboardCoordinator,
-    channel_identifier,
-    parse_channel_identifier,
-    receiver_identifier,
-)
+from .coordinator import MicboardCoordinator
+from .identifiers import channel_identifier, parse_channel_identifier, receiver_identifier
 from .plugins.model import (
     Channel,
     Receiver,
@@ -51,13 +47,12 @@ class ChannelRef:
     @property
     def receiver(self) -> Receiver | None:
         """The live receiver, if it still exists."""
-        return self.coordinator.data.get(self.receiver_id)
+        return self.coordinator.receiver(self.receiver_id)
 
     @property
     def channel(self) -> Channel | None:
         """The live channel, if it still exists."""
-        receiver = self.receiver
-        return None if receiver is None else receiver.channels.get(self.index)
+        return self.coordinator.channel(self.receiver_id, self.index)
 
 
 def receiver_device(

@@ -24,7 +24,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
-from .entity import HEALTH_KINDS, METER_KINDS, STATUS_KINDS, MicboardEntity, setup_dynamic_entities
+from .entity import (
+    HEALTH_KINDS,
+    METER_KINDS,
+    MicboardEntity,
+    MicboardEntityDescription,
+    receiver_present,
+    setup_dynamic_entities,
+)
 from .plugins.health import ConnectionState
 from .plugins.model import (
     AudioActivity,
@@ -45,20 +52,23 @@ UNIT_DB = "dB"
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChannelSensorDescription(SensorEntityDescription):
+class MicboardSensorDescription(MicboardEntityDescription, SensorEntityDescription):
+    """A Micboard sensor (a channel's or a receiver's)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelSensorDescription(MicboardSensorDescription):
     """A channel sensor: which feature it needs, how it reads the model, how it updates."""
 
     feature: Feature | None  # None: every channel has it
     value_fn: Callable[[Channel], StateType]
-    kinds: frozenset[str] = STATUS_KINDS
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReceiverSensorDescription(SensorEntityDescription):
+class ReceiverSensorDescription(MicboardSensorDescription):
     """A receiver sensor, reading the receiver model and the coordinator (connection health)."""
 
     value_fn: Callable[[Receiver, MicboardCoordinator], StateType]
-    kinds: frozenset[str] = STATUS_KINDS
     feature: Feature | None = None  # a receiver-level feature it needs; None: every receiver
 
 
@@ -249,7 +259,8 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         options=[state.value for state in ConnectionState],
         entity_category=EntityCategory.DIAGNOSTIC,
         kinds=HEALTH_KINDS,
-        value_fn=lambda _, co: co.plugin.health.state.value,
+        available_fn=receiver_present,
+        value_fn=lambda rx, co: co.health_for(rx.id).state.value,
     ),
     ReceiverSensorDescription(
         key="reconnects",
@@ -257,7 +268,8 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         kinds=HEALTH_KINDS,
-        value_fn=lambda _, co: co.plugin.health.reconnects,
+        available_fn=receiver_present,
+        value_fn=lambda rx, co: co.health_for(rx.id).reconnects,
     ),
     ReceiverSensorDescription(
         key="messages_received",
@@ -266,12 +278,10 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         kinds=HEALTH_KINDS,
-        value_fn=lambda _, co: co.plugin.health.messages_received,
+        available_fn=receiver_present,
+        value_fn=lambda rx, co: co.health_for(rx.id).messages_received,
     ),
 )
-
-#: Receiver sensors that describe the connection stay available while it is down.
-_ALWAYS_AVAILABLE = frozenset({"connection_state", "reconnects", "messages_received"})
 
 
 async def async_setup_entry(
@@ -284,32 +294,31 @@ async def async_setup_entry(
         entry,
         async_add_entities,
         lambda coordinator, receiver: (
-            MicboardReceiverSensor(coordinator, receiver.id, description)
+            MicboardReceiverSensor(coordinator, description, receiver.id)
             for description in RECEIVER_SENSORS
             if description.feature is None or description.feature in receiver.features
         ),
         lambda coordinator, receiver, channel: (
-            MicboardChannelSensor(coordinator, receiver.id, channel.index, description)
+            MicboardChannelSensor(coordinator, description, receiver.id, channel.index)
             for description in CHANNEL_SENSORS
             if description.feature is None or description.feature in channel.features
         ),
     )
 
 
-class MicboardChannelSensor(MicboardEntity, SensorEntity):
+class _MicboardSensor(MicboardEntity, SensorEntity):
+    """What a sensor shows: its availability and its value (written when either changed)."""
+
+    entity_description: MicboardSensorDescription
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.native_value)
+
+
+class MicboardChannelSensor(_MicboardSensor):
     """A value of one channel."""
 
     entity_description: ChannelSensorDescription
-
-    def __init__(
-        self,
-        coordinator: MicboardCoordinator,
-        receiver_id: str,
-        channel: int,
-        description: ChannelSensorDescription,
-    ) -> None:
-        """Bind to ``channel`` of ``receiver_id``."""
-        super().__init__(coordinator, receiver_id, channel, description, description.kinds)
 
     @property
     def native_value(self) -> StateType:
@@ -317,30 +326,11 @@ class MicboardChannelSensor(MicboardEntity, SensorEntity):
         channel = self.channel
         return None if channel is None else self.entity_description.value_fn(channel)
 
-    def _state_fingerprint(self) -> Hashable:
-        return (self.available, self.native_value)
 
-
-class MicboardReceiverSensor(MicboardEntity, SensorEntity):
+class MicboardReceiverSensor(_MicboardSensor):
     """A value of a receiver or of its connection."""
 
     entity_description: ReceiverSensorDescription
-
-    def __init__(
-        self,
-        coordinator: MicboardCoordinator,
-        receiver_id: str,
-        description: ReceiverSensorDescription,
-    ) -> None:
-        """Bind to ``receiver_id``."""
-        super().__init__(coordinator, receiver_id, None, description, description.kinds)
-
-    @property
-    def available(self) -> bool:
-        """Connection diagnostics must stay readable exactly when the connection is down."""
-        if self.entity_description.key in _ALWAYS_AVAILABLE:
-            return self.receiver is not None
-        return super().available
 
     @property
     def native_value(self) -> StateType:
@@ -349,6 +339,3 @@ class MicboardReceiverSensor(MicboardEntity, SensorEntity):
         if receiver is None:
             return None
         return self.entity_description.value_fn(receiver, self.coordinator)
-
-    def _state_fingerprint(self) -> Hashable:
-        return (self.available, self.native_value)

@@ -14,7 +14,8 @@ from .const import (
     SERVICE_IDENTIFY,
     SERVICE_REFRESH,
 )
-from .coordinator import MicboardConfigEntry, channel_identifier, receiver_identifier
+from .coordinator import MicboardConfigEntry
+from .identifiers import channel_identifier, receiver_identifier
 from .placement import micboard_entry
 from .plugins.errors import (
     MicboardError,

@@ -34,7 +34,8 @@ from homeassistant.helpers import area_registry as ar, device_registry as dr, la
 import probatio as vol
 
 from .const import DOMAIN
-from .coordinator import KIND_STATUS, MicboardCoordinator
+from .coordinator import MicboardCoordinator
+from .listeners import KIND_STATUS
 from .live import get_live
 from .live_payload import (
     ChannelRefKey,
@@ -436,7 +437,7 @@ class Subscription:
     def _sort_key(self, ref: ReceiverRefKey | ChannelRefKey) -> tuple[Any, ...]:
         """Entries by title, receivers by name, channels by index: the order of the rack."""
         coordinator = self._hub.coordinators.get(ref[0])
-        receiver = (coordinator.data or {}).get(ref[1]) if coordinator else None
+        receiver = coordinator.receiver(ref[1]) if coordinator else None
         title = coordinator.config_entry.title.casefold() if coordinator else ""
         name = (receiver.name or receiver.id).casefold() if receiver else ref[1]
         return (title, name, ref[1], *ref[2:])
@@ -492,12 +493,11 @@ class Subscription:
 
     def _live_channel(self, ref: ChannelRefKey) -> Channel | None:
         coordinator = self._hub.coordinators.get(ref[0])
-        receiver = (coordinator.data or {}).get(ref[1]) if coordinator else None
-        return receiver.channels.get(ref[2]) if receiver else None
+        return coordinator.channel(ref[1], ref[2]) if coordinator else None
 
     def _receiver(self, ref: ReceiverRefKey) -> dict[str, Any] | None:
         coordinator = self._hub.coordinators.get(ref[0])
-        receiver = (coordinator.data or {}).get(ref[1]) if coordinator else None
+        receiver = coordinator.receiver(ref[1]) if coordinator else None
         if receiver is None:
             return None
         device = receiver_device(dr.async_get(self.hass), ref[0], ref[1])

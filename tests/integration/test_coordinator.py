@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 
+from benchmarks.naive import install_naive
 from custom_components.micboard.const import CONF_METER_INTERVAL
 from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
 from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
@@ -135,7 +136,7 @@ async def test_backoff_resets_after_a_session_that_held(hass: HomeAssistant) -> 
     coordinator = await setup_entry(hass, demo_entry())
     coordinator.backoff = Backoff(initial=0.01, maximum=0.05)
     coordinator.backoff.attempt = 5
-    with patch("custom_components.micboard.coordinator.BACKOFF_RESET_AFTER_SECONDS", 0.0):
+    with patch("custom_components.micboard.connection.BACKOFF_RESET_AFTER_SECONDS", 0.0):
         _plugin(coordinator).inject_fault(CannotConnect("blip"))
         await wait_for(lambda: not coordinator.last_update_success)
         await wait_for(lambda: _plugin(coordinator).health.reconnects >= 1)
@@ -357,7 +358,7 @@ async def test_audio_peak_is_held_then_released(hass: HomeAssistant) -> None:
     coordinator.handle_update(ModelUpdate(RX1, 1, frozenset({"audio_clipping"})))
     await advance_time(hass, 1.5)
     assert hass.states.get(status).state == "audio_peak"
-    with patch("custom_components.micboard.coordinator.time.monotonic", return_value=1e12):
+    with patch("custom_components.micboard.status_evaluation.time.monotonic", return_value=1e12):
         await advance_time(hass, 11.0)
     assert hass.states.get(status).state == before
 
@@ -375,18 +376,18 @@ async def test_home_assistant_stop_closes_plugin(hass: HomeAssistant) -> None:
 async def test_naive_mode_writes_every_update(hass: HomeAssistant) -> None:
     """The benchmark's baseline: without coalescing every update is written at once."""
     coordinator = await setup_entry(hass, demo_entry(receivers=1, channels=1))
-    coordinator.coalesce = False
+    writes = install_naive(coordinator)
     plugin = _plugin(coordinator)
-    channel_entities = len(coordinator._context_listeners[(RX1, 1, "meter")]) + len(
-        coordinator._context_listeners[(RX1, 1, "status")]
+    channel_entities = len(coordinator.listeners._by_context[(RX1, 1, "meter")]) + len(
+        coordinator.listeners._by_context[(RX1, 1, "status")]
     )
-    before = coordinator.write_count
+    before = writes.count
     for _ in range(5):
         plugin.advance(0.25)
     await hass.async_block_till_done()
     # Every channel entity is written for every update, changed or not (the state machine
     # then drops identical states, but the work is done).
-    assert coordinator.write_count - before >= 5 * channel_entities
+    assert writes.count - before >= 5 * channel_entities
     plugin.resize(2)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.test_rack_rx_2_channel_1_status") is not None

@@ -381,14 +381,14 @@ async def test_turning_automations_off_detaches_from_the_model(
 ) -> None:
     entry, coordinator = demo_rack
     await _automations(hass, {"trigger": _trigger(_device(hass, entry, RX1, 1), "transmitter_off")})
-    assert coordinator._observers  # the hub observes while a trigger is attached
+    assert coordinator.listeners.observers  # the hub observes while a trigger is attached
     watcher = hass.data[device_trigger.WATCHER_KEY]
     assert watcher.trigger_count == 1
     await hass.services.async_call(
         automation.DOMAIN, "turn_off", {"entity_id": "automation.a0"}, blocking=True
     )
     assert watcher.trigger_count == 0
-    assert coordinator._observers == []
+    assert coordinator.listeners.observers == []
     _plugin(coordinator).set_transmitter(1, 1, on=False)
     await _step(hass, coordinator)
     assert calls == []

@@ -52,7 +52,7 @@ async def test_reload(hass: HomeAssistant, frozen_demo: None) -> None:
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is not first
-    assert first._closed
+    assert first.connection.closed
 
 
 async def test_stale_devices_removed_at_setup(hass: HomeAssistant, frozen_demo: None) -> None:

@@ -287,17 +287,17 @@ async def test_unsubscribe_detaches_everything(
     plugin = _plugin(coordinator)
     hub = get_live(hass)
     assert not hub.observing
-    assert coordinator._observers == []
+    assert coordinator.listeners.observers == []
     await client.subscribe()
     await client.next("snapshot")
     assert hub.observing
-    assert coordinator._observers == [hub]
+    assert coordinator.listeners.observers == [hub]
     subscription = _subscription(hass)
 
     await client.unsubscribe()
     assert hub._clients == []
     assert not hub.observing
-    assert coordinator._observers == []
+    assert coordinator.listeners.observers == []
     sent = subscription.messages_sent.copy()
     plugin.set_transmitter(1, 1, on=False)
     plugin.advance(0.25)
@@ -314,7 +314,7 @@ async def test_closing_the_connection_unsubscribes(
     await client.next("snapshot")
     await client.ws.close()
     await wait_for(lambda: not get_live(hass)._clients)
-    assert coordinator._observers == []
+    assert coordinator.listeners.observers == []
 
 
 async def test_filter_by_config_entry(
@@ -523,8 +523,8 @@ async def test_reload_and_resize_send_a_new_snapshot(
     new = entry.runtime_data
     assert new is not coordinator
     hub = get_live(hass)
-    assert new._observers == [hub]
-    assert coordinator._observers == []
+    assert new.listeners.observers == [hub]
+    assert coordinator.listeners.observers == []
     # Updates of the new coordinator reach the client.
     plugin = _plugin(new)
     plugin.set_transmitter(1, 2, on=False)

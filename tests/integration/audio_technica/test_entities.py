@@ -18,7 +18,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard.const import CONF_DEVICE_UID, CONF_METER_INTERVAL, DOMAIN
-from custom_components.micboard.coordinator import MicboardCoordinator, receiver_identifier
+from custom_components.micboard.coordinator import MicboardCoordinator
+from custom_components.micboard.identifiers import receiver_identifier
 from custom_components.micboard.plugins.audio_technica import (
     plugin as at_plugin,
     session as at_session,

@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard.const import CONF_MANUFACTURER, CONF_METER_INTERVAL, DOMAIN
-from custom_components.micboard.coordinator import receiver_identifier
+from custom_components.micboard.identifiers import receiver_identifier
 from custom_components.micboard.plugins.sennheiser.mcp.plugin import SennheiserMcpPlugin
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.mcp import McpSimulator

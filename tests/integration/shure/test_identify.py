@@ -8,7 +8,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 
 from custom_components.micboard.const import DOMAIN
-from custom_components.micboard.coordinator import channel_identifier, receiver_identifier
+from custom_components.micboard.identifiers import channel_identifier, receiver_identifier
 from tests.integration.shure.conftest import setup_shure
 from tests.support.shure import (
     eventually,

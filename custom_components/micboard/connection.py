@@ -1,0 +1,157 @@
+"""The life of an entry's push connection: listen, lose it, back off, resync, listen again.
+
+The listener runs as the entry's background task. A lost connection makes the entities
+unavailable at once; reconnecting is a full resync (``async_refresh``) after an exponential,
+jittered delay, reset after a session that held. Auth failures start a reauth and are never
+retried in a loop (an EW-DX locks a client out after repeated bad logins); what only the user
+can fix becomes a repair issue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import TYPE_CHECKING
+
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import Event
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from .const import (
+    BACKOFF_INITIAL_SECONDS,
+    BACKOFF_MAX_SECONDS,
+    BACKOFF_RESET_AFTER_SECONDS,
+    DOMAIN,
+    LOGGER,
+)
+from .plugins.errors import ConnectionClosed, InvalidAuth, MicboardError, NeedsUserAction
+
+if TYPE_CHECKING:
+    from .coordinator import MicboardCoordinator
+
+
+class Backoff:
+    """Exponential reconnect delay with jitter, so many entries do not retry in lockstep."""
+
+    def __init__(
+        self,
+        initial: float = BACKOFF_INITIAL_SECONDS,
+        maximum: float = BACKOFF_MAX_SECONDS,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Start at ``initial`` seconds; never wait more than ``maximum``."""
+        self.initial = initial
+        self.maximum = maximum
+        self.attempt = 0
+        self._rng = rng or random.Random()  # noqa: S311  jitter, not security
+
+    def next_delay(self) -> float:
+        """Delay before the next attempt: doubles each time, +/-20 % jitter, capped."""
+        base = min(self.maximum, self.initial * 2.0**self.attempt)
+        self.attempt += 1
+        return min(self.maximum, base * self._rng.uniform(0.8, 1.2))
+
+    def reset(self) -> None:
+        """Start over after a connection that held."""
+        self.attempt = 0
+
+
+class ConnectionLifecycle:
+    """Runs the plugin's listener for one coordinator until the entry closes.
+
+    The backoff, the repairs and the entry's connection health are the coordinator's (tests
+    and diagnostics look at them there); this object only drives them.
+    """
+
+    def __init__(self, coordinator: MicboardCoordinator) -> None:
+        """Not started; :meth:`start` runs the listener."""
+        self._coordinator = coordinator
+        self._task: asyncio.Task[None] | None = None
+        self.closed = False
+
+    def start(self) -> None:
+        """Start the listener as the entry's background task; stop with Home Assistant."""
+        coordinator = self._coordinator
+        entry = coordinator.config_entry
+        self._task = entry.async_create_background_task(
+            coordinator.hass, self._listen_loop(), f"{DOMAIN}-listen-{entry.entry_id}"
+        )
+
+        async def _on_stop(_event: Event) -> None:
+            await coordinator.async_close()
+
+        entry.async_on_unload(
+            coordinator.hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _on_stop)
+        )
+
+    async def close(self) -> None:
+        """Cancel the listener and let the plugin release the device."""
+        self.closed = True
+        if self._task is not None:
+            self._task.cancel()
+        plugin = self._coordinator.plugin
+        try:
+            await plugin.close()
+        except MicboardError as err:
+            LOGGER.debug("Error while closing %s: %s", plugin.manufacturer_name, err)
+
+    async def _listen_loop(self) -> None:
+        """Listen; on loss go unavailable, back off, resync, listen again."""
+        coordinator = self._coordinator
+        while True:
+            started = time.monotonic()
+            error: BaseException
+            try:
+                await coordinator.plugin.listen(coordinator.handle_update)
+                error = ConnectionClosed("connection closed by the device")
+            except InvalidAuth as err:
+                self._connection_lost(err)
+                coordinator.config_entry.async_start_reauth_if_available(coordinator.hass)
+                return
+            except NeedsUserAction as err:
+                coordinator.repairs.raise_for(err)
+                error = err
+                if not err.retry:
+                    self._connection_lost(err)
+                    return
+            except MicboardError as err:
+                error = err
+            except Exception as err:  # noqa: BLE001  a plugin bug must not end monitoring
+                LOGGER.exception(
+                    "Unexpected error in the %s listener", coordinator.plugin.manufacturer_name
+                )
+                error = err
+            if self.closed:
+                return
+            self._connection_lost(error)
+            if time.monotonic() - started >= BACKOFF_RESET_AFTER_SECONDS:
+                coordinator.backoff.reset()
+            if not await self._reconnect():
+                return
+
+    async def _reconnect(self) -> bool:
+        """Retry with backoff until a resync works; False if we must stop (auth, shutdown)."""
+        coordinator = self._coordinator
+        while not self.closed:
+            await asyncio.sleep(coordinator.backoff.next_delay())
+            coordinator.connection_health.reconnects += 1
+            await coordinator.async_refresh()
+            if coordinator.last_update_success:
+                return True
+            if isinstance(coordinator.last_exception, (ConfigEntryAuthFailed, ConfigEntryError)):
+                return False  # reauth already started, or only the user can fix it
+        return False
+
+    def _connection_lost(self, error: BaseException) -> None:
+        coordinator = self._coordinator
+        coordinator.connection_health.disconnected(error)
+        coordinator.async_set_update_error(
+            UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="connection_lost",
+                translation_placeholders={"error": str(error) or type(error).__name__},
+            )
+        )
+        coordinator.listeners.notify_health(coordinator.data or {})
