@@ -104,12 +104,13 @@ def _loaded_line(entry: MicboardConfigEntry, now: float, tallies: dict[str, _Tal
     """``shure_tcp: connected, 2/2 receivers connected, 0 reconnects, last message 1 s ago``."""
     coordinator = entry.runtime_data
     plugin = coordinator.plugin
-    health = plugin.health
+    health = coordinator.connection_health
     receivers = coordinator.data or {}
     connected = sum(
         1
         for receiver_id, receiver in receivers.items()
-        if receiver.online and plugin.health_for(receiver_id).state is ConnectionState.CONNECTED
+        if receiver.online
+        and coordinator.health_for(receiver_id).state is ConnectionState.CONNECTED
     )
     tally = tallies.setdefault(plugin.manufacturer_name, _Tally())
     tally.receivers += len(receivers)

@@ -13,11 +13,8 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
-from custom_components.micboard.coordinator import (
-    MicboardCoordinator,
-    channel_identifier,
-    receiver_identifier,
-)
+from custom_components.micboard.coordinator import MicboardCoordinator
+from custom_components.micboard.identifiers import channel_identifier, receiver_identifier
 from custom_components.micboard.plugins.demo import DemoRackPlugin
 from tests.integration.conftest import advance_time
 from tests.support import REPO_ROOT
