@@ -42,6 +42,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: MicboardConfigEntry) -> 
     try:
         plugin = create_plugin(
             entry.data,
+            expected_id=entry.unique_id,
             meter_interval=float(entry.options.get(CONF_METER_INTERVAL, DEFAULT_METER_INTERVAL)),
             session=async_get_clientsession(hass),
         )

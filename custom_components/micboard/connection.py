@@ -1,8 +1,8 @@
 """The life of an entry's push connection: listen, lose it, back off, resync, listen again.
 
 The listener runs as the entry's background task. A lost connection makes the entities
-unavailable at once; reconnecting is a full resync (``async_refresh``) after an exponential,
-jittered delay, reset after a session that held. Auth failures start a reauth and are never
+unavailable at once; reconnecting is a full resync (``async_refresh``), tried every few seconds
+while the device is away (see :class:`Backoff`). Auth failures start a reauth and are never
 retried in a loop (an EW-DX locks a client out after repeated bad logins); what only the user
 can fix becomes a repair issue.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from typing import TYPE_CHECKING
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -22,18 +21,30 @@ from homeassistant.helpers.update_coordinator import UpdateFailed
 from .const import (
     BACKOFF_INITIAL_SECONDS,
     BACKOFF_MAX_SECONDS,
-    BACKOFF_RESET_AFTER_SECONDS,
     DOMAIN,
     LOGGER,
 )
-from .plugins.errors import ConnectionClosed, InvalidAuth, MicboardError, NeedsUserAction
+from .plugins.errors import (
+    ConnectionClosed,
+    DifferentDevice,
+    InvalidAuth,
+    MicboardError,
+    NeedsUserAction,
+)
 
 if TYPE_CHECKING:
     from .coordinator import MicboardCoordinator
 
 
 class Backoff:
-    """Exponential reconnect delay with jitter, so many entries do not retry in lockstep."""
+    """When to try again while a device is away.
+
+    The first retry after a loss comes after a random delay between ``initial`` and
+    ``maximum`` seconds (a blip recovers quickly; many entries that lost their devices at
+    once do not retry in lockstep); after that, every ``maximum`` seconds. So a device is
+    asked at most once per ``maximum`` seconds while it is away, and data flows again within
+    ``maximum`` seconds of it answering, however long the outage was.
+    """
 
     def __init__(
         self,
@@ -41,20 +52,21 @@ class Backoff:
         maximum: float = BACKOFF_MAX_SECONDS,
         rng: random.Random | None = None,
     ) -> None:
-        """Start at ``initial`` seconds; never wait more than ``maximum``."""
+        """First retry within ``initial``..``maximum`` seconds, then every ``maximum``."""
         self.initial = initial
         self.maximum = maximum
         self.attempt = 0
         self._rng = rng or random.Random()  # noqa: S311  jitter, not security
 
     def next_delay(self) -> float:
-        """Delay before the next attempt: doubles each time, +/-20 % jitter, capped."""
-        base = min(self.maximum, self.initial * 2.0**self.attempt)
+        """Delay before the next attempt."""
         self.attempt += 1
-        return min(self.maximum, base * self._rng.uniform(0.8, 1.2))
+        if self.attempt == 1:
+            return self._rng.uniform(min(self.initial, self.maximum), self.maximum)
+        return self.maximum
 
     def reset(self) -> None:
-        """Start over after a connection that held."""
+        """A new outage starts."""
         self.attempt = 0
 
 
@@ -98,25 +110,16 @@ class ConnectionLifecycle:
             LOGGER.debug("Error while closing %s: %s", plugin.manufacturer_name, err)
 
     async def _listen_loop(self) -> None:
-        """Listen; on loss go unavailable, back off, resync, listen again."""
+        """Listen; on loss go unavailable, retry, resync, listen again."""
         coordinator = self._coordinator
         while True:
-            started = time.monotonic()
             error: BaseException
             try:
                 await coordinator.plugin.listen(coordinator.handle_update)
                 error = ConnectionClosed("connection closed by the device")
-            except InvalidAuth as err:
-                self._connection_lost(err)
-                coordinator.config_entry.async_start_reauth_if_available(coordinator.hass)
-                return
-            except NeedsUserAction as err:
-                coordinator.repairs.raise_for(err)
-                error = err
-                if not err.retry:
-                    self._connection_lost(err)
-                    return
             except MicboardError as err:
+                if self._must_stop(err):
+                    return
                 error = err
             except Exception as err:  # noqa: BLE001  a plugin bug must not end monitoring
                 LOGGER.exception(
@@ -126,17 +129,38 @@ class ConnectionLifecycle:
             if self.closed:
                 return
             self._connection_lost(error)
-            if time.monotonic() - started >= BACKOFF_RESET_AFTER_SECONDS:
-                coordinator.backoff.reset()
+            coordinator.backoff.reset()
             if not await self._reconnect():
                 return
+            coordinator.connection_health.reconnects += 1
+            coordinator.listeners.notify_health(coordinator.data or {})
+
+    def _must_stop(self, err: MicboardError) -> bool:
+        """Whether ``err`` ends monitoring until the user acts (after telling them how)."""
+        coordinator = self._coordinator
+        if isinstance(err, InvalidAuth):
+            self._connection_lost(err)
+            coordinator.config_entry.async_start_reauth_if_available(coordinator.hass)
+            return True
+        if isinstance(err, DifferentDevice):
+            # Another unit answers: take nothing from it, keep the devices, let the user
+            # decide (a repair issue with a fix flow).
+            coordinator.repairs.raise_for(err)
+            self._connection_lost(err)
+            return True
+        if isinstance(err, NeedsUserAction):
+            coordinator.repairs.raise_for(err)
+            if not err.retry:
+                self._connection_lost(err)
+                return True
+        return False
 
     async def _reconnect(self) -> bool:
-        """Retry with backoff until a resync works; False if we must stop (auth, shutdown)."""
+        """Retry until a resync works; False if we must stop (auth, repair, shutdown)."""
         coordinator = self._coordinator
         while not self.closed:
             await asyncio.sleep(coordinator.backoff.next_delay())
-            coordinator.connection_health.reconnects += 1
+            coordinator.connection_health.reconnect_attempts += 1
             await coordinator.async_refresh()
             if coordinator.last_update_success:
                 return True

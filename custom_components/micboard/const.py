@@ -34,10 +34,10 @@ MAX_METER_INTERVAL: Final = 60.0
 
 #: Status changes that arrive within this window are written together.
 STATUS_BATCH_SECONDS: Final = 0.005
-#: Reconnect backoff: first delay, ceiling, and how long a session must last to reset it.
+#: Reconnecting: the first retry within 1-5 s of a loss, then one every 5 s while the device
+#: is away (so data flows again within 5 s of its return, whatever the outage length).
 BACKOFF_INITIAL_SECONDS: Final = 1.0
-BACKOFF_MAX_SECONDS: Final = 60.0
-BACKOFF_RESET_AFTER_SECONDS: Final = 30.0
+BACKOFF_MAX_SECONDS: Final = 5.0
 
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_DEVICE_ID: Final = "device_id"

@@ -38,7 +38,13 @@ from .delivery import CoalescingDelivery, UpdateDelivery
 from .devices import EntryDevices
 from .handover import ReferralOffers
 from .listeners import ListenerContext, Listeners, ModelObserver
-from .plugins.errors import InvalidAuth, MicboardError, NeedsUserAction, UnsupportedDevice
+from .plugins.errors import (
+    DifferentDevice,
+    InvalidAuth,
+    MicboardError,
+    NeedsUserAction,
+    UnsupportedDevice,
+)
 from .plugins.health import ConnectionHealth
 from .plugins.model import Channel, ModelUpdate, Receiver
 from .plugins.plugin import ManufacturerPlugin
@@ -126,6 +132,13 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
                 translation_domain=DOMAIN,
                 translation_key="unsupported_device",
                 translation_placeholders={"error": str(err)},
+            ) from err
+        except DifferentDevice as err:
+            self.repairs.raise_for(err)
+            raise ConfigEntryError(
+                translation_domain=DOMAIN,
+                translation_key="different_device",
+                translation_placeholders={"host": err.host, "found": err.found},
             ) from err
         except (MicboardError, TimeoutError) as err:
             raise UpdateFailed(

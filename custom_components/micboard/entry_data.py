@@ -8,6 +8,7 @@ what an older entry lacks with the library's defaults.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -47,7 +48,7 @@ from .plugins.audio_technica.notifications import (
 )
 from .plugins.demo import DemoOptions, DemoRackPlugin
 from .plugins.net.tls import parse_fingerprint
-from .plugins.options import PluginOptions
+from .plugins.options import NetworkOptions, PluginOptions
 from .plugins.plugin import ManufacturerPlugin
 from .plugins.sennheiser.mcp import McpOptions, SennheiserMcpPlugin
 from .plugins.sennheiser.mcp.plugin import (
@@ -160,21 +161,30 @@ _OPTIONS: dict[str, Callable[[Mapping[str, Any]], PluginOptions]] = {
 }
 
 
-def plugin_options(data: Mapping[str, Any]) -> PluginOptions:
-    """The options of the plugin an entry's data names."""
+def plugin_options(data: Mapping[str, Any], *, expected_id: str | None = None) -> PluginOptions:
+    """The options of the plugin an entry's data names.
+
+    ``expected_id`` is the entry's unique id: the device it was made for. A plugin that can
+    tell who answers refuses another device at the address.
+    """
     code = str(data[CONF_MANUFACTURER])
     build = _OPTIONS.get(code)
     if build is None:
         raise UnknownPluginError(code)
-    return build(data)
+    options = build(data)
+    if expected_id is not None and isinstance(options, NetworkOptions):
+        options = replace(options, expected_id=expected_id)
+    return options
 
 
 def create_plugin(
     data: Mapping[str, Any],
     *,
+    expected_id: str | None = None,
     meter_interval: float = DEFAULT_METER_INTERVAL,
     session: aiohttp.ClientSession | None = None,
 ) -> ManufacturerPlugin[Any]:
     """The plugin for an entry's data (nothing connects yet)."""
     plugin_class = get_plugin(str(data[CONF_MANUFACTURER]))
-    return plugin_class(plugin_options(data), meter_interval=meter_interval, session=session)
+    options = plugin_options(data, expected_id=expected_id)
+    return plugin_class(options, meter_interval=meter_interval, session=session)

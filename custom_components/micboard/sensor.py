@@ -281,6 +281,26 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         available_fn=receiver_present,
         value_fn=lambda rx, co: co.health_for(rx.id).messages_received,
     ),
+    ReceiverSensorDescription(
+        key="messages_rejected",
+        translation_key="messages_rejected",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        kinds=HEALTH_KINDS,
+        available_fn=receiver_present,
+        value_fn=lambda rx, co: co.health_for(rx.id).messages_rejected,
+    ),
+    ReceiverSensorDescription(
+        key="values_rejected",
+        translation_key="values_rejected",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        kinds=HEALTH_KINDS,
+        available_fn=receiver_present,
+        value_fn=lambda rx, co: co.health_for(rx.id).values_rejected,
+    ),
 )
 
 

@@ -41,18 +41,6 @@ def _plugin(coordinator: MicboardCoordinator) -> DemoRackPlugin:
     return coordinator.plugin
 
 
-def test_backoff_grows_with_jitter_and_resets() -> None:
-    backoff = Backoff(initial=1.0, maximum=60.0, rng=random.Random(1))
-    delays = [backoff.next_delay() for _ in range(10)]
-    for attempt, delay in enumerate(delays):
-        base = min(60.0, 2.0**attempt)
-        assert base * 0.8 <= delay <= min(60.0, base * 1.2)
-    assert delays[-1] <= 60.0
-    assert delays[1] > delays[0]
-    backoff.reset()
-    assert backoff.next_delay() <= 1.2
-
-
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
 async def test_meter_updates_coalesce_status_writes_at_once(hass: HomeAssistant) -> None:
     entry = demo_entry(options={CONF_METER_INTERVAL: 5.0})
@@ -114,7 +102,7 @@ async def test_connection_loss_backoff_and_recovery(
     assert hass.states.get(connectivity).state == STATE_OFF
     assert hass.states.get(state_sensor).state == "error"
     # Keep failing for a while: several reconnect attempts, one log line.
-    await wait_for(lambda: plugin.health.reconnects >= 3)
+    await wait_for(lambda: plugin.health.reconnect_attempts >= 3)
     assert coordinator.backoff.attempt >= 3
     assert hass.states.get(battery).state == STATE_UNAVAILABLE
 
@@ -128,19 +116,27 @@ async def test_connection_loss_backoff_and_recovery(
     assert "cable pulled" in errors[0].getMessage()
     assert len(recovered) == 1
     reconnects = hass.states.get("sensor.test_rack_rx_1_reconnects")
-    assert int(reconnects.state) == plugin.health.reconnects
+    assert int(reconnects.state) == plugin.health.reconnects == 1  # one outage, one reconnect
 
 
 @pytest.mark.usefixtures("frozen_demo")
-async def test_backoff_resets_after_a_session_that_held(hass: HomeAssistant) -> None:
+async def test_every_outage_starts_with_a_quick_retry(hass: HomeAssistant) -> None:
     coordinator = await setup_entry(hass, demo_entry())
     coordinator.backoff = Backoff(initial=0.01, maximum=0.05)
     coordinator.backoff.attempt = 5
-    with patch("custom_components.micboard.connection.BACKOFF_RESET_AFTER_SECONDS", 0.0):
-        _plugin(coordinator).inject_fault(CannotConnect("blip"))
-        await wait_for(lambda: not coordinator.last_update_success)
-        await wait_for(lambda: _plugin(coordinator).health.reconnects >= 1)
+    _plugin(coordinator).inject_fault(CannotConnect("blip"))
+    await wait_for(lambda: not coordinator.last_update_success)
+    await wait_for(lambda: _plugin(coordinator).health.reconnect_attempts >= 1)
     assert coordinator.backoff.attempt <= 2
+
+
+def test_retries_come_every_few_seconds_whatever_the_outage_length() -> None:
+    backoff = Backoff(rng=random.Random(1))
+    first = backoff.next_delay()
+    assert 1.0 <= first <= 5.0
+    assert [backoff.next_delay() for _ in range(20)] == [5.0] * 20
+    backoff.reset()
+    assert backoff.next_delay() <= 5.0
 
 
 @pytest.mark.usefixtures("frozen_demo")
@@ -152,7 +148,7 @@ async def test_invalid_auth_in_listener_starts_reauth_once(hass: HomeAssistant) 
         await wait_for(lambda: start_reauth.called)
         await advance_time(hass, 1.0)
     assert start_reauth.call_count == 1
-    assert _plugin(coordinator).health.reconnects == 0  # never retried in a loop
+    assert _plugin(coordinator).health.reconnect_attempts == 0  # never retried in a loop
     state = hass.states.get("sensor.test_rack_rx_1_channel_1_status")
     assert state.state == STATE_UNAVAILABLE
 
@@ -164,13 +160,13 @@ async def test_invalid_auth_during_reconnect_stops_retrying(hass: HomeAssistant)
     coordinator.backoff = Backoff(initial=0.01, maximum=0.01)
     plugin = _plugin(coordinator)
     plugin.inject_fault(CannotConnect("down"))
-    await wait_for(lambda: plugin.health.reconnects >= 1)
+    await wait_for(lambda: plugin.health.reconnect_attempts >= 1)
     with patch.object(ConfigEntry, "async_start_reauth_if_available") as start_reauth:
         plugin.inject_fault(InvalidAuth("locked"))
         await wait_for(lambda: start_reauth.called)
-        attempts = plugin.health.reconnects
+        attempts = plugin.health.reconnect_attempts
         await advance_time(hass, 1.0)
-    assert plugin.health.reconnects == attempts
+    assert plugin.health.reconnect_attempts == attempts
     assert start_reauth.call_count == 1
 
 
@@ -204,7 +200,7 @@ async def test_repair_without_retry_stops_the_entry(hass: HomeAssistant) -> None
     issue_id = f"certificate_changed_{entry.entry_id}"
     await wait_for(lambda: issues.async_get_issue("micboard", issue_id) is not None)
     await advance_time(hass, 1.0)
-    assert plugin.health.reconnects == 0
+    assert plugin.health.reconnect_attempts == 0
     assert not coordinator.last_update_success
 
 
@@ -215,7 +211,7 @@ async def test_repair_at_resync_without_retry(hass: HomeAssistant) -> None:
     coordinator.backoff = Backoff(initial=0.01, maximum=0.02)
     plugin = _plugin(coordinator)
     plugin.inject_fault(CannotConnect("down"))
-    await wait_for(lambda: plugin.health.reconnects >= 1)
+    await wait_for(lambda: plugin.health.reconnect_attempts >= 1)
     plugin.inject_fault(CertificateChanged("changed", host="h", expected="AA", received="BB"))
     issues = ir.async_get(hass)
     await wait_for(
@@ -223,9 +219,9 @@ async def test_repair_at_resync_without_retry(hass: HomeAssistant) -> None:
             issues.async_get_issue("micboard", f"certificate_changed_{entry.entry_id}") is not None
         )
     )
-    attempts = plugin.health.reconnects
+    attempts = plugin.health.reconnect_attempts
     await advance_time(hass, 1.0)
-    assert plugin.health.reconnects == attempts
+    assert plugin.health.reconnect_attempts == attempts
 
 
 @pytest.mark.usefixtures("frozen_demo")
@@ -253,7 +249,7 @@ async def test_listener_ending_is_a_lost_connection(hass: HomeAssistant) -> None
 
     with patch.object(plugin, "listen", ends_at_once):
         plugin.inject_fault(CannotConnect("first drop"))  # ends the listen already running
-        await wait_for(lambda: plugin.health.reconnects >= 1)
+        await wait_for(lambda: plugin.health.reconnect_attempts >= 1)
         plugin.inject_fault(None)
         await wait_for(lambda: plugin.health.last_error == "connection closed by the device")
     assert not coordinator.last_update_success

@@ -44,7 +44,10 @@ class ConnectionHealth:
     state: ConnectionState = ConnectionState.STOPPED
     since: datetime = field(default_factory=lambda: datetime.now(UTC))
     last_error: str | None = None
+    #: Times the link came back after it was lost.
     reconnects: int = 0
+    #: Attempts made to bring it back (several per outage while the device is away).
+    reconnect_attempts: int = 0
     messages_received: int = 0
     last_message_at: float | None = None  # time.time(); a float keeps the hot path cheap
     #: Messages dropped because they could not be parsed (counted, never raised).
@@ -112,6 +115,7 @@ class ConnectionHealth:
             "since": self.since.isoformat(),
             "last_error": self.last_error,
             "reconnects": self.reconnects,
+            "reconnect_attempts": self.reconnect_attempts,
             "messages_received": self.messages_received,
             "messages_rejected": self.messages_rejected,
             "values_rejected": self.values_rejected,

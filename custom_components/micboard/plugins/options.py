@@ -21,6 +21,10 @@ class NetworkOptions(PluginOptions):
 
     host: str
     port: int
+    #: The stable id of the device the caller expects at this address (as first identified);
+    #: when another device answers, the plugin raises :class:`DifferentDevice` instead of
+    #: taking its data. None accepts whatever answers (a first contact).
+    expected_id: str | None = None
 
     def __post_init__(self) -> None:
         """Refuse an address that cannot work, before anything is sent."""

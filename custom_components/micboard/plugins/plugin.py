@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .errors import NotSupported
+from .errors import DifferentDevice, NotSupported
 from .health import ConnectionHealth
 from .model import Receiver, Referral, UpdateCallback, merge_receiver
 from .options import PluginOptions
@@ -98,6 +98,24 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
     @abstractmethod
     async def close(self) -> None:
         """Stop metering, close sockets and tasks; safe to call twice."""
+
+    def confirm_identity(self, found: str, name: str | None = None) -> None:
+        """Raise :class:`DifferentDevice` if ``found`` is not the device the options expect.
+
+        Protocols call this on every (re)connect as soon as the device has said who it is,
+        before any of its values reach the model.
+        """
+        expected = getattr(self.options, "expected_id", None)
+        if expected is None or found == expected:
+            return
+        host = str(getattr(self.options, "host", ""))
+        raise DifferentDevice(
+            f"{host} is now {found!r}, not the expected {expected!r}",
+            host=host,
+            expected=expected,
+            found=found,
+            found_name=name,
+        )
 
     async def identify(self, receiver_id: str, channel: int | None) -> None:
         """Make the receiver (or one channel) flash, where the protocol can."""

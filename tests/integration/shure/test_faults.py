@@ -66,7 +66,7 @@ async def _loss_and_recovery(
         assert state(hass, "binary_sensor", f"{rid}-connectivity") == STATE_OFF
         assert state(hass, "sensor", f"{rid}-connection_state") == "error"
         # Several reconnect attempts fail while the receiver is away...
-        await eventually(lambda: coordinator.plugin.health.reconnects >= 2)
+        await eventually(lambda: coordinator.plugin.health.reconnect_attempts >= 2)
 
         if fault == "drop":
             await sim.set_refusing(refusing=False)

@@ -59,6 +59,7 @@ from .identify import (
     ProbeReplies,
     decide,
     encode_probe,
+    is_host_derived,
 )
 from .transport import (
     Link,
@@ -236,6 +237,8 @@ class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
             self.health.disconnected(err)
             raise
         try:
+            if not is_host_derived(identity.unique_id):  # an id from the address proves nothing
+                self.confirm_identity(identity.unique_id, identity.name)
             await self._start_session(link, identity)
         except BaseException as err:
             await self._disconnect(err if isinstance(err, MicboardError) else None)
