@@ -58,10 +58,11 @@ type MicboardConfigEntry = ConfigEntry[MicboardCoordinator]
 #: entity notification whether the entity's state changed, it answers whether to write it.
 type WriteHook = Callable[[bool], bool]
 
-#: A first connection (set-up, a resync) gives up after this long, so Home Assistant
-#: start-up never waits long on a dead device (a plugin may ask for longer: a server that
-#: fronts many devices).
-REFRESH_TIMEOUT_SECONDS: Final = 10.0
+#: A first connection (set-up, a resync) gives up after this long at the latest. A dead device
+#: fails much sooner (nothing accepts the connection, or nothing valid comes back within the
+#: plugin's first-answer timeout); this bound is for a live but slow one (2 s per request
+#: still sets up). A plugin may ask for longer: a server that fronts many devices.
+REFRESH_TIMEOUT_SECONDS: Final = 30.0
 #: While a repair issue is open, retry this rarely (the user has to act on the device).
 REPAIR_RETRY_SECONDS: Final = 300
 
