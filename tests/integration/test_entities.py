@@ -13,11 +13,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.micboard.const import CONF_LOW_BATTERY_MINUTES, CONF_LOW_BATTERY_PERCENT
 from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
-from tests.integration.conftest import (
-    advance_time,
-    demo_entry,
-    setup_entry,
-)
+from tests.integration.common import advance_time, setup_entry
+from tests.integration.entries import demo_entry
 
 
 @pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
