@@ -1,20 +1,23 @@
-"""Home Assistant layer: custom integrations enabled, a seeded demo rack, snapshot extension."""
+"""Home Assistant layer: custom integrations on, a seeded demo rack, device families, snapshots."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from typing import Any
 from unittest.mock import AsyncMock, PropertyMock, patch
 
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.micboard import PLATFORMS
 from custom_components.micboard.coordinator import MicboardCoordinator
 from tests.integration.common import check_translated, setup_entry
 from tests.integration.entries import demo_entry
+from tests.integration.families import DEMO_TICK, FAMILIES, running_family, settled
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +52,7 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 @pytest.fixture
 def frozen_demo() -> Generator[None]:
     """Stop the demo's own clock so only ``plugin.advance()`` changes the rack."""
-    with patch("custom_components.micboard.plugins.demo.plugin.TICK_SECONDS", 3600.0):
+    with patch(DEMO_TICK, 3600.0):
         yield
 
 
@@ -86,3 +89,33 @@ def no_setup() -> Generator[AsyncMock]:
         patch("custom_components.micboard.async_unload_entry", return_value=True),
     ):
         yield mock
+
+
+@pytest.fixture(params=FAMILIES)
+def family(request: pytest.FixtureRequest) -> str:
+    """A device family (every family; a test narrows the list by parametrizing ``family``)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """The platforms ``family_entry`` loads; a snapshot module keeps only its own."""
+    return list(PLATFORMS)
+
+
+@pytest.fixture
+async def family_entry(
+    hass: HomeAssistant,
+    family: str,
+    platforms: list[Platform],
+    socket_enabled: None,
+    entity_registry_enabled_by_default: None,
+) -> AsyncGenerator[MockConfigEntry]:
+    """The family's simulator and its loaded entry, every entity enabled, the states settled."""
+    async with running_family(family) as entry:
+        with patch("custom_components.micboard.PLATFORMS", platforms):
+            coordinator = await setup_entry(hass, entry)
+        await settled(hass, coordinator)
+        yield entry
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
