@@ -1,36 +1,23 @@
-"""Home Assistant layer: custom integrations enabled, a seeded demo rack, snapshot extension."""
+"""Home Assistant layer: custom integrations on, a seeded demo rack, device families, snapshots."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from datetime import timedelta
-import json
-import re
+from collections.abc import AsyncGenerator, Generator
 from typing import Any
 from unittest.mock import AsyncMock, PropertyMock, patch
 
-from homeassistant.const import CONF_NAME
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.micboard.const import (
-    CONF_CHANNELS,
-    CONF_MANUFACTURER,
-    CONF_RECEIVERS,
-    CONF_SEED,
-    DOMAIN,
-)
+from custom_components.micboard import PLATFORMS
 from custom_components.micboard.coordinator import MicboardCoordinator
-from custom_components.micboard.entry_data import create_plugin
-from tests.support import REPO_ROOT
+from tests.integration.common import check_translated, setup_entry
+from tests.integration.entries import demo_entry
+from tests.integration.families import DEMO_TICK, FAMILIES, running_family, settled
 
 
 @pytest.fixture(autouse=True)
@@ -65,50 +52,8 @@ def entity_registry_enabled_by_default() -> Generator[None]:
 @pytest.fixture
 def frozen_demo() -> Generator[None]:
     """Stop the demo's own clock so only ``plugin.advance()`` changes the rack."""
-    with patch("custom_components.micboard.plugins.demo.plugin.TICK_SECONDS", 3600.0):
+    with patch(DEMO_TICK, 3600.0):
         yield
-
-
-def demo_entry(
-    *,
-    name: str = "Test rack",
-    receivers: int = 2,
-    channels: int = 2,
-    seed: int | None = 178,
-    options: dict[str, Any] | None = None,
-) -> MockConfigEntry:
-    """A config entry for a small seeded demo rack."""
-    data: dict[str, Any] = {
-        CONF_MANUFACTURER: "demo",
-        CONF_NAME: name,
-        CONF_RECEIVERS: receivers,
-        CONF_CHANNELS: channels,
-    }
-    if seed is not None:
-        data[CONF_SEED] = seed
-    plugin = create_plugin(data)
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=name,
-        data=data,
-        options=options or {},
-        unique_id=plugin.stable_id,
-    )
-
-
-async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MicboardCoordinator:
-    """Add and set up an entry; return its coordinator."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: MicboardCoordinator = entry.runtime_data
-    return coordinator
-
-
-async def advance_time(hass: HomeAssistant, seconds: float) -> None:
-    """Fire Home Assistant's timers as if ``seconds`` had passed."""
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
-    await hass.async_block_till_done()
 
 
 @pytest.fixture
@@ -119,28 +64,6 @@ async def demo_rack(
     entry = demo_entry()
     coordinator = await setup_entry(hass, entry)
     return entry, coordinator
-
-
-TRANSLATIONS = json.loads(
-    (REPO_ROOT / "custom_components/micboard/translations/en.json").read_text()
-)
-
-
-def check_translated(result: Any) -> None:
-    """Every form, field, error and abort the flow shows has its text (and field help)."""
-    config = TRANSLATIONS["config"]
-    if result["type"] is FlowResultType.FORM:
-        step = config["step"][result["step_id"]]
-        schema = result["data_schema"].schema if result["data_schema"] else {}
-        for key in schema:
-            assert str(key) in step["data"], (result["step_id"], key)
-            assert str(key) in step["data_description"], (result["step_id"], key)
-        for error in (result["errors"] or {}).values():
-            assert error in config["error"], error
-        for name in re.findall(r"{(\w+)}", step.get("description", "") + step.get("title", "")):
-            assert name in (result["description_placeholders"] or {}), (result["step_id"], name)
-    elif result["type"] is FlowResultType.ABORT:
-        assert result["reason"] in config["abort"], result["reason"]
 
 
 @pytest.fixture
@@ -166,3 +89,33 @@ def no_setup() -> Generator[AsyncMock]:
         patch("custom_components.micboard.async_unload_entry", return_value=True),
     ):
         yield mock
+
+
+@pytest.fixture(params=FAMILIES)
+def family(request: pytest.FixtureRequest) -> str:
+    """A device family (every family; a test narrows the list by parametrizing ``family``)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def platforms() -> list[Platform]:
+    """The platforms ``family_entry`` loads; a snapshot module keeps only its own."""
+    return list(PLATFORMS)
+
+
+@pytest.fixture
+async def family_entry(
+    hass: HomeAssistant,
+    family: str,
+    platforms: list[Platform],
+    socket_enabled: None,
+    entity_registry_enabled_by_default: None,
+) -> AsyncGenerator[MockConfigEntry]:
+    """The family's simulator and its loaded entry, every entity enabled, the states settled."""
+    async with running_family(family) as entry:
+        with patch("custom_components.micboard.PLATFORMS", platforms):
+            coordinator = await setup_entry(hass, entry)
+        await settled(hass, coordinator)
+        yield entry
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()

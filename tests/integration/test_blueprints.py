@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.micboard.coordinator import MicboardCoordinator
 from custom_components.micboard.identifiers import channel_identifier, receiver_identifier
 from custom_components.micboard.plugins.demo import DemoRackPlugin
-from tests.integration.conftest import advance_time
+from tests.integration.common import advance_time
 from tests.support import REPO_ROOT
 
 BLUEPRINTS = REPO_ROOT / "blueprints" / "automation" / "micboard"

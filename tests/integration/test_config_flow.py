@@ -23,10 +23,8 @@ from custom_components.micboard.plugins.errors import (
     ProtocolError,
     UnsupportedDevice,
 )
-from tests.integration.conftest import (
-    demo_entry,
-    setup_entry,
-)
+from tests.integration.common import setup_entry
+from tests.integration.entries import demo_entry
 
 GET_DEVICES = "custom_components.micboard.plugins.demo.plugin.DemoRackPlugin.get_devices"
 

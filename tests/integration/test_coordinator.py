@@ -23,15 +23,9 @@ from custom_components.micboard.plugins.errors import (
     InvalidAuth,
     UnsupportedDevice,
 )
-from tests.integration.conftest import (
-    advance_time,
-    demo_entry,
-    setup_entry,
-)
-from tests.support.helpers import (
-    StateWrites,
-    wait_for,
-)
+from tests.integration.common import StateWrites, advance_time, setup_entry
+from tests.integration.entries import demo_entry
+from tests.support.helpers import wait_for
 
 RX1 = "demo_test_rack_rx01"
 

@@ -15,11 +15,8 @@ from custom_components.micboard.plugins.model import (
     Feature,
     ModelUpdate,
 )
-from tests.integration.conftest import (
-    advance_time,
-    demo_entry,
-    setup_entry,
-)
+from tests.integration.common import advance_time, setup_entry
+from tests.integration.entries import demo_entry
 
 RX1 = "demo_test_rack_rx01"
 STATUS = "sensor.test_rack_rx_1_channel_1_status"

@@ -17,10 +17,8 @@ from custom_components.micboard.dashboard import (
     card_url,
     frontend_version,
 )
-from tests.integration.conftest import (
-    demo_entry,
-    setup_entry,
-)
+from tests.integration.common import setup_entry
+from tests.integration.entries import demo_entry
 
 
 @pytest.mark.usefixtures("frozen_demo")

@@ -12,7 +12,7 @@ from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.coordinator import MicboardCoordinator
 from custom_components.micboard.demo_actions import SERVICE_SET_DEMO_TRANSMITTER
 from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
-from tests.integration.conftest import advance_time
+from tests.integration.common import advance_time
 
 RX2 = "demo_test_rack_rx02"
 

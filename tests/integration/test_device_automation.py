@@ -24,11 +24,8 @@ from custom_components.micboard.coordinator import MicboardCoordinator
 from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
 from custom_components.micboard.plugins.errors import CannotConnect
 from custom_components.micboard.plugins.model import ModelUpdate
-from tests.integration.conftest import (
-    advance_time,
-    demo_entry,
-    setup_entry,
-)
+from tests.integration.common import advance_time, setup_entry
+from tests.integration.entries import demo_entry
 from tests.support import REPO_ROOT
 
 RX1 = "demo_test_rack_rx01"

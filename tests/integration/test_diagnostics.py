@@ -17,10 +17,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.micboard.const import DOMAIN
-from tests.integration.conftest import (
-    demo_entry,
-    setup_entry,
-)
+from tests.integration.common import setup_entry
+from tests.integration.entries import demo_entry
 
 VOLATILE = props("since", "last_message_at", "messages_received")
 

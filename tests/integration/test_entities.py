@@ -1,37 +1,16 @@
-"""Entities of a seeded demo rack: their shape (snapshot) and how they follow the rack."""
+"""Entities of a seeded demo rack: how they follow the rack (their shape: test_sensor.py etc.)."""
 
 from __future__ import annotations
 
-from unittest.mock import patch
-
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import snapshot_platform
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.micboard.const import CONF_LOW_BATTERY_MINUTES, CONF_LOW_BATTERY_PERCENT
 from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
-from tests.integration.conftest import (
-    advance_time,
-    demo_entry,
-    setup_entry,
-)
-
-
-@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
-@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
-async def test_entities(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    snapshot: SnapshotAssertion,
-    platform: Platform,
-) -> None:
-    entry = demo_entry(receivers=1, channels=2)
-    with patch("custom_components.micboard.PLATFORMS", [platform]):
-        await setup_entry(hass, entry)
-    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+from tests.integration.common import advance_time, setup_entry
+from tests.integration.entries import demo_entry
 
 
 @pytest.mark.usefixtures("frozen_demo")

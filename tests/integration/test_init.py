@@ -10,10 +10,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
-from tests.integration.conftest import (
-    demo_entry,
-    setup_entry,
-)
+from tests.integration.common import setup_entry
+from tests.integration.entries import demo_entry
 
 
 async def test_setup_and_unload(hass: HomeAssistant, frozen_demo: None) -> None:

@@ -12,10 +12,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.plugins.errors import CannotConnect
-from tests.integration.conftest import (
-    demo_entry,
-    setup_entry,
-)
+from tests.integration.common import setup_entry
+from tests.integration.entries import demo_entry
 
 GET_DEVICES = "custom_components.micboard.plugins.demo.plugin.DemoRackPlugin.get_devices"
 

@@ -27,7 +27,8 @@ from custom_components.micboard.system_health import (
     ago,
     manufacturer_key,
 )
-from tests.integration.conftest import demo_entry, setup_entry
+from tests.integration.common import setup_entry
+from tests.integration.entries import demo_entry
 from tests.support import REPO_ROOT
 
 TRANSLATIONS = REPO_ROOT / "custom_components" / "micboard" / "translations" / "en.json"

@@ -21,15 +21,9 @@ from custom_components.micboard.plugins.model import (
     ModelUpdate,
 )
 from custom_components.micboard.websocket_api import MAX_METER_RATE, Subscription
-from tests.integration.conftest import (
-    advance_time,
-    demo_entry,
-    setup_entry,
-)
-from tests.support.helpers import (
-    StateWrites,
-    wait_for,
-)
+from tests.integration.common import StateWrites, advance_time, setup_entry
+from tests.integration.entries import demo_entry
+from tests.support.helpers import wait_for
 
 RX1 = "demo_test_rack_rx01"
 RX2 = "demo_test_rack_rx02"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
+import aiohttp
 import pytest
 
 
@@ -9,3 +12,10 @@ import pytest
 def hass() -> None:
     """The library must work without Home Assistant; a test here that asks for it is misplaced."""
     pytest.fail("tests of the protocol library run without a Home Assistant instance")
+
+
+@pytest.fixture
+async def session() -> AsyncGenerator[aiohttp.ClientSession]:
+    """An aiohttp session of the test's own, as Home Assistant would inject its shared one."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session

@@ -11,8 +11,7 @@ import pytest
 from simulators.audio_technica import ESW, SYSTEM20, AudioTechnicaSimulator
 from simulators.registry import build_parser, kinds
 from tests.support import REPO_ROOT
-from tests.support.audio_technica import free_udp_port
-from tests.support.helpers import wait_for
+from tests.support.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -115,7 +114,7 @@ async def test_faults() -> None:
 
 
 async def test_notifications_and_the_world_api() -> None:
-    port = free_udp_port()
+    port = free_port("udp")
     received: list[bytes] = []
 
     class Collect(asyncio.DatagramProtocol):

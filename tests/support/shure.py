@@ -1,9 +1,8 @@
-"""Helpers for the Shure tests: short timings, a simulator context, polling without sleeps."""
+"""Helpers for the Shure command-string tests: short timings, a running simulator, its id."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
@@ -36,17 +35,6 @@ async def running_simulator(
         yield simulator
     finally:
         await simulator.close()
-
-
-#: How long :func:`eventually` waits: generous, it is a hang guard, not a timing assertion.
-EVENTUALLY_SECONDS = 10.0
-
-
-async def eventually(predicate: Callable[[], bool]) -> None:
-    """Poll ``predicate`` (Home Assistant state, a model value) until it holds."""
-    async with asyncio.timeout(EVENTUALLY_SECONDS):
-        while not predicate():
-            await asyncio.sleep(0.01)
 
 
 def receiver_id(simulator: ShureSimulator) -> str:

@@ -1,4 +1,4 @@
-"""Shared helpers for the System API tests: a running simulator, entry data, a listener task."""
+"""Helpers for the System API tests: a running simulator, plugin options, a listener task."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 import contextlib
 from typing import Any
 
-from custom_components.micboard.const import CONF_FINGERPRINT, CONF_MANUFACTURER
 from custom_components.micboard.plugins.model import ModelUpdate
 from custom_components.micboard.plugins.net.tls import parse_fingerprint
 from custom_components.micboard.plugins.shure.systemapi import (
@@ -15,9 +14,7 @@ from custom_components.micboard.plugins.shure.systemapi import (
     ShureSystemApiPlugin,
 )
 from simulators.shure.systemapi import SystemApiSimulator
-from tests.support.ssc2 import eventually
-
-__all__ = ["Listener", "entry_data", "eventually", "options", "running_simulator", "stage"]
+from tests.support.helpers import wait_for
 
 
 @contextlib.asynccontextmanager
@@ -28,9 +25,6 @@ async def running_simulator(**kwargs: Any) -> AsyncIterator[SystemApiSimulator]:
         yield simulator
     finally:
         await simulator.close()
-
-
-CONF_HOST, CONF_PORT, CONF_API_KEY = "host", "port", "api_key"  # Home Assistant's keys
 
 
 def options(simulator: SystemApiSimulator, **overrides: Any) -> ShureSystemApiOptions:
@@ -45,19 +39,6 @@ def options(simulator: SystemApiSimulator, **overrides: Any) -> ShureSystemApiOp
     if isinstance(fields["fingerprint"], str):
         fields["fingerprint"] = parse_fingerprint(fields["fingerprint"])
     return ShureSystemApiOptions(**fields)
-
-
-def entry_data(simulator: SystemApiSimulator, **overrides: Any) -> dict[str, Any]:
-    """Config-entry data for the simulator, as the config flow stores it."""
-    data: dict[str, Any] = {
-        CONF_MANUFACTURER: "shure_systemapi",
-        CONF_HOST: simulator.host,
-        CONF_PORT: simulator.port,
-        CONF_API_KEY: simulator.api_key,
-        CONF_FINGERPRINT: simulator.fingerprint,
-    }
-    data.update(overrides)
-    return data
 
 
 def stage(simulator: SystemApiSimulator) -> dict[str, str]:
@@ -95,7 +76,7 @@ class Listener:
         """Listen until the transport is subscribed (the server knows it)."""
         self.task = asyncio.create_task(self.plugin.listen(self.updates.append))
         known = set(simulator.transport_ids)
-        await eventually(
+        await wait_for(
             lambda: (
                 (
                     self.plugin.transport_id is not None

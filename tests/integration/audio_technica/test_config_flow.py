@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-import socket
 from typing import Any
 
 from homeassistant import config_entries
@@ -34,9 +33,9 @@ from custom_components.micboard.plugins.errors import (
     UnsupportedDevice,
 )
 from simulators.audio_technica import AudioTechnicaSimulator
-from tests.integration.conftest import setup_entry
-from tests.support.audio_technica import entry_data
-from tests.support.helpers import wait_for
+from tests.integration.common import setup_entry
+from tests.integration.entries import audio_technica_entry_data
+from tests.support.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -126,7 +125,9 @@ async def test_same_address_aborts_before_probing(
 ) -> None:
     """A receiver already served by an entry would refuse the probe; say what is wrong."""
     MockConfigEntry(
-        domain=DOMAIN, unique_id="other", data=entry_data(simulator, **{CONF_DEVICE_UID: "x"})
+        domain=DOMAIN,
+        unique_id="other",
+        data=audio_technica_entry_data(simulator, **{CONF_DEVICE_UID: "x"}),
     ).add_to_hass(hass)
     result = await open_step(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -152,9 +153,7 @@ async def test_invalid_multicast_group(
 
 
 async def test_nothing_at_the_address(hass: HomeAssistant) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     result = await _submit(hass, {CONF_HOST: "127.0.0.1", CONF_PORT: port, CONF_NOTIFY_PORT: 0})
     assert result["errors"] == {"base": "cannot_connect"}
 
@@ -206,7 +205,7 @@ async def _loaded_entry(hass: HomeAssistant, sim: AudioTechnicaSimulator) -> Moc
         domain=DOMAIN,
         title="RACK-A",
         unique_id=RX,
-        data=entry_data(sim, **{CONF_NOTIFY_PORT: 0, CONF_DEVICE_UID: RX}),
+        data=audio_technica_entry_data(sim, **{CONF_NOTIFY_PORT: 0, CONF_DEVICE_UID: RX}),
     )
     await setup_entry(hass, entry)
     return entry
@@ -270,7 +269,9 @@ async def test_reconfigure_to_another_receiver_aborts(
 async def test_reconfigure_shows_errors(
     hass: HomeAssistant, simulator: AudioTechnicaSimulator
 ) -> None:
-    entry = MockConfigEntry(domain=DOMAIN, title="RACK-A", unique_id=RX, data=entry_data(simulator))
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="RACK-A", unique_id=RX, data=audio_technica_entry_data(simulator)
+    )
     entry.add_to_hass(hass)  # not loaded: the probe connects
     simulator.stall()
     result = await entry.start_reconfigure_flow(hass)

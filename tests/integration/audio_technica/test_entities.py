@@ -25,12 +25,9 @@ from custom_components.micboard.plugins.audio_technica import (
     session as at_session,
 )
 from simulators.audio_technica import AudioTechnicaSimulator
-from tests.integration.conftest import setup_entry
-from tests.support.audio_technica import (
-    entry_data,
-    free_udp_port,
-)
-from tests.support.helpers import wait_for
+from tests.integration.common import setup_entry
+from tests.integration.entries import audio_technica_entry_data
+from tests.support.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "entity_registry_enabled_by_default")
 
@@ -50,7 +47,7 @@ def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def simulator() -> AsyncGenerator[AudioTechnicaSimulator]:
     """A 2-channel ESW receiver notifying a loopback UDP port."""
-    sim = AudioTechnicaSimulator(channels=2, notify_port=free_udp_port())
+    sim = AudioTechnicaSimulator(channels=2, notify_port=free_port("udp"))
     await sim.start()
     yield sim
     await sim.close()
@@ -64,7 +61,7 @@ async def loaded(
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="RACK-A",
-        data=entry_data(simulator, **{CONF_DEVICE_UID: RX}),
+        data=audio_technica_entry_data(simulator, **{CONF_DEVICE_UID: RX}),
         options={CONF_METER_INTERVAL: 0.1},
         unique_id=RX,
     )
@@ -225,7 +222,9 @@ async def test_setup_retries_while_another_controller_holds_the_session(
     _reader, other = await asyncio.open_connection("127.0.0.1", simulator.port)
     await wait_for(lambda: simulator.connected)
     entry = MockConfigEntry(
-        domain=DOMAIN, title="RACK-A", data=entry_data(simulator, **{CONF_DEVICE_UID: RX})
+        domain=DOMAIN,
+        title="RACK-A",
+        data=audio_technica_entry_data(simulator, **{CONF_DEVICE_UID: RX}),
     )
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)

@@ -37,11 +37,8 @@ from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.sennheiser.ssc2.plugin import SennheiserSsc2Plugin
 from simulators.sennheiser.ssc2 import Ssc2Simulator
 from simulators.sennheiser.ssc2_state import SimTransmitter
-from tests.support.ssc2 import (
-    entry_data,
-    eventually,
-    running_simulator,
-)
+from tests.integration.entries import ssc2_entry_data
+from tests.support.helpers import wait_for
 
 SERIAL = "1234567890"
 WRONG_PASSWORD = "Wrong-Pass-1!"  # noqa: S105
@@ -49,17 +46,11 @@ WRONG_PASSWORD = "Wrong-Pass-1!"  # noqa: S105
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 
-@pytest.fixture
-async def sim() -> AsyncGenerator[Ssc2Simulator]:
-    async with running_simulator(channels=2) as simulator:
-        yield simulator
-
-
 def ssc2_entry(sim: Ssc2Simulator, **overrides: object) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="EWDXEM",
-        data=entry_data(sim, **overrides),
+        data=ssc2_entry_data(sim, **overrides),
         unique_id=SERIAL,
         options={CONF_METER_INTERVAL: 0.05},
     )
@@ -83,7 +74,7 @@ async def start(
     await hass.async_block_till_done()
     coordinator: MicboardCoordinator = entry.runtime_data
     coordinator.backoff = Backoff(initial=0.05, maximum=0.1)
-    await eventually(lambda: streaming(coordinator, sim))
+    await wait_for(lambda: streaming(coordinator, sim))
     return coordinator
 
 
@@ -103,7 +94,7 @@ def state(hass: HomeAssistant, platform: str, channel: int | None, key: str) -> 
 async def until(
     hass: HomeAssistant, platform: str, channel: int | None, key: str, expected: str
 ) -> None:
-    await eventually(lambda: state(hass, platform, channel, key) == expected)
+    await wait_for(lambda: state(hass, platform, channel, key) == expected)
 
 
 @pytest.fixture
@@ -183,7 +174,7 @@ async def test_scripted_show(
         (DOMAIN, SERIAL), loaded[0].entry_id
     )
     assert receiver is not None
-    await eventually(
+    await wait_for(
         lambda: (
             dr.async_get(hass).async_get(receiver.id) is not None
             and dr.async_get(hass).async_get(receiver.id).name == "FOHRACK"  # type: ignore[union-attr]
@@ -207,7 +198,7 @@ async def test_devices_and_unload_ends_the_session(hass: HomeAssistant, sim: Ssc
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert sim.deleted_sessions == [session]
-    await eventually(lambda: sim.active_streams == 0)
+    await wait_for(lambda: sim.active_streams == 0)
 
 
 async def test_wrong_password_tries_once_then_asks(hass: HomeAssistant, sim: Ssc2Simulator) -> None:
@@ -265,8 +256,8 @@ async def test_dropped_stream_goes_unavailable_and_recovers(
     unsub = async_track_state_change_event(hass, [transmitter], record)
     (stale,) = sim.sessions
     sim.drop_streams()
-    await eventually(lambda: STATE_UNAVAILABLE in seen and seen[-1] == "on")
-    await eventually(lambda: streaming(coordinator, sim))
+    await wait_for(lambda: STATE_UNAVAILABLE in seen and seen[-1] == "on")
+    await wait_for(lambda: streaming(coordinator, sim))
     assert sim.deleted_sessions == [stale]
     assert list(sim.sessions) != [stale]
     assert coordinator.plugin.health.reconnects >= 1
@@ -285,7 +276,7 @@ async def test_certificate_change_stops_and_reconfigure_trusts_the_new_one(
     attempts = sim.auth_attempts
     await sim.change_certificate()
     issue_id = f"certificate_changed_{entry.entry_id}"
-    await eventually(lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None)
+    await wait_for(lambda: ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None)
     await until(hass, Platform.BINARY_SENSOR, 1, "transmitter", STATE_UNAVAILABLE)
     assert coordinator.last_update_success is False
     assert sim.auth_attempts == attempts  # the password never went to the new certificate
@@ -307,7 +298,7 @@ async def test_certificate_change_stops_and_reconfigure_trusts_the_new_one(
     assert entry.data["fingerprint"] == sim.fingerprint
     assert entry.state is ConfigEntryState.LOADED
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    await eventually(lambda: streaming(entry.runtime_data, sim))
+    await wait_for(lambda: streaming(entry.runtime_data, sim))
     await hass.config_entries.async_unload(entry.entry_id)
 
 

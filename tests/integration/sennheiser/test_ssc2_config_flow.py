@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from ipaddress import ip_address
 from typing import Any
 from unittest.mock import patch
@@ -30,11 +29,8 @@ from custom_components.micboard.plugins.errors import (
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from custom_components.micboard.plugins.sennheiser.ssc2.client import DeviceBusy
 from simulators.sennheiser.ssc2 import Ssc2Simulator
-from tests.support.sennheiser_udp import free_udp_port
-from tests.support.ssc2 import (
-    entry_data,
-    running_simulator,
-)
+from tests.integration.entries import ssc2_entry_data
+from tests.support.helpers import free_port
 
 SERIAL = "1234567890"
 WRONG_PASSWORD = "Wrong-Pass-1!"  # noqa: S105
@@ -44,15 +40,9 @@ FLOW = "custom_components.micboard.flows.sennheiser_ssc2"
 pytestmark = pytest.mark.usefixtures("socket_enabled", "no_setup", "translated")
 
 
-@pytest.fixture
-async def sim() -> AsyncGenerator[Ssc2Simulator]:
-    async with running_simulator(channels=2) as simulator:
-        yield simulator
-
-
 def existing(sim: Ssc2Simulator, **overrides: Any) -> MockConfigEntry:
     return MockConfigEntry(
-        domain=DOMAIN, title="EWDXEM", data=entry_data(sim, **overrides), unique_id=SERIAL
+        domain=DOMAIN, title="EWDXEM", data=ssc2_entry_data(sim, **overrides), unique_id=SERIAL
     )
 
 
@@ -108,7 +98,7 @@ async def test_user_flow_shows_the_fingerprint_before_sending_the_password(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "EWDXEM"
     assert result["result"].unique_id == SERIAL
-    assert result["data"] == entry_data(sim)
+    assert result["data"] == ssc2_entry_data(sim)
     assert sim.failed_logins == 0
 
 
@@ -116,8 +106,7 @@ async def test_user_flow_cannot_connect_then_recovers(
     hass: HomeAssistant, sim: Ssc2Simulator
 ) -> None:
     flow_id = await user_form(hass)
-    async with running_simulator(channels=2) as gone:
-        closed_port = gone.port
+    closed_port = free_port()
     result = await hass.config_entries.flow.async_configure(
         flow_id, {**address(sim), "port": closed_port}
     )
@@ -244,11 +233,10 @@ async def test_zeroconf_of_a_configured_address_contacts_nothing(
 
 async def test_zeroconf_of_a_device_without_sscv2(hass: HomeAssistant, sim: Ssc2Simulator) -> None:
     """Neither SSCv2 nor (the fallback) SSC v1 answers: third-party access is off."""
-    async with running_simulator(channels=2) as gone:
-        closed_port = gone.port
+    closed_port = free_port()
     with (
         patch(f"{FLOW}.DISCOVERY_PORT", closed_port),
-        patch.object(SennheiserSsc1FlowSteps, "DISCOVERY_PORT", free_udp_port()),
+        patch.object(SennheiserSsc1FlowSteps, "DISCOVERY_PORT", free_port("udp")),
         patch.object(SennheiserSsc1Plugin, "request_timeout", 0.1),
     ):
         result = await hass.config_entries.flow.async_init(
@@ -295,8 +283,7 @@ async def test_reconfigure_to_a_new_address(hass: HomeAssistant, sim: Ssc2Simula
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure_sennheiser_ssc2"
-    async with running_simulator(channels=2) as gone:
-        closed_port = gone.port
+    closed_port = free_port()
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"host": "127.0.0.1", "port": closed_port}
     )
@@ -315,7 +302,7 @@ async def test_reconfigure_to_a_new_address(hass: HomeAssistant, sim: Ssc2Simula
 async def test_reconfigure_refuses_another_receiver(
     hass: HomeAssistant, sim: Ssc2Simulator
 ) -> None:
-    entry = MockConfigEntry(domain=DOMAIN, data=entry_data(sim), unique_id="9999999999")
+    entry = MockConfigEntry(domain=DOMAIN, data=ssc2_entry_data(sim), unique_id="9999999999")
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -361,7 +348,7 @@ async def test_reconfigure_with_a_stale_password_asks_for_the_current_one(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data == entry_data(sim)
+    assert entry.data == ssc2_entry_data(sim)
     assert sim.failed_logins == 2
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from ipaddress import ip_address
-import socket
 from typing import Any
 from unittest.mock import patch
 
@@ -23,7 +22,7 @@ from custom_components.micboard.plugins.sennheiser.mcp.plugin import SennheiserM
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.mcp import McpSimulator
 from simulators.sennheiser.ssc1 import Ssc1Simulator
-from tests.support.sennheiser_udp import free_udp_port
+from tests.support.helpers import free_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "fast_udp")
 
@@ -34,7 +33,7 @@ def fast_udp(monkeypatch: pytest.MonkeyPatch) -> int:
     for plugin in (SennheiserSsc1Plugin, SennheiserMcpPlugin):
         monkeypatch.setattr(plugin, "request_timeout", 0.2)
         monkeypatch.setattr(plugin, "request_attempts", 2)
-    port = free_udp_port()
+    port = free_port("udp")
     monkeypatch.setattr(entry_data, "MCP_LOCAL_PORT", port)  # what an entry without one gets
     return port
 
@@ -87,7 +86,7 @@ async def test_ssc1_errors_then_success(hass: HomeAssistant, ssc1: Ssc1Simulator
     form = await _open_step(hass, "sennheiser_ssc1")
     host, port = ssc1.address
     result = await hass.config_entries.flow.async_configure(
-        form["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: free_udp_port()}
+        form["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: free_port("udp")}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
@@ -145,7 +144,7 @@ async def test_ssc1_reconfigure(hass: HomeAssistant, ssc1: Ssc1Simulator) -> Non
     assert result["step_id"] == "reconfigure_sennheiser_ssc1"
     assert result["description_placeholders"]["name"] == "EWDX-A"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: free_udp_port()}
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: free_port("udp")}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
@@ -270,7 +269,7 @@ async def test_mcp_reconfigure(hass: HomeAssistant, mcp: McpSimulator) -> None:
 
     result = await entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: free_udp_port()}
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: free_port("udp")}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     result = await hass.config_entries.flow.async_configure(
@@ -288,7 +287,7 @@ async def test_mcp_reconfigure(hass: HomeAssistant, mcp: McpSimulator) -> None:
 async def test_zeroconf_falls_back_to_ssc1(hass: HomeAssistant, ssc1: Ssc1Simulator) -> None:
     """An EW-DX in Legacy mode announces _ssc but has no HTTPS: it is offered over SSC v1."""
     host, port = ssc1.address
-    no_https = free_tcp_port()
+    no_https = free_port()
     info = ZeroconfServiceInfo(
         ip_address=ip_address(host),
         ip_addresses=[ip_address(host)],
@@ -325,9 +324,3 @@ async def test_zeroconf_falls_back_to_ssc1(hass: HomeAssistant, ssc1: Ssc1Simula
         )
     assert again["type"] is FlowResultType.ABORT
     assert again["reason"] == "already_configured"
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

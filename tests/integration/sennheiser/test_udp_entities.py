@@ -16,11 +16,8 @@ from custom_components.micboard.plugins.sennheiser.mcp.plugin import SennheiserM
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.mcp import McpSimulator
 from simulators.sennheiser.ssc1 import Ssc1Simulator
-from tests.integration.conftest import setup_entry
-from tests.support.sennheiser_udp import (
-    free_udp_port,
-    wait_until,
-)
+from tests.integration.common import setup_entry
+from tests.support.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "entity_registry_enabled_by_default", "fast")
 
@@ -46,7 +43,7 @@ async def ssc1() -> AsyncIterator[Ssc1Simulator]:
 
 @pytest.fixture
 def local_port() -> int:
-    return free_udp_port()
+    return free_port("udp")
 
 
 @pytest.fixture
@@ -84,7 +81,7 @@ async def test_ssc1_scenario(hass: HomeAssistant, ssc1: Ssc1Simulator) -> None:
     state = reader(hass, SERIAL)
 
     async def expect(platform: str, channel: int, key: str, value: str) -> None:
-        await wait_until(lambda: state(platform, channel, key) == value, hass=hass)
+        await wait_for(lambda: state(platform, channel, key) == value, hass=hass)
 
     assert state("sensor", 1, "battery") == "90"
     assert state("sensor", 1, "battery_runtime") == "420"
@@ -128,7 +125,7 @@ async def test_ssc1_scenario(hass: HomeAssistant, ssc1: Ssc1Simulator) -> None:
         return None if device is None else device.name
 
     assert device_name() == "STAGE"
-    await wait_until(lambda: device_name() == "FOH RACK", hass=hass)
+    await wait_for(lambda: device_name() == "FOH RACK", hass=hass)
 
 
 async def test_ssc1_unavailable_and_recovery(hass: HomeAssistant, ssc1: Ssc1Simulator) -> None:
@@ -141,11 +138,11 @@ async def test_ssc1_unavailable_and_recovery(hass: HomeAssistant, ssc1: Ssc1Simu
     coordinator = await setup_entry(hass, entry)
     state = reader(hass, SERIAL)
     ssc1.stop_answering()
-    await wait_until(lambda: state("sensor", 1, "battery") == STATE_UNAVAILABLE, hass=hass)
+    await wait_for(lambda: state("sensor", 1, "battery") == STATE_UNAVAILABLE, hass=hass)
     assert state("binary_sensor", None, "connectivity") == STATE_OFF
     assert state("sensor", None, "connection_state") == "error"
     ssc1.resume()
-    await wait_until(lambda: state("sensor", 1, "battery") == "90", hass=hass, within=10)
+    await wait_for(lambda: state("sensor", 1, "battery") == "90", hass=hass, timeout=10)
     assert state("binary_sensor", None, "connectivity") == STATE_ON
     assert coordinator.plugin.health.reconnects >= 1
 
@@ -168,7 +165,7 @@ async def test_mcp_scenario(hass: HomeAssistant, mcp: McpSimulator, local_port: 
     state = reader(hass, coordinator.plugin.receiver_id)  # type: ignore[attr-defined]
 
     async def expect(platform: str, key: str, value: str) -> None:
-        await wait_until(lambda: state(platform, 1, key) == value, hass=hass)
+        await wait_for(lambda: state(platform, 1, key) == value, hass=hass)
 
     assert state("sensor", 1, "battery") == "100"
     assert state("sensor", 1, "battery_bars") == "5"
@@ -216,9 +213,9 @@ async def test_mcp_unavailable_and_recovery(
     coordinator = await setup_entry(hass, entry)
     state = reader(hass, coordinator.plugin.receiver_id)  # type: ignore[attr-defined]
     mcp.stop_answering()
-    await wait_until(lambda: state("sensor", 1, "battery") == STATE_UNAVAILABLE, hass=hass)
+    await wait_for(lambda: state("sensor", 1, "battery") == STATE_UNAVAILABLE, hass=hass)
     mcp.resume()
-    await wait_until(lambda: state("sensor", 1, "battery") == "100", hass=hass, within=10)
+    await wait_for(lambda: state("sensor", 1, "battery") == "100", hass=hass, timeout=10)
     assert state("binary_sensor", None, "connectivity") == STATE_ON
     assert await hass.config_entries.async_unload(entry.entry_id)
-    await wait_until(lambda: not mcp.pushes)  # "Push 0 0 0" on unload
+    await wait_for(lambda: not mcp.pushes)  # "Push 0 0 0" on unload

@@ -16,12 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.micboard.config_flow import MicboardConfigFlow
 from custom_components.micboard.const import CONF_MANUFACTURER, DOMAIN
 from custom_components.micboard.plugins.errors import ProtocolError
-from tests.integration.shure.conftest import shure_entry
-from tests.support.shure import (
-    QUICK_SILENCE,
-    receiver_id,
-    running_simulator,
-)
+from tests.integration.entries import shure_entry
+from tests.support.shure import QUICK_SILENCE, receiver_id, running_simulator
 
 SHURE = "shure_tcp"
 

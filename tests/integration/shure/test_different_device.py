@@ -22,8 +22,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.micboard.const import CONF_RECEIVER_ID, DOMAIN
 from custom_components.micboard.identifiers import channel_identifier, receiver_identifier
-from tests.integration.shure.conftest import entity_id, setup_shure, state
-from tests.support.shure import eventually, receiver_id, running_simulator
+from tests.integration.common import entity_id, state
+from tests.integration.entries import setup_shure
+from tests.support.helpers import wait_for
+from tests.support.shure import receiver_id, running_simulator
 
 NEW_ID = "SIM-RX9"
 
@@ -61,12 +63,12 @@ async def test_a_swapped_unit_is_never_adopted(hass: HomeAssistant) -> None:
         entry, coordinator = await setup_shure(hass, sim)
         rid = receiver_id(sim)
         status = f"{rid}-1-status"
-        await eventually(lambda: state(hass, "sensor", status) == "good")
+        await wait_for(lambda: state(hass, "sensor", status) == "good")
         devices = dr.async_get(hass)
         before = {d.id for d in dr.async_entries_for_config_entry(devices, entry.entry_id)}
 
         await _swap(sim, NEW_ID)
-        await eventually(lambda: _issue(hass, entry.entry_id) is not None)
+        await wait_for(lambda: _issue(hass, entry.entry_id) is not None)
         issue = _issue(hass, entry.entry_id)
         assert issue.is_fixable
         assert issue.translation_placeholders["found"] == NEW_ID  # what the unit calls itself
@@ -94,7 +96,7 @@ async def test_accepting_the_replacement_keeps_entities_names_and_areas(
     async with running_simulator("ulxd", 2) as sim:
         entry, _coordinator = await setup_shure(hass, sim)
         old = receiver_id(sim)
-        await eventually(lambda: state(hass, "sensor", f"{old}-1-status") == "good")
+        await wait_for(lambda: state(hass, "sensor", f"{old}-1-status") == "good")
         battery = entity_id(hass, "sensor", f"{old}-1-battery")
         devices = dr.async_get(hass)
         channel = devices.async_get_child_device_by_identifier(
@@ -104,7 +106,7 @@ async def test_accepting_the_replacement_keeps_entities_names_and_areas(
         devices.async_update_child_device(channel.id, area_id=stage.id, name_by_user="Lead Vox")
 
         await _swap(sim, NEW_ID)
-        await eventually(lambda: _issue(hass, entry.entry_id) is not None)
+        await wait_for(lambda: _issue(hass, entry.entry_id) is not None)
         flow = await _start_fix(hass, hass_client, entry.entry_id)
         assert flow["type"] == FlowResultType.MENU
         assert flow["menu_options"] == ["new_address", "accept_replacement"]
@@ -114,8 +116,8 @@ async def test_accepting_the_replacement_keeps_entities_names_and_areas(
         assert flow["type"] == FlowResultType.CREATE_ENTRY
 
         new = f"shure-{NEW_ID}"
-        await eventually(lambda: entry.state is ConfigEntryState.LOADED)
-        await eventually(lambda: state(hass, "sensor", f"{new}-1-status") == "good")
+        await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
+        await wait_for(lambda: state(hass, "sensor", f"{new}-1-status") == "good")
         assert entry.unique_id == new
         assert entry.data[CONF_RECEIVER_ID] == new
         assert _issue(hass, entry.entry_id) is None
@@ -138,9 +140,9 @@ async def test_the_original_receiver_at_a_new_address(
     async with running_simulator("ulxd", 2) as sim:
         entry, _coordinator = await setup_shure(hass, sim)
         rid = receiver_id(sim)
-        await eventually(lambda: state(hass, "sensor", f"{rid}-1-status") == "good")
+        await wait_for(lambda: state(hass, "sensor", f"{rid}-1-status") == "good")
         await _swap(sim, NEW_ID)
-        await eventually(lambda: _issue(hass, entry.entry_id) is not None)
+        await wait_for(lambda: _issue(hass, entry.entry_id) is not None)
         flow = await _start_fix(hass, hass_client, entry.entry_id)
         flow = await _step(hass_client, flow["flow_id"], {"next_step_id": "new_address"})
         assert flow["step_id"] == "new_address"
@@ -159,8 +161,8 @@ async def test_the_original_receiver_at_a_new_address(
             assert flow["type"] == FlowResultType.CREATE_ENTRY
             assert entry.data["port"] == original.port
             assert entry.unique_id == rid
-            await eventually(lambda: entry.state is ConfigEntryState.LOADED)
-            await eventually(lambda: state(hass, "sensor", f"{rid}-1-status") == "good")
+            await wait_for(lambda: entry.state is ConfigEntryState.LOADED)
+            await wait_for(lambda: state(hass, "sensor", f"{rid}-1-status") == "good")
             assert _issue(hass, entry.entry_id) is None
 
 

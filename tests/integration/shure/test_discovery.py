@@ -30,15 +30,10 @@ from simulators.shure.slp import (
     attr_reply,
     send_datagram,
 )
-from tests.integration.conftest import (
-    demo_entry,
-    setup_entry,
-)
-from tests.integration.shure.conftest import shure_entry
-from tests.support.shure import (
-    eventually,
-    running_simulator,
-)
+from tests.integration.common import setup_entry
+from tests.integration.entries import demo_entry, shure_entry
+from tests.support.helpers import wait_for
+from tests.support.shure import running_simulator
 
 ULXD4Q = "0407257E-FD5A-11E3-A21F-0015C5F3F612"
 DEFAULT_INTERFACE = "0.0.0.0"  # noqa: S104  the value under test, nothing binds to it
@@ -61,7 +56,7 @@ async def test_announcement_creates_a_probed_flow(hass: HomeAssistant) -> None:
         listener = await _listener(hass, sim.port)
         assert listener.port is not None
         await send_datagram(attr_reply(ULXD4Q), "127.0.0.1", listener.port)
-        await eventually(lambda: len(_flows(hass)) == 1)
+        await wait_for(lambda: len(_flows(hass)) == 1)
         flow = _flows(hass)[0]
         assert flow["step_id"] == "discovery_confirm_shure_tcp"
         assert flow["context"]["unique_id"] == "shure-SIM-RX1"
@@ -83,9 +78,9 @@ async def test_cooldown_memory_is_bounded(hass: HomeAssistant) -> None:
         with patch.object(discovery_slp, "MAX_REMEMBERED", 1):
             for dcid in (ULXD4Q, other, ULXD4Q):
                 await send_datagram(attr_reply(dcid), "127.0.0.1", listener.port)
-                await eventually(lambda: len(listener._seen) == 1)
+                await wait_for(lambda: len(listener._seen) == 1)
                 await asyncio.sleep(0.01)
-        await eventually(lambda: len(_flows(hass)) == 1)  # one device: one flow
+        await wait_for(lambda: len(_flows(hass)) == 1)  # one device: one flow
         listener.async_stop()
 
 
@@ -99,9 +94,9 @@ async def test_known_device_at_a_new_address_is_updated(hass: HomeAssistant) -> 
         listener = await _listener(hass, sim.port)
         assert listener.port is not None
         await send_datagram(attr_reply(ULXD4Q), "127.0.0.1", listener.port, source="127.0.0.2")
-        await eventually(lambda: entry.data["host"] == "127.0.0.2")
+        await wait_for(lambda: entry.data["host"] == "127.0.0.2")
         assert not _flows(hass)
-        await eventually(lambda: entry.state is ConfigEntryState.LOADED)  # reloaded, connected
+        await wait_for(lambda: entry.state is ConfigEntryState.LOADED)  # reloaded, connected
         listener.async_stop()
         assert await hass.config_entries.async_unload(entry.entry_id)
 
@@ -134,7 +129,7 @@ async def test_multicast_on_loopback(hass: HomeAssistant) -> None:
             sender.sendto(attr_reply(ULXD4Q), (SLP_GROUP, listener.port))
         finally:
             sender.close()
-        await eventually(lambda: len(_flows(hass)) == 1)
+        await wait_for(lambda: len(_flows(hass)) == 1)
         listener.async_stop()
 
 

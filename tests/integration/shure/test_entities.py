@@ -9,16 +9,10 @@ import pytest
 
 from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.identifiers import receiver_identifier
-from tests.integration.shure.conftest import (
-    entity_id,
-    setup_shure,
-    state,
-)
-from tests.support.shure import (
-    eventually,
-    receiver_id,
-    running_simulator,
-)
+from tests.integration.common import entity_id, state
+from tests.integration.entries import setup_shure
+from tests.support.helpers import wait_for
+from tests.support.shure import receiver_id, running_simulator
 
 #: Features the scenario can exercise, per family (what the family really has).
 BATTERY = {"ulxd", "qlxd", "slxd", "ad", "uhfr"}
@@ -39,7 +33,7 @@ async def test_microphone_scenario(hass: HomeAssistant, family: str) -> None:  #
             return state(hass, platform, f"{rid}-{channel}-{key}")
 
         async def until(key: str, value: str, platform: str = "sensor") -> None:
-            await eventually(lambda: ch(key, platform) == value)
+            await wait_for(lambda: ch(key, platform) == value)
 
         # Battery draining: good -> replace -> critical.
         sim.set_battery(1, 90)
@@ -97,7 +91,7 @@ async def test_microphone_scenario(hass: HomeAssistant, family: str) -> None:  #
                 )
                 return None if device is None else device.name
 
-            await eventually(lambda: device_name() == "RACK-2")
+            await wait_for(lambda: device_name() == "RACK-2")
 
         # Other channels were never touched.
         if len(sim.device.channels) > 1:
@@ -151,9 +145,9 @@ async def test_psm1000_scenario(hass: HomeAssistant) -> None:
         assert state(hass, "sensor", f"{rid}-1-frequency") == "519.375"
         assert state(hass, "binary_sensor", f"{rid}-1-muted") == STATE_OFF
         sim.set_muted(1, muted=True)
-        await eventually(lambda: state(hass, "binary_sensor", f"{rid}-1-muted") == STATE_ON)
+        await wait_for(lambda: state(hass, "binary_sensor", f"{rid}-1-muted") == STATE_ON)
         sim.set_name(1, "Drums")
-        await eventually(lambda: state(hass, "sensor", f"{rid}-1-channel_name") == "Drums")
+        await wait_for(lambda: state(hass, "sensor", f"{rid}-1-channel_name") == "Drums")
         assert state(hass, "sensor", f"{rid}-1-status") == "unknown"
         assert await hass.config_entries.async_unload(entry.entry_id)
 

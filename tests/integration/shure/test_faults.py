@@ -11,18 +11,10 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 
-from tests.integration.conftest import setup_entry
-from tests.integration.shure.conftest import (
-    setup_shure,
-    shure_entry,
-    state,
-)
-from tests.support.shure import (
-    FAST,
-    eventually,
-    receiver_id,
-    running_simulator,
-)
+from tests.integration.common import setup_entry, state
+from tests.integration.entries import setup_shure, shure_entry
+from tests.support.helpers import wait_for
+from tests.support.shure import FAST, receiver_id, running_simulator
 
 INTEGRATION_LOGGER = "custom_components.micboard"
 
@@ -54,7 +46,7 @@ async def _loss_and_recovery(
         entry, coordinator = await setup_shure(hass, sim)
         rid = receiver_id(sim)
         status = f"{rid}-1-status"
-        await eventually(lambda: state(hass, "sensor", status) == "good")
+        await wait_for(lambda: state(hass, "sensor", status) == "good")
         caplog.clear()
 
         if fault == "drop":
@@ -62,17 +54,17 @@ async def _loss_and_recovery(
             await sim.drop_connections()
         else:  # connected but silent: only the watchdog can tell
             sim.stalled = True
-        await eventually(lambda: state(hass, "sensor", status) == STATE_UNAVAILABLE)
+        await wait_for(lambda: state(hass, "sensor", status) == STATE_UNAVAILABLE)
         assert state(hass, "binary_sensor", f"{rid}-connectivity") == STATE_OFF
         assert state(hass, "sensor", f"{rid}-connection_state") == "error"
         # Several reconnect attempts fail while the receiver is away...
-        await eventually(lambda: coordinator.plugin.health.reconnect_attempts >= 2)
+        await wait_for(lambda: coordinator.plugin.health.reconnect_attempts >= 2)
 
         if fault == "drop":
             await sim.set_refusing(refusing=False)
         else:
             sim.stalled = False
-        await eventually(lambda: state(hass, "sensor", status) == "good")
+        await wait_for(lambda: state(hass, "sensor", status) == "good")
         assert state(hass, "binary_sensor", f"{rid}-connectivity") == STATE_ON
         assert state(hass, "sensor", f"{rid}-connection_state") == "connected"
 
@@ -132,6 +124,6 @@ async def test_garbage_from_the_device_does_not_disturb_entities(hass: HomeAssis
         sim.inject_garbage(b"\xff\xfe<<< REP 1 >>> " + b"x" * 700)
         sim.output_mode = "split"
         sim.set_name(2, "Spare")
-        await eventually(lambda: state(hass, "sensor", f"{rid}-2-channel_name") == "Spare")
+        await wait_for(lambda: state(hass, "sensor", f"{rid}-2-channel_name") == "Spare")
         assert state(hass, "sensor", f"{rid}-1-status") != STATE_UNAVAILABLE
         assert await hass.config_entries.async_unload(entry.entry_id)

@@ -9,12 +9,9 @@ import pytest
 
 from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.identifiers import channel_identifier, receiver_identifier
-from tests.integration.shure.conftest import setup_shure
-from tests.support.shure import (
-    eventually,
-    receiver_id,
-    running_simulator,
-)
+from tests.integration.entries import setup_shure
+from tests.support.helpers import wait_for
+from tests.support.shure import receiver_id, running_simulator
 
 
 def _device_id(hass: HomeAssistant, entry_id: str, identifier: tuple[str, str]) -> str:
@@ -78,7 +75,7 @@ async def test_identify_while_disconnected(hass: HomeAssistant) -> None:
         entry, coordinator = await setup_shure(hass, sim)
         await sim.set_refusing(refusing=True)
         await sim.drop_connections()
-        await eventually(lambda: not coordinator.last_update_success)
+        await wait_for(lambda: not coordinator.last_update_success)
         with pytest.raises(HomeAssistantError) as raised:
             await hass.services.async_call(
                 DOMAIN, "identify", {"config_entry_id": entry.entry_id}, blocking=True

@@ -40,13 +40,9 @@ from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
 from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.shure.systemapi.plugin import ShureSystemApiPlugin
 from simulators.shure.systemapi import SystemApiSimulator
+from tests.integration.entries import systemapi_entry_data
 from tests.support.helpers import wait_for
-from tests.support.systemapi import (
-    entry_data,
-    options,
-    running_simulator,
-    stage,
-)
+from tests.support.systemapi import options, running_simulator, stage
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -75,7 +71,7 @@ def api_entry(sim: SystemApiSimulator, **overrides: Any) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="Shure System API",
-        data=entry_data(sim, **overrides),
+        data=systemapi_entry_data(sim, **overrides),
         unique_id=plugin.stable_id,
         options={CONF_METER_INTERVAL: 0.05},
     )

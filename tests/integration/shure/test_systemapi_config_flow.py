@@ -26,10 +26,9 @@ from custom_components.micboard.plugins.net.tls import parse_fingerprint
 from custom_components.micboard.plugins.shure.systemapi.client import NotSystemApi
 from custom_components.micboard.plugins.shure.systemapi.plugin import server_id
 from simulators.shure.systemapi import SystemApiSimulator
-from tests.support.systemapi import (
-    entry_data,
-    running_simulator,
-)
+from tests.integration.entries import systemapi_entry_data
+from tests.support.helpers import free_port
+from tests.support.systemapi import running_simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "no_setup", "translated")
 
@@ -50,7 +49,7 @@ def existing(sim: SystemApiSimulator, **overrides: Any) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="Shure System API 127.0.0.1",
-        data=entry_data(sim, **overrides),
+        data=systemapi_entry_data(sim, **overrides),
         unique_id=uid(sim),
     )
 
@@ -70,11 +69,6 @@ async def user_form(hass: HomeAssistant) -> str:
     assert result["step_id"] == "shure_systemapi"
     assert result["errors"] == {}
     return str(result["flow_id"])
-
-
-async def closed_port() -> int:
-    async with running_simulator() as gone:
-        return gone.port
 
 
 # -- user -----------------------------------------------------------------------------------------
@@ -99,7 +93,7 @@ async def test_user_flow_shows_the_fingerprint_before_sending_the_key(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Shure System API 127.0.0.1"
     assert result["result"].unique_id == uid(sim)
-    assert result["data"] == entry_data(sim)
+    assert result["data"] == systemapi_entry_data(sim)
 
 
 async def test_user_flow_cannot_connect_then_recovers(
@@ -107,7 +101,7 @@ async def test_user_flow_cannot_connect_then_recovers(
 ) -> None:
     flow_id = await user_form(hass)
     result = await hass.config_entries.flow.async_configure(
-        flow_id, {**address(sim), "port": await closed_port()}
+        flow_id, {**address(sim), "port": free_port()}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
@@ -203,7 +197,7 @@ async def test_reconfigure_to_a_new_address(hass: HomeAssistant, sim: SystemApiS
     result = await entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "reconfigure_shure_systemapi"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"host": "127.0.0.1", "port": await closed_port()}
+        result["flow_id"], {"host": "127.0.0.1", "port": free_port()}
     )
     assert result["errors"] == {"base": "cannot_connect"}
     # The pinned certificate answers at the new address: no confirmation needed.
@@ -212,7 +206,7 @@ async def test_reconfigure_to_a_new_address(hass: HomeAssistant, sim: SystemApiS
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data == entry_data(sim)
+    assert entry.data == systemapi_entry_data(sim)
 
 
 async def test_reconfigure_with_a_stale_key_asks_for_the_current_one(
@@ -235,7 +229,7 @@ async def test_reconfigure_with_a_stale_key_asks_for_the_current_one(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert entry.data == entry_data(sim)
+    assert entry.data == systemapi_entry_data(sim)
     assert sim.bad_key_requests == 2
 
 

@@ -35,11 +35,8 @@ from custom_components.micboard.plugins.model import (
     ModelUpdate,
 )
 from simulators.audio_technica import ESW, SYSTEM20, AudioTechnicaSimulator
-from tests.support.audio_technica import (
-    free_udp_port,
-    options,
-)
-from tests.support.helpers import wait_for
+from tests.support.audio_technica import options
+from tests.support.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -58,7 +55,7 @@ def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def simulator() -> AsyncGenerator[AudioTechnicaSimulator]:
     """A 2-channel ESW receiver sending notifications to a loopback port."""
-    sim = AudioTechnicaSimulator(channels=2, notify_port=free_udp_port())
+    sim = AudioTechnicaSimulator(channels=2, notify_port=free_port("udp"))
     await sim.start()
     yield sim
     await sim.close()
@@ -368,9 +365,7 @@ async def test_second_controller_is_refused_with_a_clear_error(
 
 
 async def test_nothing_listening() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     plugin = AudioTechnicaPlugin(AudioTechnicaOptions(host="127.0.0.1", port=port))
     with pytest.raises(CannotConnect, match="refused"):
         await plugin.get_devices()
@@ -583,7 +578,7 @@ async def test_notification_port_in_use_falls_back_to_polling(
 
 async def test_one_socket_serves_every_receiver_by_sender() -> None:
     received: list[str] = []
-    port = free_udp_port()
+    port = free_port("udp")
     first = await subscribe(
         "127.0.0.1", lambda _: received.append("a"), port=port, bind="127.0.0.1"
     )
@@ -610,7 +605,7 @@ async def test_one_socket_serves_every_receiver_by_sender() -> None:
 async def test_multicast_group_on_loopback_is_tried(caplog: pytest.LogCaptureFixture) -> None:
     """Joining a group may fail (loopback has no multicast here); that is not fatal."""
     subscription = await subscribe(
-        "127.0.0.1", lambda _: None, port=free_udp_port(), group="239.0.0.100", bind="127.0.0.1"
+        "127.0.0.1", lambda _: None, port=free_port("udp"), group="239.0.0.100", bind="127.0.0.1"
     )
     if subscription is None:
         assert "polling only" in caplog.text

@@ -14,6 +14,7 @@ from custom_components.micboard.plugins.net.tls import (
     parse_fingerprint,
     pinned,
 )
+from tests.support.helpers import free_port
 from tests.support.ssc2 import running_simulator
 
 DIGEST = bytes(range(32))
@@ -52,10 +53,8 @@ async def test_fetch_matches_the_certificate_and_pinning_works() -> None:
 
 @pytest.mark.usefixtures("socket_enabled")
 async def test_fetch_from_a_closed_port() -> None:
-    async with running_simulator(channels=2) as sim:
-        port = sim.port
     with pytest.raises(CannotConnect):
-        await fetch_fingerprint("127.0.0.1", port, time_limit=2)
+        await fetch_fingerprint("127.0.0.1", free_port(), time_limit=2)
 
 
 @pytest.mark.usefixtures("socket_enabled")

@@ -16,7 +16,7 @@ from custom_components.micboard.plugins.net.udp import (
     is_loopback,
     resolve_ipv4,
 )
-from tests.support.sennheiser_udp import wait_until
+from tests.support.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -40,7 +40,7 @@ async def test_shared_port_dispatches_by_sender() -> None:
         two.sendto(b"from two", ("127.0.0.1", port))
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as stranger:
             stranger.sendto(b"stranger", ("127.0.0.1", port))
-        await wait_until(lambda: got_one == [b"from one"] and got_two == [b"from two"])
+        await wait_for(lambda: got_one == [b"from one"] and got_two == [b"from two"])
         unregister_one()
         unregister_one()  # idempotent
         one.sendto(b"late", ("127.0.0.1", port))
@@ -67,7 +67,7 @@ async def test_handler_errors_do_not_kill_the_socket(caplog: pytest.LogCaptureFi
         with caplog.at_level(logging.ERROR):
             peer.sendto(b"one", ("127.0.0.1", shared.local_port))
             peer.sendto(b"two", ("127.0.0.1", shared.local_port))
-            await wait_until(lambda: len(seen) == 2)
+            await wait_for(lambda: len(seen) == 2)
     assert "Error while handling a datagram" in caplog.text
     await shared.release()
 
@@ -98,12 +98,10 @@ async def test_datagram_link_open_failure(monkeypatch: pytest.MonkeyPatch) -> No
 
 async def test_datagram_link_reports_socket_errors() -> None:
     errors: list[OSError] = []
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port("udp")
     link = await DatagramLink.open("127.0.0.1", port, lambda _data: None, errors.append)
     link.send(b"anyone?")
-    await wait_until(lambda: bool(errors))  # ICMP port unreachable on a connected socket
+    await wait_for(lambda: bool(errors))  # ICMP port unreachable on a connected socket
     link.close()
     assert link.closed
     link.send(b"ignored after close")

@@ -23,10 +23,8 @@ from simulators.sennheiser.ssc2 import (
 )
 from simulators.sennheiser.ssc2_state import DeviceState
 from tests.support import REPO_ROOT
-from tests.support.ssc2 import (
-    eventually,
-    running_simulator,
-)
+from tests.support.helpers import wait_for
+from tests.support.ssc2 import running_simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -267,7 +265,7 @@ async def test_animation_moves_meters_and_drains(sim: Ssc2Simulator) -> None:
     before = [channel.level for channel in sim.state.channels]
     sim.state.channels[1].tx = None
     sim.animate(period=0.001, seed=3)
-    await eventually(lambda: sim.state.channels[0].tx.gauge < 90)  # type: ignore[union-attr]
+    await wait_for(lambda: sim.state.channels[0].tx.gauge < 90)  # type: ignore[union-attr]
     assert sim.state.channels[0].level != before[0]
     assert sim.state.channels[1].level == before[1]  # no transmitter: no audio
 

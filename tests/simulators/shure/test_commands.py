@@ -16,9 +16,7 @@ from simulators.shure.commands import (
     split_tokens,
 )
 from simulators.shure.commands_model import build_device
-from tests.support.shure import (
-    running_simulator,
-)
+from tests.support.shure import running_simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 

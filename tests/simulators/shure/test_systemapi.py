@@ -19,10 +19,8 @@ from simulators.shure.systemapi import (
     SystemApiSimulator,
 )
 from simulators.shure.systemapi_state import SimDevice
-from tests.support.systemapi import (
-    eventually,
-    running_simulator,
-)
+from tests.support.helpers import wait_for
+from tests.support.systemapi import running_simulator
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -239,7 +237,7 @@ async def test_subscriptions_and_events(client: Client, sim: SystemApiSimulator)
     sim.send_raw(b"\x00garbage")
     assert (await socket.receive(timeout=10)).data == b"\x00garbage"
     await socket.close()
-    await eventually(lambda: transport not in sim.transports)
+    await wait_for(lambda: transport not in sim.transports)
 
 
 async def test_pings_are_answered_until_a_stall(client: Client, sim: SystemApiSimulator) -> None:
@@ -295,9 +293,9 @@ async def test_animation_charges_and_moves_activity() -> None:
         drain = sim.add_device("ULXD8")
         sim.set_state(by_model(sim, "ULXD4D").device_id, "OFFLINE")
         sim.animate(period=0.01, seed=1)
-        await eventually(lambda: pack.battery is not None and pack.battery.percentage > 41)
+        await wait_for(lambda: pack.battery is not None and pack.battery.percentage > 41)
         assert drain.battery is not None
-        await eventually(lambda: drain.battery is not None and drain.battery.percentage < 87)
+        await wait_for(lambda: drain.battery is not None and drain.battery.percentage < 87)
 
 
 async def test_command_line_start() -> None:

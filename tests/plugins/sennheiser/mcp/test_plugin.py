@@ -29,10 +29,7 @@ from custom_components.micboard.plugins.sennheiser.mcp.plugin import (
     device_id_for,
 )
 from simulators.sennheiser.mcp import McpSimulator
-from tests.support.sennheiser_udp import (
-    free_udp_port,
-    wait_until,
-)
+from tests.support.helpers import free_port, wait_for
 from tests.support.stalled_loop import (
     run_for,
     simulator_in_thread,
@@ -50,7 +47,7 @@ def fast(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def local_port() -> int:
-    return free_udp_port()
+    return free_port("udp")
 
 
 @pytest.fixture
@@ -101,7 +98,7 @@ async def test_snapshot(sim: McpSimulator, local_port: int) -> None:
     assert channel.transmitter is not None
     assert channel.transmitter.battery_bars == 5
     # "Push 0 100 0" for the snapshot, "Push 0 0 0" on close: no push left running.
-    await wait_until(lambda: sim.requests["Push"] == 2)
+    await wait_for(lambda: sim.requests["Push"] == 2)
     assert not sim.pushes
 
 
@@ -109,27 +106,27 @@ async def test_push_updates(sim: McpSimulator, local_port: int) -> None:
     plugin = plugin_for(sim, local_port)
     channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
     async with listening(plugin) as updates:
-        await wait_until(lambda: bool(sim.pushes))
+        await wait_for(lambda: bool(sim.pushes))
         push = next(iter(sim.pushes.values()))
         assert (push.cycle, push.mode) == (0.1, 7)
         sim.set_battery(30)
-        await wait_until(
+        await wait_for(
             lambda: channel.transmitter is not None and channel.transmitter.battery_bars == 3
         )
         sim.tx_off()
-        await wait_until(lambda: channel.transmitter is None)
+        await wait_for(lambda: channel.transmitter is None)
         sim.tx_on_again()
-        await wait_until(lambda: channel.transmitter is not None)
+        await wait_for(lambda: channel.transmitter is not None)
         sim.rf_fade(15)
-        await wait_until(lambda: channel.rf_warning is True and channel.rf_level == -101.0)
+        await wait_for(lambda: channel.rf_warning is True and channel.rf_level == -101.0)
         sim.audio_peak()
-        await wait_until(lambda: channel.audio_clipping is True)
+        await wait_for(lambda: channel.audio_clipping is True)
         names_asked = sim.requests.get("Name", 0)
         sim.rename("BASS")
-        await wait_until(lambda: channel.name == "BASS")
+        await wait_for(lambda: channel.name == "BASS")
         # Config changed, so Name and Frequency are read again.
-        await wait_until(lambda: sim.requests.get("Name", 0) > names_asked)
-        await wait_until(lambda: sim.requests.get("Frequency", 0) >= 2)
+        await wait_for(lambda: sim.requests.get("Name", 0) > names_asked)
+        await wait_for(lambda: sim.requests.get("Frequency", 0) >= 2)
         assert all(update.channel == 1 for update in updates)
 
 
@@ -142,7 +139,7 @@ async def test_push_is_renewed_before_it_lapses(
     async with listening(plugin):
         # The simulator counts a renewal when it arrives, the plugin when the answer is back:
         # wait for both (the first push is not a renewal at the simulator).
-        await wait_until(lambda: sim.renewals >= 3 and plugin.renewals >= 4)
+        await wait_for(lambda: sim.renewals >= 3 and plugin.renewals >= 4)
         assert sim.expirations == 0
 
 
@@ -151,7 +148,7 @@ async def test_push_mode_falls_back(sim: McpSimulator, local_port: int) -> None:
     plugin = plugin_for(sim, local_port)
     await plugin.get_devices()
     async with listening(plugin):
-        await wait_until(lambda: plugin.push_mode == 3)
+        await wait_for(lambda: plugin.push_mode == 3)
         assert next(iter(sim.pushes.values())).mode == 3
 
 
@@ -178,7 +175,7 @@ async def test_silent_receiver_ends_listen(sim: McpSimulator, local_port: int) -
     plugin = plugin_for(sim, local_port)
     await plugin.get_devices()
     task = asyncio.create_task(plugin.listen(lambda _update: None))
-    await wait_until(lambda: bool(sim.pushes))
+    await wait_for(lambda: bool(sim.pushes))
     sim.stop_answering()
     with pytest.raises(ConnectionClosed):
         async with asyncio.timeout(5):
@@ -201,7 +198,7 @@ async def test_a_stalled_event_loop_is_not_a_silent_receiver(
         plugin = plugin_for(sim, local_port)
         await plugin.get_devices()
         task = asyncio.create_task(plugin.listen(lambda _update: None))
-        await wait_until(lambda: bool(sim.pushes))
+        await wait_for(lambda: bool(sim.pushes))
         async with stalling_event_loop(0.8):
             await run_for(3.0)
         await run_for(0.5)
@@ -218,13 +215,13 @@ async def test_malformed_datagrams_never_raise(sim: McpSimulator, local_port: in
     plugin = plugin_for(sim, local_port)
     channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
     async with listening(plugin):
-        await wait_until(lambda: bool(sim.pushes))
+        await wait_for(lambda: bool(sim.pushes))
         sim.send_garbage()
-        await wait_until(lambda: plugin.bad_datagrams >= 9)
+        await wait_for(lambda: plugin.bad_datagrams >= 9)
         assert channel.transmitter is not None
         assert channel.transmitter.battery_percent == 100  # "Bat 55" was dropped
         sim.rename("STILL")
-        await wait_until(lambda: channel.name == "STILL")
+        await wait_for(lambda: channel.name == "STILL")
 
 
 async def test_command_errors(sim: McpSimulator, local_port: int) -> None:
@@ -309,7 +306,7 @@ async def test_resync_while_pushing(sim: McpSimulator, local_port: int) -> None:
     plugin = plugin_for(sim, local_port)
     receiver = (await plugin.get_devices())[plugin.receiver_id]
     async with listening(plugin) as updates:
-        await wait_until(lambda: bool(sim.pushes))
+        await wait_for(lambda: bool(sim.pushes))
         pushes = sim.requests["Push"]
         sim.firmware = "2.8.0"
         assert (await plugin.get_devices())[plugin.receiver_id] is receiver
@@ -343,7 +340,7 @@ async def test_close_fails_a_pending_request(sim: McpSimulator, local_port: int)
     await plugin.get_devices()
     sim.stop_answering()
     pending = asyncio.create_task(plugin._request("Name"))
-    await wait_until(lambda: plugin._pending is not None)
+    await wait_for(lambda: plugin._pending is not None)
     await plugin.close()
     with pytest.raises(CannotConnect, match="closed"):
         await pending

@@ -24,10 +24,7 @@ from custom_components.micboard.plugins.sennheiser.ssc1 import Ssc1Options
 from custom_components.micboard.plugins.sennheiser.ssc1.codec import SscError
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.ssc1 import Ssc1Simulator
-from tests.support.sennheiser_udp import (
-    free_udp_port,
-    wait_until,
-)
+from tests.support.helpers import free_port, wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -132,26 +129,26 @@ async def test_push_updates_reach_the_model(sim: Ssc1Simulator) -> None:
     receiver = (await plugin.get_devices())[plugin.stable_id]
     one, two = receiver.channels[1], receiver.channels[2]
     async with listening(plugin) as updates:
-        await wait_until(lambda: sim.subscribes >= 1)
+        await wait_for(lambda: sim.subscribes >= 1)
         sim.drain(1, 70)
-        await wait_until(
+        await wait_for(
             lambda: one.transmitter is not None and one.transmitter.battery_percent == 20
         )
         sim.tx_off(2)
-        await wait_until(lambda: two.transmitter is None)
+        await wait_for(lambda: two.transmitter is None)
         sim.tx_on(2)
-        await wait_until(lambda: two.transmitter is not None)
-        await wait_until(
+        await wait_for(lambda: two.transmitter is not None)
+        await wait_for(
             lambda: two.transmitter is not None and two.transmitter.battery_percent == 90
         )
         sim.rf_fade(1)
-        await wait_until(lambda: one.rf_warning is True and one.rf_quality == 12)
+        await wait_for(lambda: one.rf_warning is True and one.rf_quality == 12)
         sim.audio_peak(2)
-        await wait_until(lambda: two.audio_clipping is True)
+        await wait_for(lambda: two.audio_clipping is True)
         sim.rename(1, "Pastor")
-        await wait_until(lambda: one.name == "PASTOR")
+        await wait_for(lambda: one.name == "PASTOR")
         sim.device_name = "FOH RACK"
-        await wait_until(lambda: receiver.name == "FOH RACK")
+        await wait_for(lambda: receiver.name == "FOH RACK")
         assert ModelUpdate(plugin.stable_id, None, frozenset({"name"})) in updates
         assert any(u.channel == 2 and "transmitter" in u.fields for u in updates)
 
@@ -162,15 +159,15 @@ async def test_departed_transmitter_never_shows_its_old_battery(sim: Ssc1Simulat
     plugin = plugin_for(sim)
     channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
     async with listening(plugin):
-        await wait_until(lambda: sim.subscribes >= 1)
+        await wait_for(lambda: sim.subscribes >= 1)
         sim.tx_off(1)
-        await wait_until(lambda: channel.transmitter is None)
+        await wait_for(lambda: channel.transmitter is None)
         sim.set_battery(1, 40, 200)
         sim.tx_on(1)
-        await wait_until(lambda: channel.transmitter is not None)
+        await wait_for(lambda: channel.transmitter is not None)
         assert channel.transmitter is not None
         assert channel.transmitter.battery_percent in {None, 40}
-        await wait_until(
+        await wait_for(
             lambda: channel.transmitter is not None and channel.transmitter.battery_percent == 40
         )
 
@@ -183,9 +180,9 @@ async def test_speechline_active_mates_drive_the_link() -> None:
     try:
         async with listening(plugin):
             simulator.tx_off(1)
-            await wait_until(lambda: channel.transmitter is None)
+            await wait_for(lambda: channel.transmitter is None)
             simulator.tx_on(1)
-            await wait_until(
+            await wait_for(
                 lambda: (
                     channel.transmitter is not None and channel.transmitter.battery_percent == 90
                 )
@@ -201,7 +198,7 @@ async def test_subscriptions_are_renewed_before_they_expire(
     plugin = plugin_for(sim)
     await plugin.get_devices()
     async with listening(plugin):
-        await wait_until(lambda: plugin.renewals >= 4)
+        await wait_for(lambda: plugin.renewals >= 4)
         assert sim.expirations == 0
         # 5 subscription trees (2 per channel, 1 device); the first round creates them.
         assert sim.renewals >= 5 * (plugin.renewals - 2)
@@ -220,11 +217,11 @@ async def test_ended_subscription_is_renewed_at_once(
     plugin = plugin_for(sim)
     await plugin.get_devices()
     async with listening(plugin):
-        await wait_until(lambda: len(sim.subscriptions) == 5)  # 2 per channel + device
+        await wait_for(lambda: len(sim.subscriptions) == 5)  # 2 per channel + device
         first = sim.subscribes
         sim.end_subscriptions()
         # Renewal is 30 s away: only the 310 errors can make the plugin subscribe again now.
-        await wait_until(lambda: sim.subscribes >= first + 5, within=15.0)
+        await wait_for(lambda: sim.subscribes >= first + 5, timeout=15.0)
 
 
 async def test_silent_device_ends_listen(
@@ -235,7 +232,7 @@ async def test_silent_device_ends_listen(
     await plugin.get_devices()
     updates: list[ModelUpdate] = []
     task = asyncio.create_task(plugin.listen(updates.append))
-    await wait_until(lambda: sim.subscribes >= 1)
+    await wait_for(lambda: sim.subscribes >= 1)
     sim.stop_answering()
     with pytest.raises(ConnectionClosed):
         async with asyncio.timeout(5):
@@ -256,7 +253,7 @@ async def test_resync_while_listening(sim: Ssc1Simulator) -> None:
     first = await plugin.get_devices()
     channel = first[plugin.stable_id].channels[1]
     async with listening(plugin):
-        await wait_until(lambda: sim.subscribes >= 1)
+        await wait_for(lambda: sim.subscribes >= 1)
         sim.rename(1, "again")
         again = await plugin.get_devices()
         assert again is first
@@ -268,16 +265,16 @@ async def test_malformed_datagrams_never_raise(sim: Ssc1Simulator) -> None:
     plugin = plugin_for(sim)
     channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
     async with listening(plugin):
-        await wait_until(lambda: sim.subscribes >= 1)
+        await wait_for(lambda: sim.subscribes >= 1)
         sim.send_garbage()
         # Well-formed but out-of-range values and non-SSC error entries are handled too.
         sim.send_garbage(
             [b'{"m":{"rx1":{"rssi":"loud","rsqi":500}}}', b'{"osc":{"error":[{"x":[999]}]}}']
         )
-        await wait_until(lambda: plugin.client.bad_datagrams >= 5)
+        await wait_for(lambda: plugin.client.bad_datagrams >= 5)
         assert channel.rf_level is None  # "loud" is not a level
         sim.rename(1, "still")
-        await wait_until(lambda: channel.name == "STILL")
+        await wait_for(lambda: channel.name == "STILL")
 
 
 async def test_unknown_addresses_are_dropped_for_good(sim: Ssc1Simulator) -> None:
@@ -289,7 +286,7 @@ async def test_unknown_addresses_are_dropped_for_good(sim: Ssc1Simulator) -> Non
     assert receiver.channels[1].name == "CH 1"  # the rest of the group was read one by one
     rejected = sim.bad_requests
     async with listening(plugin):
-        await wait_until(lambda: len(sim.subscriptions) == 5)
+        await wait_for(lambda: len(sim.subscriptions) == 5)
         assert sim.bad_requests == rejected  # no subscription names the missing address
 
 
@@ -344,7 +341,7 @@ async def test_unidentified_plugin_has_no_unique_id(sim: Ssc1Simulator) -> None:
 
 
 async def test_nothing_listening_fails_fast() -> None:
-    plugin = SennheiserSsc1Plugin(Ssc1Options(host="127.0.0.1", port=free_udp_port()))
+    plugin = SennheiserSsc1Plugin(Ssc1Options(host="127.0.0.1", port=free_port("udp")))
     with pytest.raises(CannotConnect):
         await plugin.get_devices()
     await plugin.close()
@@ -432,9 +429,9 @@ async def test_address_vanishing_after_setup_leaves_the_subscriptions(
     await plugin.get_devices()
     sim.remove_addresses(("rx1", "mute"), ("rx2", "mute"))  # e.g. after a firmware update
     async with listening(plugin):
-        await wait_until(lambda: "rx_mute" not in plugin.supported)
+        await wait_for(lambda: "rx_mute" not in plugin.supported)
         # Sent again at once without the address, not at the next renewal (30 s away).
-        await wait_until(lambda: len(sim.subscriptions) == 5, within=15.0)
+        await wait_for(lambda: len(sim.subscriptions) == 5, timeout=15.0)
 
 
 async def test_device_refusing_every_size_of_answer(sim: Ssc1Simulator) -> None:
@@ -451,9 +448,9 @@ async def test_bad_active_mates_lists_are_ignored() -> None:
     channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
     try:
         async with listening(plugin):
-            await wait_until(lambda: simulator.subscribes >= 1)
+            await wait_for(lambda: simulator.subscribes >= 1)
             simulator.send_garbage([b'{"mates":{"active":"tx1"}}', b'{"mates":{"active":["tx1"]}}'])
-            await wait_until(lambda: plugin.health.messages_received > 0)
+            await wait_for(lambda: plugin.health.messages_received > 0)
             assert channel.transmitter is not None
     finally:
         await simulator.close()
@@ -476,7 +473,7 @@ async def test_close_fails_a_pending_request() -> None:
         plugin = SennheiserSsc1Plugin(Ssc1Options(host="127.0.0.1", port=silent.getsockname()[1]))
         await plugin.client.open()
         pending = asyncio.create_task(plugin.client.get([("device", "name")]))
-        await wait_until(lambda: plugin.client._pending is not None)
+        await wait_for(lambda: plugin.client._pending is not None)
         await plugin.close()
         with pytest.raises(CannotConnect, match="closed"):
             await pending

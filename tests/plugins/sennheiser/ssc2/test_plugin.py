@@ -36,11 +36,8 @@ from custom_components.micboard.plugins.sennheiser.ssc2.plugin import (
 )
 from simulators.sennheiser.ssc2 import Ssc2Simulator
 from simulators.sennheiser.ssc2_state import SimTransmitter
-from tests.support.ssc2 import (
-    eventually,
-    options,
-    running_simulator,
-)
+from tests.support.helpers import wait_for
+from tests.support.ssc2 import options, running_simulator
 
 SERIAL = "1234567890"
 WRONG_PASSWORD = "Wrong-Pass-1!"  # noqa: S105
@@ -53,12 +50,6 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 async def sim() -> AsyncGenerator[Ssc2Simulator]:
     async with running_simulator(channels=2) as simulator:
         yield simulator
-
-
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
 
 
 def make_plugin(
@@ -82,7 +73,7 @@ class Listener:
     async def start(self, sim: Ssc2Simulator) -> None:
         self.task = asyncio.create_task(self.plugin.listen(self.updates.append))
         # A session exists (listen() went through "connecting") and is fully subscribed.
-        await eventually(
+        await wait_for(
             lambda: (
                 self.plugin._session_uuid in sim.sessions
                 and self.plugin.health.state is ConnectionState.CONNECTED
@@ -385,7 +376,7 @@ async def test_subscriptions_are_small_groups_with_the_dynamic_transmitter_resou
 
 async def test_battery_drain_is_pushed(sim: Ssc2Simulator, listener: Listener) -> None:
     sim.set_battery(0, gauge=35, lifetime=150)
-    await eventually(lambda: "transmitter" in listener.fields(1))
+    await wait_for(lambda: "transmitter" in listener.fields(1))
     tx = listener.plugin.receivers[SERIAL].channels[1].transmitter
     assert tx is not None
     assert (tx.battery_percent, tx.runtime_minutes) == (35, 150)
@@ -397,10 +388,10 @@ async def test_transmitter_unlinked_then_linked_later(
 ) -> None:
     channels = listener.plugin.receivers[SERIAL].channels
     sim.unlink(1)
-    await eventually(lambda: channels[2].transmitter is None)
+    await wait_for(lambda: channels[2].transmitter is None)
     listener.updates.clear()
     sim.link(1, SimTransmitter(type="EW_DX_SK", gauge=100, lifetime=600))
-    await eventually(
+    await wait_for(
         lambda: channels[2].transmitter is not None and channels[2].transmitter.model is not None
     )
     tx = channels[2].transmitter
@@ -411,10 +402,10 @@ async def test_transmitter_unlinked_then_linked_later(
 async def test_rf_fade_audio_peak_name_and_mute(sim: Ssc2Simulator, listener: Listener) -> None:
     channel = listener.plugin.receivers[SERIAL].channels[1]
     sim.fade_rf(0, rssi=-97.0, quality=12)
-    await eventually(lambda: channel.rf_warning is True)
+    await wait_for(lambda: channel.rf_warning is True)
     assert (channel.rf_level, channel.rf_quality) == (-97.0, 12)
     sim.peak(0)
-    await eventually(lambda: channel.audio_clipping is True)
+    await wait_for(lambda: channel.audio_clipping is True)
     assert channel.audio_level == -0.5
     sim.rename(0, "LEAD")
     sim.set_mute(0, mute=True)
@@ -422,7 +413,7 @@ async def test_rf_fade_audio_peak_name_and_mute(sim: Ssc2Simulator, listener: Li
     sim.set_diversity(0, 2)
     sim.set_transmitter_mute(0, mute=True)
     sim.set_warning(0, "Aes256Error")
-    await eventually(lambda: channel.encryption_warning is True)
+    await wait_for(lambda: channel.encryption_warning is True)
     assert (channel.name, channel.muted, channel.frequency_mhz) == ("LEAD", True, 520.125)
     assert channel.antenna == "B"
     assert channel.transmitter is not None
@@ -436,7 +427,7 @@ async def test_site_name_change_is_a_receiver_update(
     sim: Ssc2Simulator, listener: Listener
 ) -> None:
     sim.set_site_name("FOH")
-    await eventually(lambda: "name" in listener.fields(None))
+    await wait_for(lambda: "name" in listener.fields(None))
     assert listener.plugin.receivers[SERIAL].name == "FOH"
 
 
@@ -452,7 +443,7 @@ async def test_variant_framing_and_full_path_content_location(
         await running.start(sim)
         sim.set_battery(1, gauge=11)
         channel = plugin.receivers[SERIAL].channels[2]
-        await eventually(
+        await wait_for(
             lambda: channel.transmitter is not None and channel.transmitter.battery_percent == 11
         )
         await running.stop()
@@ -474,7 +465,7 @@ async def test_firmware_without_dynamic_transmitters(
         assert any(status == 400 for _, path, status in sim.requests if path.endswith("/add"))
         sim.unlink(1)
         channel = plugin.receivers[SERIAL].channels[2]
-        await eventually(lambda: channel.transmitter is None)
+        await wait_for(lambda: channel.transmitter is None)
         await running.stop()
         await plugin.close()
 
@@ -512,7 +503,7 @@ async def test_dropped_stream_then_stale_session_is_deleted(
     assert len(sim.sessions) == 1
     assert sim.active_streams == 1
     sim.set_battery(0, gauge=5)
-    await eventually(lambda: "transmitter" in again.fields(1))
+    await wait_for(lambda: "transmitter" in again.fields(1))
     await again.stop()
 
 
@@ -569,7 +560,7 @@ async def test_malformed_events_never_raise(sim: Ssc2Simulator, listener: Listen
     for number, garbage in enumerate(GARBAGE):
         sim.send_raw(garbage)
         sim.set_battery(0, gauge=number)
-        await eventually(
+        await wait_for(
             lambda n=number: (
                 channel.transmitter is not None and channel.transmitter.battery_percent == n
             )
@@ -582,7 +573,7 @@ async def test_malformed_events_never_raise(sim: Ssc2Simulator, listener: Listen
 async def test_single_resource_event_shape(sim: Ssc2Simulator, listener: Listener) -> None:
     sim.send_raw(b'data:{"path":"/api/channel/1","value":{"name":"ALT","mute":false}}\n\n')
     channel = listener.plugin.receivers[SERIAL].channels[2]
-    await eventually(lambda: channel.name == "ALT")
+    await wait_for(lambda: channel.name == "ALT")
 
 
 async def test_close_deletes_the_session(
@@ -622,7 +613,7 @@ async def test_quiet_stream_passes_the_liveness_check(
 ) -> None:
     uuid = listener.plugin._session_uuid
     check = ("GET", f"/api/ssc/state/subscriptions/{uuid}", 200)
-    await eventually(lambda: sim.requests.count(check) >= 2)
+    await wait_for(lambda: sim.requests.count(check) >= 2)
     assert listener.task is not None
     assert not listener.task.done()
 
@@ -675,7 +666,7 @@ async def test_stream_ends_before_it_opened(
     await plugin.get_devices()
     sim.send_open_event = False
     task = asyncio.create_task(plugin.listen(lambda _update: None))
-    await eventually(lambda: sim.active_streams == 1)
+    await wait_for(lambda: sim.active_streams == 1)
     sim.finish_streams()
     with pytest.raises(ConnectionClosed, match="before it opened"):
         await task
@@ -687,7 +678,7 @@ async def test_stream_broken_before_it_opened(
     await plugin.get_devices()
     sim.send_open_event = False
     task = asyncio.create_task(plugin.listen(lambda _update: None))
-    await eventually(lambda: sim.active_streams == 1)
+    await wait_for(lambda: sim.active_streams == 1)
     sim.drop_streams()
     with pytest.raises(ConnectionClosed, match="broke"):
         await task
@@ -803,7 +794,7 @@ async def test_open_and_session_events_inside_the_stream(
     sim.send_raw(b'data:{"sessionUUID":"other","path":"/x"}\n\n')
     sim.rename(0, "AFTER")
     channel = listener.plugin.receivers[SERIAL].channels[1]
-    await eventually(lambda: channel.name == "AFTER")
+    await wait_for(lambda: channel.name == "AFTER")
     assert listener.plugin._session_uuid in sim.sessions
 
 
@@ -821,7 +812,7 @@ async def test_a_mapping_bug_never_ends_monitoring(
     sim.set_level(0, -10.0)
     sim.rename(0, "STILL")
     channel = listener.plugin.receivers[SERIAL].channels[1]
-    await eventually(lambda: channel.name == "STILL")
+    await wait_for(lambda: channel.name == "STILL")
 
 
 def test_open_event_parsing() -> None:

@@ -29,12 +29,12 @@ from custom_components.micboard.plugins.shure.commands.plugin import (
 )
 from custom_components.micboard.plugins.shure.commands.transport import TcpLink
 from simulators.shure.commands import ShureSimulator
+from tests.support.helpers import wait_for
 from tests.support.shure import (
     FAMILIES,
     FAMILY_CHANNELS,
     FAST,
     QUICK_SILENCE,
-    eventually,
     receiver_id,
     running_simulator,
 )
@@ -116,15 +116,15 @@ async def test_family_snapshot_push_and_goodbye(family: str, make_plugin: Plugin
 
         listener = Listener(plugin)
         if family != "psm1000":  # metered families: samples arrive
-            await eventually(lambda: channel.rf_level is not None)
+            await wait_for(lambda: channel.rf_level is not None)
         sim.set_name(1, "Pastor")
-        await eventually(lambda: channel.name == "Pastor")
+        await wait_for(lambda: channel.name == "Pastor")
         assert "name" in listener.fields(1)
         if family != "psm1000":
             sim.set_transmitter(1, on=False)
-            await eventually(lambda: channel.transmitter is None)
+            await wait_for(lambda: channel.transmitter is None)
             sim.set_transmitter(1, on=True)
-            await eventually(lambda: channel.transmitter is not None)
+            await wait_for(lambda: channel.transmitter is not None)
         await listener.stop()
         await plugin.close()
         if family != "psm1000":
@@ -163,7 +163,7 @@ async def test_device_rename_is_pushed(make_plugin: PluginFactory) -> None:
         receiver = (await plugin.get_devices())[receiver_id(sim)]
         listener = Listener(plugin)
         sim.set_device_id("RACK-9")
-        await eventually(lambda: receiver.name == "RACK-9")
+        await wait_for(lambda: receiver.name == "RACK-9")
         assert "name" in listener.fields(None)
         assert receiver.id == "shure-SIM-RX1"  # the id does not follow a rename
         await listener.stop()
@@ -184,7 +184,7 @@ async def test_axient_quadversity_fd_c_layout(make_plugin: PluginFactory) -> Non
         plugin = make_plugin(sim)
         channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
         listener = Listener(plugin)
-        await eventually(lambda: len(channel.rf_levels) == 8)
+        await wait_for(lambda: len(channel.rf_levels) == 8)
         assert channel.antenna == "ABCD"
         assert channel.rf_quality == 100
         await listener.stop()
@@ -196,20 +196,20 @@ async def test_scenario_values_per_channel(make_plugin: PluginFactory) -> None:
         channel = (await plugin.get_devices())[receiver_id(sim)].channels[2]
         listener = Listener(plugin)
         sim.set_battery(2, 50)
-        await eventually(
+        await wait_for(
             lambda: channel.transmitter is not None and channel.transmitter.battery_bars == 3
         )
         assert channel.transmitter is not None
         assert channel.transmitter.battery_percent == 50
         assert channel.transmitter.runtime_minutes == 300
         sim.set_rf(2, -100)
-        await eventually(lambda: channel.rf_level == -100)
+        await wait_for(lambda: channel.rf_level == -100)
         assert channel.antenna == "A"
         sim.set_audio(2, peak=0, clip=True)
-        await eventually(lambda: channel.audio_clipping is True)
+        await wait_for(lambda: channel.audio_clipping is True)
         assert channel.audio_level == 0.0
         sim.set_transmitter(2, on=False)
-        await eventually(lambda: channel.transmitter is None and channel.antenna is None)
+        await wait_for(lambda: channel.transmitter is None and channel.antenna is None)
         assert channel.rf_level == -118.0
         await listener.stop()
 
@@ -226,8 +226,8 @@ async def test_split_and_coalesced_output(mode: str, make_plugin: PluginFactory)
         listener = Listener(plugin)
         sim.set_name(2, "Choir L")
         sim.set_battery(2, 10)
-        await eventually(lambda: channel.name == "Choir L")
-        await eventually(
+        await wait_for(lambda: channel.name == "Choir L")
+        await wait_for(
             lambda: channel.transmitter is not None and channel.transmitter.battery_bars == 1
         )
         assert not listener.task.done()
@@ -249,7 +249,7 @@ async def test_garbage_and_oversized_input_never_raise(
         sim.inject_garbage(b"< REP 1 CHAN_NAME {unterminated")
         sim.inject_garbage(b" >")
         sim.set_name(1, "After")
-        await eventually(lambda: channel.name == "After")
+        await wait_for(lambda: channel.name == "After")
         assert not listener.task.done()
         assert "Dropped" in caplog.text
         assert all(r.levelno <= logging.DEBUG for r in caplog.records if "Dropped" in r.message)
@@ -268,7 +268,7 @@ async def test_rep_err_is_tolerated(
         silence = plugin.silence_timeout()
         # Probe and dump asked once each; then keepalives, each answered ERR.
         await sim.wait_for(lambda: sim.commands().count("GET 1 CHAN_NAME") >= 4)
-        await eventually(lambda: "rejected a command" in caplog.text)
+        await wait_for(lambda: "rejected a command" in caplog.text)
         assert not listener.task.done()  # REPORT ERR is an answer: the link is alive
         assert caplog.text.count("rejected a command") == 1
         assert silence == 1.0
@@ -322,7 +322,7 @@ async def test_a_stalled_event_loop_is_not_a_silent_receiver(make_plugin: Plugin
         plugin = make_plugin(sim, timing=QUICK_SILENCE)  # silent after 0.5 s
         await plugin.get_devices()
         listener = Listener(plugin)
-        await eventually(lambda: "rf_level" in listener.fields(1))
+        await wait_for(lambda: "rf_level" in listener.fields(1))
         async with stalling_event_loop(0.8):
             await run_for(4.0)
         await run_for(1.0)  # a link dropped during the stalls has finished closing by now
@@ -569,7 +569,7 @@ async def test_odd_messages(make_plugin: PluginFactory, caplog: pytest.LogCaptur
         listener = Listener(plugin)
         sim.inject_garbage(b"<><  ><REP \xb2 CHAN_NAME {x}><REP 0 METER_RATE 00000><REP>")
         sim.set_device_id("")  # a device id cleared on the receiver: keep a usable name
-        await eventually(lambda: "empty message" in caplog.text)
+        await wait_for(lambda: "empty message" in caplog.text)
         await sim.wait_for(lambda: sim.device.device_id == "")
         await asyncio.sleep(0.05)
         assert receiver.name == "SIM-RX1"
@@ -586,7 +586,7 @@ async def test_psm1000_samples_are_not_expected(
         await plugin.get_devices()
         listener = Listener(plugin)
         sim.inject_garbage(b"< SAMPLE 1 ALL 000 >\r\n")
-        await eventually(lambda: "has none" in caplog.text)
+        await wait_for(lambda: "has none" in caplog.text)
         await listener.stop()
 
 

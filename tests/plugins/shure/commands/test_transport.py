@@ -20,6 +20,7 @@ from custom_components.micboard.plugins.shure.commands.transport import (
     TcpLink,
     UdpLink,
 )
+from tests.support.helpers import free_port
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -50,10 +51,7 @@ async def test_tcp_reset_by_peer(resetting_server: int) -> None:
 
 
 async def test_tcp_refused() -> None:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()  # nothing listens there now
+    port = free_port()  # nothing listens there now
     with pytest.raises(CannotConnect, match="cannot connect"):
         await TcpLink.open("127.0.0.1", port)
 
@@ -117,10 +115,7 @@ async def test_udp_link_lifecycle() -> None:
 
 
 async def test_udp_port_unreachable() -> None:
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port("udp")
     link = await UdpLink.open("127.0.0.1", port)
     await link.send(b"* GET MODEL_NAME *")
     with pytest.raises(ConnectionClosed, match="UDP error"):

@@ -38,13 +38,8 @@ from custom_components.micboard.plugins.shure.systemapi.client import (
 )
 from custom_components.micboard.plugins.shure.systemapi.plugin import ShureSystemApiPlugin
 from simulators.shure.systemapi import SystemApiSimulator
-from tests.support.systemapi import (
-    Listener,
-    eventually,
-    options,
-    running_simulator,
-    stage,
-)
+from tests.support.helpers import wait_for
+from tests.support.systemapi import Listener, options, running_simulator, stage
 
 KEY = "micboard-sim-shared-secret"
 
@@ -60,12 +55,6 @@ async def sim() -> AsyncGenerator[SystemApiSimulator]:
 @pytest.fixture
 async def ids(sim: SystemApiSimulator) -> dict[str, str]:
     return stage(sim)
-
-
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
 
 
 @pytest.fixture
@@ -336,14 +325,14 @@ async def test_events_update_the_model(
     anx4, pack, mxa = ids["anx4"], ids["pack"], ids["mxa"]
 
     sim.rename(anx4, "Drum box")
-    await eventually(lambda: plugin.receivers[anx4].name == "Drum box")
+    await wait_for(lambda: plugin.receivers[anx4].name == "Drum box")
     assert "name" in listener.fields_of(anx4)
 
     sim.set_mute(mxa, muted=True)
-    await eventually(lambda: plugin.receivers[mxa].muted is True)
+    await wait_for(lambda: plugin.receivers[mxa].muted is True)
 
     sim.set_channel(anx4, 1, name="Kick", muted=True, gain=-3.5, activity="CLIPPING")
-    await eventually(
+    await wait_for(
         lambda: (
             plugin.receivers[anx4].channels[2].audio_activity is not None
             and plugin.receivers[anx4].channels[2].audio_clipping is True
@@ -357,14 +346,14 @@ async def test_events_update_the_model(
     )
 
     sim.charge(pack, 30)
-    await eventually(
+    await wait_for(
         lambda: (
             plugin.receivers[pack].channels[1].transmitter is not None
             and plugin.receivers[pack].channels[1].transmitter.battery_percent == 50
         )  # type: ignore[union-attr]
     )
     sim.set_battery_health(pack, health=90, cycles=43)
-    await eventually(
+    await wait_for(
         lambda: plugin.receivers[pack].channels[1].transmitter.battery_cycles == 43  # type: ignore[union-attr]
     )
     assert "transmitter" in listener.fields_of(pack, 1)
@@ -376,22 +365,22 @@ async def test_devices_going_offline_and_online(
     plugin = listener.plugin
     anx4, off = ids["anx4"], ids["off"]
     sim.set_state(anx4, "OFFLINE")
-    await eventually(lambda: plugin.receivers[anx4].online is False)
+    await wait_for(lambda: plugin.receivers[anx4].online is False)
     assert "online" in listener.fields_of(anx4)
     sim.set_state(anx4, "ONLINE")
-    await eventually(lambda: plugin.receivers[anx4].online is True)
+    await wait_for(lambda: plugin.receivers[anx4].online is True)
 
     # A device that was off comes online: its resources are read and subscribed.
     sim.devices[off].name = "PSM rack"
     sim.set_state(off, "ONLINE")
-    await eventually(lambda: plugin.receivers[off].name == "PSM rack")
+    await wait_for(lambda: plugin.receivers[off].name == "PSM rack")
     assert len(plugin.receivers[off].channels) == 4
     assert STRUCTURE_FIELD in listener.fields_of(off)
     transport = plugin.transport_id
     assert transport is not None
     assert f"{off}:DEVICE_NAME" in sim.subscriptions_of(transport)
     sim.rename(off, "PSM left")
-    await eventually(lambda: plugin.receivers[off].name == "PSM left")
+    await wait_for(lambda: plugin.receivers[off].name == "PSM left")
 
 
 async def test_new_devices_and_handover(
@@ -399,8 +388,8 @@ async def test_new_devices_and_handover(
 ) -> None:
     plugin = listener.plugin
     added = sim.add_device("ULXD8", name="Handheld 2")
-    await eventually(lambda: added.device_id in plugin.receivers)
-    await eventually(
+    await wait_for(lambda: added.device_id in plugin.receivers)
+    await wait_for(
         lambda: (
             plugin.receivers[added.device_id].channels.get(1) is not None
             and plugin.receivers[added.device_id].channels[1].transmitter is not None
@@ -409,18 +398,18 @@ async def test_new_devices_and_handover(
     assert plugin.receivers[added.device_id].name == "Handheld 2"
 
     receiver = sim.add_device("AD4Q", address="198.51.100.40")
-    await eventually(lambda: receiver.device_id in plugin.referrals)
+    await wait_for(lambda: receiver.device_id in plugin.referrals)
     assert receiver.device_id not in plugin.receivers
     assert STRUCTURE_FIELD in listener.fields_of(receiver.device_id)
 
     sim.set_state(ids["ulxd"], "OFFLINE")
-    await eventually(lambda: ids["ulxd"] not in plugin.referrals)
+    await wait_for(lambda: ids["ulxd"] not in plugin.referrals)
 
     # A discovered device turns out to be a receiver once online: it leaves the model.
     found = ids["found"]
     sim.devices[found].model = "ULXD4Q"
     sim.set_state(found, "ONLINE")
-    await eventually(lambda: found not in plugin.receivers)
+    await wait_for(lambda: found not in plugin.receivers)
     assert found in plugin.referrals
 
 
@@ -445,7 +434,7 @@ async def test_socket_drop_then_new_transport_and_full_resubscribe(
     assert second != first
     assert sim.subscriptions_of(second) == sim.subscriptions_of(first)
     sim.rename(ids["anx4"], "After the drop")
-    await eventually(lambda: plugin.receivers[ids["anx4"]].name == "After the drop")
+    await wait_for(lambda: plugin.receivers[ids["anx4"]].name == "After the drop")
     await again.stop()
 
 
@@ -519,10 +508,10 @@ async def test_malformed_frames_never_raise(
     for frame in frames:
         sim.send_raw(frame)
     plugin = listener.plugin
-    await eventually(lambda: plugin.receivers[anx4].name == "Bytes")
+    await wait_for(lambda: plugin.receivers[anx4].name == "Bytes")
     assert plugin.receivers[anx4].channels[1].gain is None  # "loud" is not a gain
     sim.rename(anx4, "Still listening")
-    await eventually(lambda: plugin.receivers[anx4].name == "Still listening")
+    await wait_for(lambda: plugin.receivers[anx4].name == "Still listening")
     assert listener.task is not None
     assert not listener.task.done()
     assert KEY not in caplog.text
@@ -562,7 +551,7 @@ async def test_refused_resource_subscriptions_are_skipped(
     running = Listener(plugin)
     await running.start(sim)
     sim.set_mute(ids["mxa"], muted=True)
-    await eventually(lambda: plugin.receivers[ids["mxa"]].muted is True)
+    await wait_for(lambda: plugin.receivers[ids["mxa"]].muted is True)
     await running.stop()
 
 
@@ -601,7 +590,7 @@ async def test_identify_starts_and_stops(
     await plugin.identify(ids["anx4"], None)
     assert sim.devices[ids["anx4"]].identifying is True
     await plugin.identify(ids["anx4"], 2)  # again: the timer starts over
-    await eventually(lambda: sim.devices[ids["anx4"]].identifying is False)
+    await wait_for(lambda: sim.devices[ids["anx4"]].identifying is False)
     with pytest.raises(NotSupported):
         await plugin.identify(ids["found"], None)
     with pytest.raises(NotSupported):
@@ -619,7 +608,7 @@ async def test_identify_failures(
     plugin.identify_seconds = 0.05
     sim.override("POST", f"/api/v1/devices/{ids['anx4']}/identify/stop", 503)
     await plugin.identify(ids["anx4"], None)
-    await eventually(lambda: not plugin._identify_stops)
+    await wait_for(lambda: not plugin._identify_stops)
     await plugin.identify(ids["anx4"], None)
     await plugin.close()  # a pending stop is cancelled
     assert not plugin._identify_stops
@@ -796,10 +785,10 @@ async def test_control_frames(
 
     plugin = listener.plugin
     sim.ping_clients()
-    await eventually(lambda: sim.pongs_received == 1)
+    await wait_for(lambda: sim.pongs_received == 1)
     sim.keepalive()
     sim.rename(ids["anx4"], "After the pong")
-    await eventually(lambda: plugin.receivers[ids["anx4"]].name == "After the pong")
+    await wait_for(lambda: plugin.receivers[ids["anx4"]].name == "After the pong")
     # A text frame that is not UTF-8 is a protocol error: the socket is done.
     sim.send_raw(Frame(aiohttp.WSMsgType.TEXT, b"\xff\xfe"))
     assert listener.task is not None
@@ -812,9 +801,9 @@ async def test_state_changes_of_handed_over_receivers(
 ) -> None:
     ulxd = ids["ulxd"]
     sim.set_state(ulxd, "OFFLINE")
-    await eventually(lambda: ulxd not in listener.plugin.referrals)
+    await wait_for(lambda: ulxd not in listener.plugin.referrals)
     count = len(listener.updates)
     sim.set_state(ulxd, "OFFLINE")  # nothing changes: nothing is reported
     sim.rename(ids["anx4"], "Marker")
-    await eventually(lambda: listener.plugin.receivers[ids["anx4"]].name == "Marker")
+    await wait_for(lambda: listener.plugin.receivers[ids["anx4"]].name == "Marker")
     assert [update.receiver_id for update in listener.updates[count:]] == [ids["anx4"]]
