@@ -2,21 +2,21 @@
 
 Their session: inside Home Assistant a plugin uses the shared session it is given; used on
 its own (tests against the simulators, scripts) it has none, so it opens one, and then it
-must close it too. Their reading of answers: a body size cap that no Content-Length can talk
-round, JSON decoding that never raises on device bytes, and markers for "the device has no
-such resource" and "that was not JSON". And their request itself (:class:`PinnedJsonClient`):
-pinned to the certificate the user confirmed, bounded in time and in parallel requests, a
-credential that is never sent again once the device rejected it, and transport failures
-mapped onto the plugin errors, written once so the two protocols cannot drift apart. What
-differs stays with each protocol: how the credential is sent, what a status code means, the
-API's root path.
+must close it too (:class:`SessionClient`). Their reading of answers: a body size cap that
+no Content-Length can talk round, JSON decoding that never raises on device bytes, and
+markers for "the device has no such resource" and "that was not JSON". And their request
+itself (:class:`PinnedJsonClient`): pinned to the certificate the user confirmed, bounded in
+time and in parallel requests, a credential that is never sent again once the device
+rejected it, and transport failures mapped onto the plugin errors, written once so the two
+protocols cannot drift apart. What differs stays with each protocol: how the credential is
+sent, what a status code means, the API's root path.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 import contextlib
 from http import HTTPStatus
 import json
@@ -77,29 +77,41 @@ def is_success(status: int) -> bool:
     return HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
 
 
-class PluginSession:
-    """The shared session if one was injected, else one of our own made on first use."""
+class SessionClient[ClientT]:
+    """A plugin's HTTP client, made on first use on the right session.
 
-    def __init__(self, shared: aiohttp.ClientSession | None) -> None:
-        """Nothing is opened here: a session must be created inside the event loop."""
+    Inside Home Assistant the client runs on the shared session the plugin was given; used
+    on its own (tests against the simulators, scripts) the plugin has none, so one of our own
+    is opened, and :meth:`close` closes it again and forgets the client made on it. Nothing is
+    opened in the constructor: a session must be created inside the event loop.
+    """
+
+    def __init__(
+        self,
+        shared: aiohttp.ClientSession | None,
+        make: Callable[[aiohttp.ClientSession], ClientT],
+    ) -> None:
+        """``make`` builds the client on a session (called once per session)."""
         self._shared = shared
+        self._make = make
         self._own: aiohttp.ClientSession | None = None
+        self.made: ClientT | None = None
 
-    def get(self) -> aiohttp.ClientSession:
-        """The session to make requests with."""
-        if self._shared is not None:
-            return self._shared
-        if self._own is None:
-            self._own = aiohttp.ClientSession()
-        return self._own
+    def get(self) -> ClientT:
+        """The client, made now if this is the first use."""
+        if self.made is None:
+            session = self._shared
+            if session is None:
+                session = self._own = aiohttp.ClientSession()
+            self.made = self._make(session)
+        return self.made
 
-    async def close(self) -> bool:
-        """Close our own session, if we opened one; whether clients made on it are now stale."""
+    async def close(self) -> None:
+        """Close our own session, if we opened one, and the client made on it with it."""
         own, self._own = self._own, None
-        if own is None:
-            return False
-        await own.close()
-        return True
+        if own is not None:
+            self.made = None
+            await own.close()
 
 
 class PinnedJsonClient(ABC):
