@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 import time
 from typing import Any
+
+from .errors import MicboardError
 
 
 class ConnectionState(StrEnum):
@@ -52,6 +56,19 @@ class ConnectionHealth:
             return
         self.last_error = str(error) or type(error).__name__
         self._set(ConnectionState.ERROR)
+
+    @contextmanager
+    def errors_recorded(self) -> Iterator[None]:
+        """Record a plugin error raised inside as the loss of the link, and let it go on.
+
+        Around every snapshot and every listening session, so whatever ends one shows in
+        the health the user sees, without each plugin catching and re-raising it.
+        """
+        try:
+            yield
+        except MicboardError as err:
+            self.disconnected(err)
+            raise
 
     def stopped(self) -> None:
         """Record an orderly shutdown."""

@@ -449,12 +449,10 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         session = await self._ensure_session()
         self._on_update = on_update
         try:
-            await self._start_notifications(session.peer_ip)
-            self.health.connected()
-            await self._poll_forever()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
+            with self.health.errors_recorded():
+                await self._start_notifications(session.peer_ip)
+                self.health.connected()
+                await self._poll_forever()
         finally:
             self._on_update = None
             self._stop_notifications()

@@ -290,7 +290,7 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         """Read firmware and configuration; one cyclic block unless push already runs."""
         if self._shared is None:
             self.health.connecting()
-        try:
+        with self.health.errors_recorded():
             await self._open()
             await self._request("FirmwareRevision")
             for attribute in CONFIG_ATTRIBUTES:
@@ -305,9 +305,6 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
                     f"{self.host} is an in-ear monitor transmitter (SR IEM); only EM receivers "
                     "are supported"
                 )
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         self.health.connected()
         return self.store_snapshot([self.transform_device_data(self._raw())])
 

@@ -168,15 +168,12 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         """Connect if needed, (re)identify, read every address, return the receiver."""
         if not self.client.is_open:
             self.health.connecting()
-        try:
+        with self.health.errors_recorded():
             await self.client.open()
             await self._identify()
             if self.dialect is None:
                 await self._detect()
             await self._read_all()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         self.health.connected()
         return self.store_snapshot([self.transform_device_data(self._raw())])
 

@@ -145,11 +145,8 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Identify (no credentials), validate the password once, then read every resource."""
-        try:
+        with self.health.errors_recorded():
             raw = await self._read_snapshot()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         fresh, mapper = build_receiver(raw)
         receivers = self.store_snapshot([fresh])
         self._mapper = ReceiverMapper(receivers[fresh.id], mapper.raw)
@@ -196,7 +193,7 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         if self._mapper is None:
             await self.get_devices()
         client = self.client()
-        try:
+        with self.health.errors_recorded():
             await self._delete_stale_session(client)
             self.health.connecting()
             response = await client.open_stream()
@@ -204,9 +201,6 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
                 await self._stream(client, response, on_update)
             finally:
                 response.close()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
 
     async def _delete_stale_session(self, client: Ssc2Client) -> None:
         uuid = self._session_uuid

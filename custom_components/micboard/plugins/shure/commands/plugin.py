@@ -223,11 +223,8 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
 
     async def _connect(self) -> None:
         self.health.connecting()
-        try:
+        with self.health.errors_recorded():
             link, identity = await self._open_and_identify()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         try:
             await self._start_session(link, identity)
         except BaseException as err:

@@ -159,11 +159,8 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Read the device list (and device resources where due); return the model."""
-        try:
+        with self.health.errors_recorded():
             await self._read_server()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         self.health.connected()  # the server answers (again, after a failed resync)
         return self.receivers
 
@@ -297,7 +294,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
         if self._last_full_read is None:
             await self.get_devices()
         client = self.client()
-        try:
+        with self.health.errors_recorded():
             self.health.connecting()
             socket = await client.open_events()
             try:
@@ -308,9 +305,6 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
                 # Events may have been missed: the next snapshot reads everything again.
                 self._last_full_read = None
                 await socket.close()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
 
     async def _session(
         self,
