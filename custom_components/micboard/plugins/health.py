@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +27,8 @@ def excerpt(fragment: bytes | str, limit: int = EXCERPT_CHARS) -> str:
     text = fragment.decode("latin-1") if isinstance(fragment, bytes) else fragment
     quoted = text[:limit].encode("unicode_escape").decode("ascii")
     return quoted + ("…" if len(text) > limit else "")
+
+from .errors import MicboardError
 
 
 class ConnectionState(StrEnum):
@@ -78,6 +82,19 @@ class ConnectionHealth:
             return
         self.last_error = str(error) or type(error).__name__
         self._set(ConnectionState.ERROR)
+
+    @contextmanager
+    def errors_recorded(self) -> Iterator[None]:
+        """Record a plugin error raised inside as the loss of the link, and let it go on.
+
+        Around every snapshot and every listening session, so whatever ends one shows in
+        the health the user sees, without each plugin catching and re-raising it.
+        """
+        try:
+            yield
+        except MicboardError as err:
+            self.disconnected(err)
+            raise
 
     def stopped(self) -> None:
         """Record an orderly shutdown."""

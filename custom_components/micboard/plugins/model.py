@@ -204,6 +204,19 @@ class Receiver:
     compatibility: Compatibility | None = None
     channels: dict[int, Channel] = field(default_factory=dict)
 
+    def add_channel(
+        self, index: int, features: frozenset[Feature], values: Mapping[str, object]
+    ) -> Channel:
+        """Add channel ``index`` with ``features``, set from a protocol's model ``values``.
+
+        How every ``transform_device_data`` builds its channels, so a snapshot's channel is
+        made exactly like the one a live update would have changed.
+        """
+        channel = Channel(index=index, features=features)
+        apply_values(channel, values)
+        self.channels[index] = channel
+        return channel
+
 
 @dataclass(frozen=True, slots=True)
 class ModelUpdate:

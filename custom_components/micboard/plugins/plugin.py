@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+import asyncio
+from collections.abc import Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, Unpack
 
 from .errors import DifferentDevice, NotSupported
 from .health import ConnectionHealth
 from .model import Receiver, Referral, UpdateCallback, merge_receiver
-from .options import PluginOptions
+from .options import NetworkOptions, PluginOptions
 
 if TYPE_CHECKING:
     import aiohttp
+
+
+class PluginArgs(TypedDict, total=False):
+    """What every plugin's constructor takes besides its options (see :class:`ManufacturerPlugin`).
+
+    Subclasses pass them on as ``**kwargs: Unpack[PluginArgs]``, so the contract is written
+    once and a new argument reaches every plugin without touching each signature.
+    """
+
+    meter_interval: float
+    session: aiohttp.ClientSession | None
 
 
 class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
@@ -159,3 +171,48 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
         for gone in set(self.receivers) - seen:
             del self.receivers[gone]
         return self.receivers
+
+
+class NetworkPlugin[OptionsT: NetworkOptions](ManufacturerPlugin[OptionsT]):
+    """A plugin for one device (or server) at an address: every plugin but the demo's.
+
+    ``host`` (the address, blanks trimmed) and ``port`` name the device in every log line
+    and error message, so they are plain attributes; the repr shows them and nothing else,
+    so a password or key in the options never reaches a log through it.
+    """
+
+    def __init__(self, options: OptionsT, **kwargs: Unpack[PluginArgs]) -> None:
+        """Keep the options and the address; never connect from the constructor."""
+        super().__init__(options, **kwargs)
+        self.host = options.host.strip()
+        self.port = options.port
+
+    def __repr__(self) -> str:
+        """``SennheiserSsc2Plugin(10.0.0.5:443)``: never the credentials."""
+        return f"{type(self).__name__}({self.host}:{self.port})"
+
+
+class BackgroundTasks:
+    """Work a plugin starts and does not wait for (a re-read after a change), until ``close``.
+
+    The event loop keeps only weak references to tasks, so they are held here until done;
+    ``cancel`` ends whatever still runs when the plugin closes.
+    """
+
+    __slots__ = ("_tasks",)
+
+    def __init__(self) -> None:
+        """No work yet."""
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` in the background."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def cancel(self) -> None:
+        """Cancel everything still running."""
+        for task in list(self._tasks):
+            task.cancel()
+        self._tasks.clear()

@@ -19,6 +19,7 @@ import logging
 import socket
 import struct
 
+from ..net.quietlog import QuietLog
 from .protocol import Answer, decode, parse_line
 
 _LOGGER = logging.getLogger(__name__)
@@ -57,7 +58,10 @@ class _SharedSocket:
 
     subscribers: dict[str, list[NotificationCallback]] = field(default_factory=dict)
     transport: asyncio.DatagramTransport | None = None
-    logged_garbage: bool = False
+    #: Garbage is dropped, and logged once per socket.
+    garbage: QuietLog = field(
+        default_factory=lambda: QuietLog(_LOGGER, "Ignoring notification from %s: %r")
+    )
 
     def dispatch(self, data: bytes, sender: str) -> None:
         """Hand a datagram's lines to its receiver's plugins; garbage is dropped, logged once."""
@@ -70,9 +74,7 @@ class _SharedSocket:
                 continue
             message = parse_line(line)
             if not isinstance(message, Answer):
-                if not self.logged_garbage:
-                    self.logged_garbage = True
-                    _LOGGER.debug("Ignoring notification from %s: %r", sender, line[:120])
+                self.garbage(sender, line[:120])
                 continue
             for callback in list(callbacks):
                 callback(message)

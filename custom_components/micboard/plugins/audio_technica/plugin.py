@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 import logging
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 from ..errors import (
     CannotConnect,
@@ -41,14 +41,13 @@ from ..errors import (
     UnsupportedDevice,
 )
 from ..model import (
-    Channel,
     ModelUpdate,
     Receiver,
     UpdateCallback,
     apply_values,
 )
 from ..options import NetworkOptions
-from ..plugin import ManufacturerPlugin
+from ..plugin import NetworkPlugin, PluginArgs
 from . import values
 from .errors import (
     CommandNotSupported,
@@ -65,9 +64,6 @@ from .notifications import (
 )
 from .protocol import Ack, Answer
 from .session import Session
-
-if TYPE_CHECKING:
-    import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -123,24 +119,15 @@ class AudioTechnicaOptions(NetworkOptions):
     device_uid: str | None = None
 
 
-class AudioTechnicaPlugin(ManufacturerPlugin[AudioTechnicaOptions]):
+class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
     """One Audio-Technica ESW or System 20 PRO receiver."""
 
     manufacturer_code: ClassVar[str] = "audio_technica"
     manufacturer_name: ClassVar[str] = "Audio-Technica"
-    resync_interval: ClassVar[float] = 300.0
 
-    def __init__(
-        self,
-        options: AudioTechnicaOptions,
-        *,
-        meter_interval: float = 1.0,
-        session: aiohttp.ClientSession | None = None,
-    ) -> None:
+    def __init__(self, options: AudioTechnicaOptions, **kwargs: Unpack[PluginArgs]) -> None:
         """Keep the address and notification settings; nothing connects yet."""
-        super().__init__(options, meter_interval=meter_interval, session=session)
-        self.host = options.host
-        self.port = options.port
+        super().__init__(options, **kwargs)
         self.notify_port = options.notify_port
         self.notify_group = options.notify_group
         self.notify_bind = options.notify_bind
@@ -413,9 +400,8 @@ class AudioTechnicaPlugin(ManufacturerPlugin[AudioTechnicaOptions]):
             firmware=raw["firmware"],
         )
         for index, state in raw["channels"].items():
-            channel = Channel(index=index, features=values.channel_features(supported, state))
-            apply_values(channel, values.channel_values(state))
-            receiver.channels[index] = channel
+            features = values.channel_features(supported, state)
+            receiver.add_channel(index, features, values.channel_values(state))
         return receiver
 
     # -- live updates ---------------------------------------------------------------------
@@ -463,12 +449,10 @@ class AudioTechnicaPlugin(ManufacturerPlugin[AudioTechnicaOptions]):
         session = await self._ensure_session()
         self._on_update = on_update
         try:
-            await self._start_notifications(session.peer_ip)
-            self.health.connected()
-            await self._poll_forever()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
+            with self.health.errors_recorded():
+                await self._start_notifications(session.peer_ip)
+                self.health.connected()
+                await self._poll_forever()
         finally:
             self._on_update = None
             self._stop_notifications()

@@ -19,6 +19,7 @@ from ..errors import (
     CannotConnect,
     ConnectionClosed,
 )
+from ..net.quietlog import QuietLog
 from .errors import ReplyTimeout, SessionInUse, nak_error
 from .protocol import (
     DEFAULT_MODEL_ID,
@@ -72,7 +73,8 @@ class Session:
         self._writer: asyncio.StreamWriter | None = None
         self._lock = asyncio.Lock()
         self._answered = False
-        self._logged_garbage = False
+        #: The first unexpected line of a session is logged, later ones quietly dropped.
+        self._garbage = QuietLog(_LOGGER, "Ignoring unexpected line from %s: %r")
 
     @property
     def is_open(self) -> bool:
@@ -178,7 +180,4 @@ class Session:
         return ConnectionClosed(f"the receiver closed the control session{reason}")
 
     def _note_garbage(self, line: str) -> None:
-        """Log the first unexpected line of a session at debug; later ones quietly."""
-        if not self._logged_garbage:
-            self._logged_garbage = True
-            _LOGGER.debug("Ignoring unexpected line from %s: %r", self.host, line[:120])
+        self._garbage(self.host, line[:120])

@@ -15,17 +15,13 @@ from dataclasses import dataclass
 import math
 import random
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
-
-if TYPE_CHECKING:
-    import aiohttp
+from typing import Any, ClassVar, Unpack
 import zlib
 
 from ..errors import MicboardError
 from ..model import (
     RECEIVER_CHANNEL_FEATURES,
     STRUCTURE_FIELD,
-    Channel,
     ModelUpdate,
     Receiver,
     Transmitter,
@@ -33,7 +29,7 @@ from ..model import (
     apply_values,
 )
 from ..options import PluginOptions
-from ..plugin import ManufacturerPlugin
+from ..plugin import ManufacturerPlugin, PluginArgs
 from ..status import bars_from_percent
 
 MAX_RECEIVERS = 64
@@ -117,17 +113,10 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
 
     manufacturer_code: ClassVar[str] = "demo"
     manufacturer_name: ClassVar[str] = "Demo rack"
-    resync_interval: ClassVar[float] = 300.0
 
-    def __init__(
-        self,
-        options: DemoOptions,
-        *,
-        meter_interval: float = 1.0,
-        session: aiohttp.ClientSession | None = None,
-    ) -> None:
+    def __init__(self, options: DemoOptions, **kwargs: Unpack[PluginArgs]) -> None:
         """Build the simulated rack from its name, size and optional seed."""
-        super().__init__(options, meter_interval=meter_interval, session=session)
+        super().__init__(options, **kwargs)
         self.rack_name = options.name.strip() or DEFAULT_RACK_NAME
         self.receiver_count = options.receivers
         self.channel_count = options.channels
@@ -297,9 +286,7 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
             serial=raw["serial"],
         )
         for item in raw["channels"]:
-            channel = Channel(index=item["index"], features=RECEIVER_CHANNEL_FEATURES)
-            apply_values(channel, _channel_values(item))
-            receiver.channels[channel.index] = channel
+            receiver.add_channel(item["index"], RECEIVER_CHANNEL_FEATURES, _channel_values(item))
         return receiver
 
     async def get_devices(self) -> dict[str, Receiver]:

@@ -2,27 +2,50 @@
 
 Their session: inside Home Assistant a plugin uses the shared session it is given; used on
 its own (tests against the simulators, scripts) it has none, so it opens one, and then it
-must close it too. And their reading of answers: a body size cap that no Content-Length can
-talk round, and one marker for "the device has no such resource".
+must close it too (:class:`SessionClient`). Their reading of answers: a body size cap that
+no Content-Length can talk round, JSON decoding that never raises on device bytes, and
+markers for "the device has no such resource" and "that was not JSON". And their request
+itself (:class:`PinnedJsonClient`): pinned to the certificate the user confirmed, bounded in
+time and in parallel requests, a credential that is never sent again once the device
+rejected it, and transport failures mapped onto the plugin errors, written once so the two
+protocols cannot drift apart. What differs stays with each protocol: how the credential is
+sent, what a status code means, the API's root path.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from abc import ABC, abstractmethod
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
+import contextlib
+from http import HTTPStatus
+import json
+from typing import Any, ClassVar, Final
 
 import aiohttp
+from yarl import URL
 
-from ..errors import ProtocolError
+from ..errors import CannotConnect, InvalidAuth, ProtocolError
+from .tls import CertificatePin
 
 
-class _Absent:
-    """Marker for a resource the device says it does not have (the status is the protocol's)."""
+class _Marker:
+    """A named stand-in for a body: compared by identity, shown by its name."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
 
     def __repr__(self) -> str:
-        return "ABSENT"
+        return self._name
 
 
-ABSENT: Final = _Absent()
+#: A resource the device says it does not have (which status says so is the protocol's).
+ABSENT: Final = _Marker("ABSENT")
+#: A body that is not JSON (error bodies may be plain text; whether that matters is the
+#: protocol's call).
+INVALID: Final = _Marker("INVALID")
 
 
 async def read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -39,26 +62,197 @@ async def read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-class PluginSession:
-    """The shared session if one was injected, else one of our own made on first use."""
+def parse_json(raw: bytes) -> Any:
+    """Parsed JSON; ``None`` for an empty body, :data:`INVALID` for one that is not JSON."""
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError, ValueError:
+        return INVALID
 
-    def __init__(self, shared: aiohttp.ClientSession | None) -> None:
-        """Nothing is opened here: a session must be created inside the event loop."""
+
+def is_success(status: int) -> bool:
+    """Whether ``status`` is a 2xx."""
+    return HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
+
+
+class SessionClient[ClientT]:
+    """A plugin's HTTP client, made on first use on the right session.
+
+    Inside Home Assistant the client runs on the shared session the plugin was given; used
+    on its own (tests against the simulators, scripts) the plugin has none, so one of our own
+    is opened, and :meth:`close` closes it again and forgets the client made on it. Nothing is
+    opened in the constructor: a session must be created inside the event loop.
+    """
+
+    def __init__(
+        self,
+        shared: aiohttp.ClientSession | None,
+        make: Callable[[aiohttp.ClientSession], ClientT],
+    ) -> None:
+        """``make`` builds the client on a session (called once per session)."""
         self._shared = shared
+        self._make = make
         self._own: aiohttp.ClientSession | None = None
+        self.made: ClientT | None = None
 
-    def get(self) -> aiohttp.ClientSession:
-        """The session to make requests with."""
-        if self._shared is not None:
-            return self._shared
-        if self._own is None:
-            self._own = aiohttp.ClientSession()
-        return self._own
+    def get(self) -> ClientT:
+        """The client, made now if this is the first use."""
+        if self.made is None:
+            session = self._shared
+            if session is None:
+                session = self._own = aiohttp.ClientSession()
+            self.made = self._make(session)
+        return self.made
 
-    async def close(self) -> bool:
-        """Close our own session, if we opened one; whether clients made on it are now stale."""
+    async def close(self) -> None:
+        """Close our own session, if we opened one, and the client made on it with it."""
         own, self._own = self._own, None
-        if own is None:
-            return False
-        await own.close()
-        return True
+        if own is not None:
+            self.made = None
+            await own.close()
+
+
+class PinnedJsonClient(ABC):
+    """JSON over HTTPS to one device whose certificate the user confirmed.
+
+    Subclasses say how the credential travels (:meth:`auth_headers`), what a status means
+    (:meth:`check_status`) and where the API lives (:attr:`root`, :attr:`encoded_paths`);
+    this class sends, pins, bounds and decodes. After a rejected credential
+    (:meth:`rejected`) every later authenticated call fails at once, before the network,
+    a request waiting for its turn included: devices lock clients out after repeated failed
+    logins.
+    """
+
+    #: What the credential is called in messages ("password", "API key").
+    credential: ClassVar[str]
+    #: A REST answer larger than this is not one of the protocol's resources.
+    max_body_bytes: ClassVar[int]
+    #: Seconds one request may take, unless the caller says otherwise.
+    request_timeout: ClassVar[float] = 10.0
+    #: Requests in flight at once.
+    concurrency: ClassVar[int] = 1
+    #: Prefix of every resource path.
+    root: ClassVar[str] = ""
+    #: Whether paths arrive percent-encoded (segments the caller quoted itself).
+    encoded_paths: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        host: str,
+        port: int,
+        fingerprint: bytes,
+        secret: str | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> None:
+        """Pin to ``fingerprint``; without ``secret`` only unauthenticated requests work."""
+        self.session = session
+        self.host = host
+        self.port = port
+        self.fingerprint = fingerprint
+        self.timeout = self.request_timeout if timeout is None else timeout
+        self._secret = secret
+        self._pin = CertificatePin(host, port, fingerprint)
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self.auth_rejected = False
+
+    def __repr__(self) -> str:
+        """Never shows the credential."""
+        return f"{type(self).__name__}({self.host}:{self.port})"
+
+    def url(self, path: str, query: Mapping[str, str] | None = None) -> URL:
+        """Absolute URL of a resource (IPv6 hosts are bracketed by yarl)."""
+        base = URL.build(scheme="https", host=self.host, port=self.port)
+        url = base.with_path(self.root + path, encoded=self.encoded_paths)
+        return url.with_query(query) if query else url
+
+    # -- what each protocol says --------------------------------------------------------------
+
+    @abstractmethod
+    def auth_headers(self, secret: str | None) -> dict[str, str] | None:
+        """The headers that carry ``secret``; ``None`` when it is no usable credential."""
+
+    @abstractmethod
+    def check_status(self, status: int, body: Any, path: str, *, authenticated: bool) -> None:
+        """Raise what ``status`` means whatever the caller expected (auth, access)."""
+
+    def decode(self, status: int, raw: bytes, path: str) -> Any:
+        """The body of an answer: see :func:`parse_json`."""
+        return parse_json(raw)
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def rejected(self, message: str) -> InvalidAuth:
+        """Remember that the device rejected the credential; the error to raise."""
+        self.auth_rejected = True
+        return InvalidAuth(message)
+
+    def refuse_if_rejected(self) -> None:
+        """Raise at once if the credential was rejected: it is not sent again."""
+        if self.auth_rejected:
+            raise InvalidAuth(f"{self.host} rejected the {self.credential}; waiting for a new one")
+
+    def headers(self, accept: str, *, authenticated: bool) -> dict[str, str]:
+        """Headers of one request; raises instead where nothing may be sent."""
+        self._pin.check()
+        headers = {"Accept": accept}
+        if not authenticated:
+            return headers
+        self.refuse_if_rejected()
+        auth = self.auth_headers(self._secret)
+        if auth is None:
+            raise InvalidAuth(f"no {self.credential} configured")
+        headers.update(auth)
+        return headers
+
+    @contextlib.contextmanager
+    def failures(self, action: str) -> Iterator[None]:
+        """Map what can go wrong on the way to the device onto the plugin errors.
+
+        A different certificate is remembered (nothing more is sent until the user confirms
+        it); anything else is :class:`CannotConnect`, with ``action`` in the message.
+        """
+        try:
+            yield
+        except aiohttp.ServerFingerprintMismatch as err:
+            raise self._pin.changed(err) from err
+        except (aiohttp.ClientError, OSError, TimeoutError) as err:
+            raise CannotConnect(f"{action} failed: {err!r}") from err
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Any = None,
+        authenticated: bool = True,
+        time_limit: float | None = None,
+    ) -> tuple[int, Any]:
+        """Send one request; return (status, decoded body).
+
+        ``json=None`` sends no body and no Content-Type: only a request with a body
+        declares JSON (the System API refuses the header on a bodyless request).
+        """
+        headers = self.headers("application/json", authenticated=authenticated)
+        async with self._slots:
+            if authenticated:
+                # A request in flight just learnt the credential is wrong: do not send it again.
+                self.refuse_if_rejected()
+            with self.failures(f"{method} {path} on {self.host}:{self.port}"):
+                async with asyncio.timeout(time_limit or self.timeout):
+                    async with self.session.request(
+                        method,
+                        self.url(path, query),
+                        json=body,
+                        ssl=self._pin.ssl,
+                        headers=headers,
+                    ) as response:
+                        status = response.status
+                        raw = await read_capped(response, self.max_body_bytes)
+        decoded = self.decode(status, raw, path)
+        self.check_status(status, decoded, path, authenticated=authenticated)
+        return status, decoded

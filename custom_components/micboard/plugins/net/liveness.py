@@ -53,3 +53,31 @@ class Liveness:
             self.last = time.monotonic()
             return False
         return True
+
+    async def watch(
+        self, until: float, limit: float, wake: asyncio.Event | None = None
+    ) -> float | None:
+        """Wait until ``until`` (``time.monotonic()``), or ``wake``, while data keeps coming.
+
+        What a lease-based protocol (a subscription or a push that must be renewed) does
+        between two renewals. Returns ``None`` when it is time to renew (or ``wake`` was
+        set); returns the seconds of silence as soon as nothing has arrived for ``limit``
+        seconds and :meth:`confirm_silence` agrees, for the caller to end the connection.
+        """
+        while (now := time.monotonic()) < until:
+            silent = self.silent_for()
+            if silent >= limit:
+                if await self.confirm_silence():
+                    return silent
+                continue
+            wait = min(until - now, limit - silent)
+            if wake is None:
+                await asyncio.sleep(wait)
+                continue
+            try:
+                async with asyncio.timeout(wait):
+                    await wake.wait()
+            except TimeoutError:
+                continue
+            return None
+        return None

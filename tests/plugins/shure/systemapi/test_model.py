@@ -25,6 +25,7 @@ from custom_components.micboard.plugins.model import (
     Receiver,
     merge_receiver,
 )
+from custom_components.micboard.plugins.net.http import INVALID
 from custom_components.micboard.plugins.shure.systemapi import (
     ShureSystemApiOptions,
     client as shure_systemapi_client,
@@ -520,4 +521,4 @@ def test_error_order_and_markers() -> None:
         shure_systemapi._raise_first_error(order[:1])
     shure_systemapi._raise_first_error([204, None])
     assert repr(shure_systemapi_client.ABSENT) == "ABSENT"
-    assert repr(shure_systemapi_client._INVALID) == "INVALID"
+    assert repr(INVALID) == "INVALID"

@@ -749,9 +749,7 @@ async def test_oversized_answers_are_refused(
     ids: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(
-        "custom_components.micboard.plugins.shure.systemapi.client.MAX_BODY_BYTES", 100
-    )
+    monkeypatch.setattr(SystemApiClient, "max_body_bytes", 100)
     with pytest.raises(ProtocolError, match="too large"):
         await plugin.get_devices()
 

@@ -14,12 +14,12 @@ added with (kept in the entry as ``device_id`` and unchanged by reconfiguration)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Unpack
 
 from ...errors import (
     CannotConnect,
@@ -29,20 +29,20 @@ from ...errors import (
     UnsupportedDevice,
 )
 from ...model import (
-    Channel,
     ModelUpdate,
     Receiver,
     UpdateCallback,
     apply_values,
 )
 from ...net.liveness import Liveness
+from ...net.quietlog import QuietLog
 from ...net.udp import (
     SharedUdpPort,
     is_loopback,
     resolve_ipv4,
 )
 from ...options import NetworkOptions
-from ...plugin import ManufacturerPlugin
+from ...plugin import BackgroundTasks, NetworkPlugin, PluginArgs
 from .codec import (
     CONFIG_ATTRIBUTES,
     ERROR_TEXT,
@@ -56,9 +56,6 @@ from .codec import (
     split_datagram,
     state_from_lines,
 )
-
-if TYPE_CHECKING:
-    import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -107,12 +104,11 @@ class McpOptions(NetworkOptions):
     device_id: str | None = None
 
 
-class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
+class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
     """One ew G3/G4 EM receiver (one channel)."""
 
     manufacturer_code: ClassVar[str] = "sennheiser_mcp"
     manufacturer_name: ClassVar[str] = "Sennheiser"
-    resync_interval: ClassVar[float] = 300.0
     #: Push timeout asked for (s); renewed every third of it.
     push_timeout: ClassVar[float] = 15.0
     request_timeout: ClassVar[float] = 1.0
@@ -120,23 +116,17 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
     #: Silence (s) that ends ``listen``, at least: a few lost datagrams are no dead receiver.
     quiet_floor: ClassVar[float] = 2.0
 
-    def __init__(
-        self,
-        options: McpOptions,
-        *,
-        meter_interval: float = 1.0,
-        session: aiohttp.ClientSession | None = None,
-    ) -> None:
+    def __init__(self, options: McpOptions, **kwargs: Unpack[PluginArgs]) -> None:
         """Remember the address; nothing is sent until :meth:`get_devices`."""
-        super().__init__(options, meter_interval=meter_interval, session=session)
-        self.host = options.host.strip()
-        self.port = options.port
+        super().__init__(options, **kwargs)
         self.local_port = options.local_port
         self.device_id = options.device_id or device_id_for(self.host, self.port)
         self.state = McpState()
         self.renewals = 0
         self.push_mode = PUSH_MODES[0]
-        self.bad_datagrams = 0
+        self._bad = QuietLog(
+            _LOGGER, "Ignoring bad MCP data from %s (%s): %r (further ones not logged)"
+        )
         self._shared: SharedUdpPort | None = None
         self._unregister: Callable[[], None] | None = None
         self._remote: tuple[str, int] | None = None
@@ -145,9 +135,8 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
         self._cycle_done = asyncio.Event()
         self._listener: UpdateCallback | None = None
         self._pushing = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
         self._liveness = Liveness()
-        self._bad_logged = False
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -181,7 +170,7 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
         self._shared = await SharedUdpPort.acquire(bind, self.local_port)
         self._remote = (address, self.port)
         self._unregister = self._shared.register(self._remote, self._datagram_received)
-        self._bad_logged = False
+        self._bad.rearm()
 
     async def _release(self) -> None:
         if self._unregister is not None:
@@ -227,7 +216,7 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
         try:
             lines = split_datagram(data)
         except McpDecodeError as err:
-            self._bad(err, data)
+            self._bad(self.host, err, data[:200])
             return
         self.health.message()
         self._liveness.arrived()
@@ -240,20 +229,14 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
                     continue
                 changed |= self._on_line(parsed)
             except McpDecodeError as err:
-                self._bad(err, text.encode("ascii", "replace"))
+                self._bad(self.host, err, text.encode("ascii", "replace")[:200])
         if changed and self._listener is not None:
             self._listener(ModelUpdate(self.receiver_id, 1, frozenset(changed)))
 
-    def _bad(self, err: Exception, fragment: bytes) -> None:
-        self.bad_datagrams += 1
-        if not self._bad_logged:
-            self._bad_logged = True
-            _LOGGER.debug(
-                "Ignoring bad MCP data from %s (%s): %r (further ones not logged)",
-                self.host,
-                err,
-                fragment[:200],
-            )
+    @property
+    def bad_datagrams(self) -> int:
+        """Datagrams (or lines) dropped as malformed since the plugin was made."""
+        return self._bad.count
 
     def _on_error(self, error: McpError) -> None:
         pending = self._pending
@@ -273,7 +256,7 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
             self._cycle_done.set()
             if previous_config is not None and self.state.config != previous_config:
                 # Something was reconfigured: names and frequency may have changed.
-                self._spawn(self._reread_configuration())
+                self._tasks.spawn(self._reread_configuration())
         if not used:
             return set()
         return self._refresh()
@@ -301,18 +284,13 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
             except MicboardError as err:
                 _LOGGER.debug("Re-reading %s from %s failed: %s", attribute, self.host, err)
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     # -- snapshot -----------------------------------------------------------------------------
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Read firmware and configuration; one cyclic block unless push already runs."""
         if self._shared is None:
             self.health.connecting()
-        try:
+        with self.health.errors_recorded():
             await self._open()
             await self._request("FirmwareRevision")
             for attribute in CONFIG_ATTRIBUTES:
@@ -327,9 +305,6 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
                     f"{self.host} is an in-ear monitor transmitter (SR IEM); only EM receivers "
                     "are supported"
                 )
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         self.health.connected()
         return self.store_snapshot([self.transform_device_data(self._raw())])
 
@@ -388,9 +363,7 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
             host=str(raw["host"]),
             firmware=state.firmware,
         )
-        channel = Channel(index=1, features=FEATURES_EM)
-        apply_values(channel, channel_values(state))
-        receiver.channels[1] = channel
+        receiver.add_channel(1, FEATURES_EM, channel_values(state))
         return receiver
 
     # -- push ---------------------------------------------------------------------------------
@@ -428,14 +401,9 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
                 except CannotConnect as err:
                     raise ConnectionClosed(f"{self.host} stopped answering: {err}") from err
                 self._pushing = True
-                renew_at = time.monotonic() + renew_every
-                while (now := time.monotonic()) < renew_at:
-                    silent = liveness.silent_for()
-                    if silent >= quiet_limit:
-                        if await liveness.confirm_silence():
-                            raise ConnectionClosed(f"no data from {self.host} for {silent:.1f} s")
-                        continue
-                    await asyncio.sleep(min(renew_at - now, quiet_limit - silent))
+                silent = await liveness.watch(time.monotonic() + renew_every, quiet_limit)
+                if silent is not None:
+                    raise ConnectionClosed(f"no data from {self.host} for {silent:.1f} s")
         finally:
             self._pushing = False
             self._listener = None
@@ -443,9 +411,7 @@ class SennheiserMcpPlugin(ManufacturerPlugin[McpOptions]):
     async def close(self) -> None:
         """Stop push on the receiver (``Push 0 0 0``), cancel work, release the socket."""
         self._listener = None
-        for task in list(self._tasks):
-            task.cancel()
-        self._tasks.clear()
+        self._tasks.cancel()
         self._send("Push 0 0 0")
         self._pushing = False
         await self._release()

@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from ...errors import CannotConnect
+from ...net.quietlog import QuietLog
 from ...net.udp import DatagramLink
 from .codec import (
     SPLIT_CODES,
@@ -76,12 +77,18 @@ class Ssc1Client:
         self.port = port
         self.timeout = timeout
         self.attempts = attempts
-        self.bad_datagrams = 0
+        self._bad = QuietLog(
+            _LOGGER, "Ignoring bad datagram from %s (%s): %r (further ones not logged)"
+        )
         self._on_message = on_message
         self._link: DatagramLink | None = None
         self._lock = asyncio.Lock()
         self._pending: _Pending | None = None
-        self._bad_logged = False
+
+    @property
+    def bad_datagrams(self) -> int:
+        """Datagrams dropped as malformed since the client was made."""
+        return self._bad.count
 
     @property
     def is_open(self) -> bool:
@@ -92,7 +99,7 @@ class Ssc1Client:
         """Open the socket (idempotent)."""
         if self.is_open:
             return
-        self._bad_logged = False
+        self._bad.rearm()
         self._link = await DatagramLink.open(
             self.host, self.port, self._datagram_received, self._error_received
         )
@@ -111,15 +118,7 @@ class Ssc1Client:
         try:
             message = decode(data)
         except SscDecodeError as err:
-            self.bad_datagrams += 1
-            if not self._bad_logged:
-                self._bad_logged = True
-                _LOGGER.debug(
-                    "Ignoring bad datagram from %s (%s): %r (further ones not logged)",
-                    self.host,
-                    err,
-                    data[:200],
-                )
+            self._bad(self.host, err, data[:200])
             return
         self._match(message)
         self._on_message(message)

@@ -15,11 +15,11 @@ renewal makes the device send the values again) must arrive within one lifetime;
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 import logging
 import time
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Unpack
 
 from ...errors import (
     CannotConnect,
@@ -29,7 +29,6 @@ from ...errors import (
     UnsupportedDevice,
 )
 from ...model import (
-    Channel,
     ModelUpdate,
     Receiver,
     UpdateCallback,
@@ -37,7 +36,7 @@ from ...model import (
 )
 from ...net.liveness import Liveness
 from ...options import NetworkOptions
-from ...plugin import ManufacturerPlugin
+from ...plugin import BackgroundTasks, NetworkPlugin, PluginArgs
 from .client import (
     GetResult,
     Ssc1Client,
@@ -61,9 +60,6 @@ from .model import (
     channel_values,
     parse_active_mates,
 )
-
-if TYPE_CHECKING:
-    import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -99,29 +95,20 @@ class Ssc1Options(NetworkOptions):
     port: int = DEFAULT_PORT
 
 
-class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
+class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
     """One SSC v1 receiver (all its channels) over UDP."""
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc1"
     manufacturer_name: ClassVar[str] = "Sennheiser"
-    resync_interval: ClassVar[float] = 300.0
     #: Subscription lifetime asked for (s); renewed at half of it.
     subscription_lifetime: ClassVar[float] = 10.0
     #: Per-attempt answer timeout (s) and attempts per request.
     request_timeout: ClassVar[float] = 1.0
     request_attempts: ClassVar[int] = 3
 
-    def __init__(
-        self,
-        options: Ssc1Options,
-        *,
-        meter_interval: float = 1.0,
-        session: aiohttp.ClientSession | None = None,
-    ) -> None:
+    def __init__(self, options: Ssc1Options, **kwargs: Unpack[PluginArgs]) -> None:
         """Remember where the device is; nothing is sent until :meth:`get_devices`."""
-        super().__init__(options, meter_interval=meter_interval, session=session)
-        self.host = options.host.strip()
-        self.port = options.port
+        super().__init__(options, **kwargs)
         self.client = Ssc1Client(
             self.host,
             self.port,
@@ -141,7 +128,7 @@ class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
         self._fetching: set[int] = set()
         self._listener: UpdateCallback | None = None
         self._resubscribe = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks()
         self._liveness = Liveness()
 
     # -- identity -----------------------------------------------------------------------------
@@ -181,15 +168,12 @@ class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
         """Connect if needed, (re)identify, read every address, return the receiver."""
         if not self.client.is_open:
             self.health.connecting()
-        try:
+        with self.health.errors_recorded():
             await self.client.open()
             await self._identify()
             if self.dialect is None:
                 await self._detect()
             await self._read_all()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         self.health.connected()
         return self.store_snapshot([self.transform_device_data(self._raw())])
 
@@ -313,9 +297,8 @@ class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
             serial=serial,
         )
         for index, leaves in raw["channels"].items():
-            channel = Channel(index=int(index), features=features)
-            apply_values(channel, channel_values(dialect, int(index), leaves, active_set))
-            receiver.channels[channel.index] = channel
+            values = channel_values(dialect, int(index), leaves, active_set)
+            receiver.add_channel(int(index), features, values)
         return receiver
 
     # -- incoming -----------------------------------------------------------------------------
@@ -397,7 +380,7 @@ class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
             and index not in self._fetching
             and self._transmitter_unread(dialect, index, leaves)
         ):
-            self._spawn(self._fetch_transmitter(index))
+            self._tasks.spawn(self._fetch_transmitter(index))
         receiver = self.receivers.get(self.receiver_id)
         channel = receiver.channels.get(index) if receiver is not None else None
         if channel is None:
@@ -445,11 +428,6 @@ class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
         finally:
             self._fetching.discard(index)
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     # -- push ---------------------------------------------------------------------------------
 
     async def listen(self, on_update: UpdateCallback) -> None:
@@ -464,21 +442,13 @@ class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
             while True:
                 self._resubscribe.clear()
                 await self._subscribe_all()
+                # A subscription that ends early (310) sets _resubscribe: renew at once.
                 renew_at = time.monotonic() + lifetime / 2
-                while (now := time.monotonic()) < renew_at:
-                    silent = liveness.silent_for()
-                    if silent >= lifetime:
-                        if await liveness.confirm_silence():
-                            raise ConnectionClosed(
-                                f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
-                            )
-                        continue
-                    try:
-                        async with asyncio.timeout(min(renew_at - now, lifetime - silent)):
-                            await self._resubscribe.wait()
-                    except TimeoutError:
-                        continue
-                    break  # a subscription ended early (310): renew at once
+                silent = await liveness.watch(renew_at, lifetime, self._resubscribe)
+                if silent is not None:
+                    raise ConnectionClosed(
+                        f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
+                    )
         finally:
             self._listener = None
 
@@ -545,8 +515,6 @@ class SennheiserSsc1Plugin(ManufacturerPlugin[Ssc1Options]):
     async def close(self) -> None:
         """Stop renewing (subscriptions lapse on the device), cancel work, close the socket."""
         self._listener = None
-        for task in list(self._tasks):
-            task.cancel()
-        self._tasks.clear()
+        self._tasks.cancel()
         self.client.close()
         self.health.stopped()

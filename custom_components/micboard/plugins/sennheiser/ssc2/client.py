@@ -15,30 +15,28 @@ that protect the device and the user hold in one place:
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from dataclasses import dataclass
 from http import HTTPStatus
-import json
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import aiohttp
-from yarl import URL
 
 from ...errors import (
     AccessDisabled,
     CannotConnect,
     ConnectionClosed,
-    InvalidAuth,
     ProtocolError,
     UnsupportedDevice,
 )
 from ...net.http import (
     ABSENT,
-    read_capped,
+    INVALID,
+    PinnedJsonClient,
+    is_success,
+    parse_json,
 )
 from ...net.tls import (
-    CertificatePin,
     fetch_fingerprint,
     format_fingerprint,
 )
@@ -108,101 +106,40 @@ def session_uuid_from_location(location: str | None) -> str | None:
     return segment or None
 
 
-class Ssc2Client:
-    """One SSCv2 device, reached through an injected :class:`aiohttp.ClientSession`."""
+class Ssc2Client(PinnedJsonClient):
+    """One SSCv2 device, reached through an injected :class:`aiohttp.ClientSession`.
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        host: str,
-        port: int,
-        fingerprint: bytes,
-        password: str | None = None,
-        *,
-        timeout: float = REQUEST_TIMEOUT,
-    ) -> None:
-        """Pin to ``fingerprint``; ``password`` may be None for unauthenticated calls only."""
-        self.session = session
-        self.host = host
-        self.port = port
-        self.fingerprint = fingerprint
-        self.timeout = timeout
-        self._auth = _basic_auth(USERNAME, password) if password is not None else None
-        self._pin = CertificatePin(host, port, fingerprint)
-        self._lock = asyncio.Lock()
-        self.auth_rejected = False
-        #: Set once the device showed another certificate: nothing is sent to it any more.
+    The request itself (pinning, size cap, timeouts, a password never sent again after a
+    401) is :class:`PinnedJsonClient`'s; what is SSCv2's is Basic auth as user ``api``, one
+    request at a time, and what 401, 403, 404 and 422 mean.
+    """
 
-    def __repr__(self) -> str:
-        """Never shows the credentials."""
-        return f"Ssc2Client({self.host}:{self.port})"
+    credential: ClassVar[str] = "password"
+    max_body_bytes: ClassVar[int] = MAX_BODY_BYTES
+    request_timeout: ClassVar[float] = REQUEST_TIMEOUT
 
-    def url(self, path: str) -> URL:
-        """Absolute URL of a resource (IPv6 hosts are bracketed by yarl)."""
-        return URL.build(scheme="https", host=self.host, port=self.port, path=path)
+    def auth_headers(self, secret: str | None) -> dict[str, str] | None:
+        """HTTP Basic auth as user ``api`` (the only scheme SSCv2 has)."""
+        return None if secret is None else {"Authorization": _basic_auth(USERNAME, secret)}
 
-    # -- requests -----------------------------------------------------------------------------
+    def decode(self, status: int, raw: bytes, path: str) -> Any:
+        """JSON; a success that is not JSON is a protocol error, an error that is not, None.
 
-    def _headers(self, accept: str, *, authenticated: bool) -> dict[str, str]:
-        self._pin.check()
-        headers = {"Accept": accept}
-        if not authenticated:
-            return headers
-        if self.auth_rejected:
-            raise InvalidAuth(f"{self.host} rejected the password; waiting for a new one")
-        if self._auth is None:
-            raise InvalidAuth("no password configured")
-        headers["Authorization"] = self._auth
-        return headers
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        authenticated: bool = True,
-        body: Any = None,
-        time_limit: float | None = None,
-    ) -> tuple[int, Any]:
-        """Send one request; return (status, parsed JSON body or None).
-
-        401, 403 and a changed certificate raise here, whatever the caller expected.
+        Error bodies are mostly empty or text; only the 400 of ``/add`` carries JSON.
         """
-        headers = self._headers("application/json", authenticated=authenticated)
-        async with self._lock:
-            try:
-                async with asyncio.timeout(time_limit or self.timeout):
-                    async with self.session.request(
-                        method,
-                        self.url(path),
-                        json=body,
-                        ssl=self._pin.ssl,
-                        headers=headers,
-                    ) as response:
-                        status = response.status
-                        raw = await read_capped(response, MAX_BODY_BYTES)
-            except aiohttp.ServerFingerprintMismatch as err:
-                raise self._pin.changed(err) from err
-            except (aiohttp.ClientError, OSError, TimeoutError) as err:
-                raise CannotConnect(
-                    f"{method} {path} on {self.host}:{self.port} failed: {err!r}"
-                ) from err
-        self._check_status(status, path, authenticated=authenticated)
-        if not raw.strip():
-            return status, None
-        if HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
-            return status, _parse_json(raw, path)
-        try:  # error bodies are mostly empty or text; only the 400 of /add carries JSON
-            return status, _parse_json(raw, path)
-        except ProtocolError:
-            return status, None
+        body = parse_json(raw)
+        if body is not INVALID:
+            return body
+        if is_success(status):
+            raise ProtocolError(f"{path} answered invalid JSON: {raw[:120]!r}")
+        return None
 
-    def _check_status(self, status: int, path: str, *, authenticated: bool) -> None:
+    def check_status(self, status: int, body: Any, path: str, *, authenticated: bool) -> None:
+        """401 and 403 raise, whatever the caller expected."""
         if status == HTTPStatus.UNAUTHORIZED:
             if not authenticated:
                 raise ProtocolError(f"{path} asked for credentials; it is public in SSCv2")
-            self.auth_rejected = True
-            raise InvalidAuth(f"{self.host} rejected the password")
+            raise self.rejected(f"{self.host} rejected the password")
         if status == HTTPStatus.FORBIDDEN:
             raise AccessDisabled(f"{self.host} refuses third-party access (403)", host=self.host)
 
@@ -254,8 +191,8 @@ class Ssc2Client:
 
     async def open_stream(self) -> aiohttp.ClientResponse:
         """Open the SSE stream (a new subscription session); the caller closes the response."""
-        headers = self._headers("text/event-stream", authenticated=True)
-        try:
+        headers = self.headers("text/event-stream", authenticated=True)
+        with self.failures(f"opening the event stream of {self.host}"):
             response = await self.session.get(
                 self.url(SUBSCRIPTIONS),
                 ssl=self._pin.ssl,
@@ -264,13 +201,9 @@ class Ssc2Client:
                     total=None, connect=self.timeout, sock_connect=self.timeout, sock_read=None
                 ),
             )
-        except aiohttp.ServerFingerprintMismatch as err:
-            raise self._pin.changed(err) from err
-        except (aiohttp.ClientError, OSError, TimeoutError) as err:
-            raise CannotConnect(f"opening the event stream of {self.host} failed: {err!r}") from err
         if response.status != HTTPStatus.OK:
             response.close()
-            self._check_status(response.status, SUBSCRIPTIONS, authenticated=True)
+            self.check_status(response.status, None, SUBSCRIPTIONS, authenticated=True)
             raise ProtocolError(f"opening the event stream answered {response.status}")
         return response
 
@@ -319,10 +252,3 @@ async def probe_device(
     """
     fingerprint = await fetch_fingerprint(host, port, time_limit)
     return await Ssc2Client(session, host, port, fingerprint, timeout=time_limit).identify()
-
-
-def _parse_json(raw: bytes, path: str) -> Any:
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as err:
-        raise ProtocolError(f"{path} answered invalid JSON: {raw[:120]!r}") from err

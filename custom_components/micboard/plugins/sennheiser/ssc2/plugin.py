@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 import json
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Unpack
 
 import aiohttp
 
@@ -34,14 +34,14 @@ from ...model import (
 )
 from ...net.http import (
     ABSENT,
-    PluginSession,
+    SessionClient,
 )
 from ...net.sse import (
     ServerSentEvent,
     SSEDecoder,
 )
 from ...options import NetworkOptions
-from ...plugin import ManufacturerPlugin
+from ...plugin import NetworkPlugin, PluginArgs
 from .client import (
     DEFAULT_PORT,
     REQUEST_TIMEOUT,
@@ -86,40 +86,25 @@ class Ssc2Options(NetworkOptions):
     fingerprint: bytes  # SHA-256 of the DER certificate
 
 
-class SennheiserSsc2Plugin(ManufacturerPlugin[Ssc2Options]):
+class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
     """One EW-DX receiver in "Secure" third-party mode (one config entry per receiver)."""
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc2"
     manufacturer_name: ClassVar[str] = "Sennheiser"
-    resync_interval: ClassVar[float] = 300.0
 
-    def __init__(
-        self,
-        options: Ssc2Options,
-        *,
-        meter_interval: float = 1.0,
-        session: aiohttp.ClientSession | None = None,
-    ) -> None:
+    def __init__(self, options: Ssc2Options, **kwargs: Unpack[PluginArgs]) -> None:
         """Keep the address, password and pinned fingerprint; nothing connects yet."""
-        super().__init__(options, meter_interval=meter_interval, session=session)
-        self.host = options.host
-        self.port = options.port
-        self._password = options.password
+        super().__init__(options, **kwargs)
         self.fingerprint = options.fingerprint
         self.request_timeout = REQUEST_TIMEOUT
         self.liveness_after = LIVENESS_AFTER_SECONDS
         self.open_timeout = OPEN_TIMEOUT_SECONDS
         self.identity: DeviceIdentity | None = None
         self.busy = False
-        self._client: Ssc2Client | None = None
-        self._http = PluginSession(session)
+        self._client = SessionClient(self.session, self._make_client)
         self._mapper: ReceiverMapper | None = None
         self._session_uuid: str | None = None
         self._dropped_reported = 0
-
-    def __repr__(self) -> str:
-        """Never shows the password."""
-        return f"SennheiserSsc2Plugin({self.host}:{self.port})"
 
     @property
     def stable_id(self) -> str:
@@ -140,16 +125,17 @@ class SennheiserSsc2Plugin(ManufacturerPlugin[Ssc2Options]):
 
     def client(self) -> Ssc2Client:
         """The device's HTTPS client (created on first use, inside the event loop)."""
-        if self._client is None:
-            self._client = Ssc2Client(
-                self._http.get(),
-                self.host,
-                self.port,
-                self.fingerprint,
-                self._password,
-                timeout=self.request_timeout,
-            )
-        return self._client
+        return self._client.get()
+
+    def _make_client(self, session: aiohttp.ClientSession) -> Ssc2Client:
+        return Ssc2Client(
+            session,
+            self.host,
+            self.port,
+            self.fingerprint,
+            self.options.password,
+            timeout=self.request_timeout,
+        )
 
     # -- snapshot -----------------------------------------------------------------------------
 
@@ -159,11 +145,8 @@ class SennheiserSsc2Plugin(ManufacturerPlugin[Ssc2Options]):
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Identify (no credentials), validate the password once, then read every resource."""
-        try:
+        with self.health.errors_recorded():
             raw = await self._read_snapshot()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         fresh, mapper = build_receiver(raw)
         receivers = self.store_snapshot([fresh])
         self._mapper = ReceiverMapper(receivers[fresh.id], mapper.raw)
@@ -210,7 +193,7 @@ class SennheiserSsc2Plugin(ManufacturerPlugin[Ssc2Options]):
         if self._mapper is None:
             await self.get_devices()
         client = self.client()
-        try:
+        with self.health.errors_recorded():
             await self._delete_stale_session(client)
             self.health.connecting()
             response = await client.open_stream()
@@ -218,9 +201,6 @@ class SennheiserSsc2Plugin(ManufacturerPlugin[Ssc2Options]):
                 await self._stream(client, response, on_update)
             finally:
                 response.close()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
 
     async def _delete_stale_session(self, client: Ssc2Client) -> None:
         uuid = self._session_uuid
@@ -365,13 +345,13 @@ class SennheiserSsc2Plugin(ManufacturerPlugin[Ssc2Options]):
     async def close(self) -> None:
         """End the subscription session on the device and release our own HTTP session."""
         uuid, self._session_uuid = self._session_uuid, None
-        if uuid is not None and self._client is not None:
+        client = self._client.made
+        if uuid is not None and client is not None:
             try:
-                await self._client.delete_session(uuid, time_limit=CLOSE_TIMEOUT_SECONDS)
+                await client.delete_session(uuid, time_limit=CLOSE_TIMEOUT_SECONDS)
             except MicboardError as err:
                 _LOGGER.debug("Could not end the subscription session on %s: %s", self.host, err)
-        if await self._http.close():
-            self._client = None  # it was made on the session just closed
+        await self._client.close()
         self.health.stopped()
 
 

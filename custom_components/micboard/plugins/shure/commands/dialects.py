@@ -7,6 +7,12 @@ parameter feeds which model field, how a SAMPLE is laid out, what the device can
 holds the raw values per channel (``Raw``) and asks the dialect to turn them into model values;
 the same functions serve the full snapshot and the per-message path, so they cannot disagree.
 
+The fields all families have are written once (:class:`FieldSpec`: name, frequency, on/off
+words, -120 meters, the transmitter); a family is a list of them with its own parameter names
+and words (:class:`TransmitterParams` for the transmitter), and :func:`tables` derives which
+parameter feeds which field from that list. Only the SAMPLE layouts stay one function per
+family: they really differ.
+
 Facts and sources: ``research/shure.md`` §2.2-§2.8. Choices where the sources are silent or
 disagree are marked [?] and described in ``docs/protocols/shure.md``.
 """
@@ -14,9 +20,9 @@ disagree are marked [?] and described in ``docs/protocols/shure.md``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 import math
-from typing import Literal
+from typing import Literal, TypedDict
 
 from ...model import (
     RECEIVER_CHANNEL_FEATURES,
@@ -64,23 +70,27 @@ AD_QUALITY_STEPS = 5
 AD_ANTENNA_COUNTS = frozenset({2, 4})
 
 
-@dataclass(frozen=True, slots=True)
+#: The receiver-level parameters most families answer (AD and SLX-D add MODEL).
+_DEVICE_FIELDS: Mapping[str, str] = {"DEVICE_ID": "name", "FW_VER": "firmware"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Dialect:
     """Everything the plugin needs to know about one family."""
 
     code: str  # ulxd, qlxd, slxd, ad, uhfr, psm1000 (the simulator uses the same codes)
     label: str  # marketing name, for titles and logs
-    transport: Literal["tcp", "udp"]
-    reply: str  # keyword of device replies: REP, or REPORT on PSM1000 and UHF-R
-    terminator: str  # appended to each command: PSM1000 ignores commands without CRLF
+    transport: Literal["tcp", "udp"] = "tcp"
+    reply: str = "REP"  # keyword of device replies: REPORT on PSM1000 and UHF-R
+    terminator: str = ""  # appended to each command: PSM1000 ignores commands without CRLF
     features: frozenset[Feature]
-    #: model field -> function of the channel's raw values
+    #: model field -> function of the channel's raw values (see :func:`tables`)
     channel_fields: Mapping[str, ChannelFn]
     #: parameter -> model fields it feeds
     param_fields: Mapping[str, tuple[str, ...]]
     #: receiver-level parameter -> Receiver attribute
-    device_fields: Mapping[str, str]
-    sample: SampleFn | None
+    device_fields: Mapping[str, str] = field(default_factory=lambda: _DEVICE_FIELDS)
+    sample: SampleFn | None = None
     #: channel count by model prefix (longest match wins)
     models: Mapping[str, int]
     get_all: bool = True
@@ -170,7 +180,37 @@ def meter_interval_ms(meter_interval: float) -> int:
     return max(METER_MIN_MS, min(METER_MAX_MS, round(meter_interval * 1000)))
 
 
-# -- shared field functions --------------------------------------------------------------------
+# -- field specs: what every family has, told apart by parameter names --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec[T]:
+    """One model field: the parameters it is read from (indexed ones by their base name), and how.
+
+    A family is a list of these; :func:`tables` turns the list into the two lookups the plugin
+    uses, so "which parameter feeds which field" is never written by hand and cannot disagree
+    with the function that reads the field.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    read: Callable[[Mapping[str, str]], T]
+
+
+class Tables(TypedDict):
+    """A family's two field lookups, as :class:`Dialect` takes them."""
+
+    channel_fields: Mapping[str, ChannelFn]
+    param_fields: Mapping[str, tuple[str, ...]]
+
+
+def tables(*specs: FieldSpec[object]) -> Tables:
+    """``channel_fields`` and ``param_fields`` of a family made of ``specs``."""
+    params: dict[str, tuple[str, ...]] = {}
+    for spec in specs:
+        for param in spec.params:
+            params[param] = (*params.get(param, ()), spec.name)
+    return {"channel_fields": {spec.name: spec.read for spec in specs}, "param_fields": params}
 
 
 def _name(raw: Mapping[str, str]) -> str | None:
@@ -182,43 +222,140 @@ def _frequency(raw: Mapping[str, str]) -> float | None:
     return frequency_mhz(raw.get("FREQUENCY", ""))
 
 
-def _switch_field(name: str, on: str = "ON", off: str = "OFF") -> ChannelFn:
-    return lambda raw: switch(raw.get(name, ""), on, off)
+NAME = FieldSpec("name", ("CHAN_NAME",), _name)
+FREQUENCY = FieldSpec("frequency_mhz", ("FREQUENCY",), _frequency)
 
 
-def _locks(*names: str) -> Callable[[Mapping[str, str]], bool | None]:
+def switch_field(name: str, param: str, on: str = "ON", off: str = "OFF") -> FieldSpec[bool | None]:
+    """A field that is an on/off word (the words differ by family and parameter)."""
+    return FieldSpec(name, (param,), lambda raw: switch(raw.get(param, ""), on, off))
+
+
+def meter_field(name: str, param: str, key: str | None = None) -> FieldSpec[float | None]:
+    """A dBm/dBFS field sent as raw - 120 (AD, SLX-D); ``key`` for one indexed value."""
+    source = key or param
+    return FieldSpec(name, (param,), lambda raw: level(raw.get(source, ""), 120, 0, 255))
+
+
+def lock_field(*params: str) -> FieldSpec[bool | None]:
     """Locked if any lock is ON, unlocked if all are OFF, else unknown. [?] ON/OFF/UNKN."""
 
     def locked(raw: Mapping[str, str]) -> bool | None:
-        states = [switch(raw.get(name, "")) for name in names]
+        states = [switch(raw.get(param, "")) for param in params]
         if any(states):
             return True
         if states and all(state is False for state in states):
             return False
         return None
 
-    return locked
+    return FieldSpec("locked", params, locked)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransmitterParams:
+    """Where a family keeps its transmitter's values: a parameter name per attribute.
+
+    ``None`` where the family has no such parameter (the attribute stays unknown).
+    """
+
+    model: str | None
+    bars: str
+    #: Read when ``bars`` was never reported (UHF-R's TX_BAT, or BATT_BARS as Micboard asks).
+    bars_fallback: str | None = None
+    percent: str | None = None
+    runtime: str | None = None
+    battery_type: str | None = None
+    power_source: str | None = None
+    muted: FieldSpec[bool | None] | None = None
+    locked: FieldSpec[bool | None] | None = None
+
+    def params(self) -> tuple[str, ...]:
+        """Every parameter that feeds the transmitter."""
+        names = (
+            self.model,
+            self.bars,
+            self.bars_fallback,
+            self.percent,
+            self.battery_type,
+            self.runtime,
+            self.power_source,
+        )
+        specs = (spec for spec in (self.muted, self.locked) if spec is not None)
+        return (
+            *(name for name in names if name is not None),
+            *(param for spec in specs for param in spec.params),
+        )
+
+
+#: :func:`transmitter_field` passes these positionally, the cheapest call on the hot path
+#: (a kwargs call costs twice as much); so their order is checked once, here.
+_TRANSMITTER_ORDER = (
+    "model",
+    "battery_bars",
+    "battery_percent",
+    "runtime_minutes",
+    "battery_type",
+    "power_source",
+    "muted",
+    "locked",
+)
+if tuple(item.name for item in fields(Transmitter))[:8] != _TRANSMITTER_ORDER:  # pragma: no cover
+    raise ImportError("Transmitter's fields moved: update transmitter_field()")
+
+
+def transmitter_field(where: TransmitterParams) -> FieldSpec[Transmitter | None]:
+    """The ``transmitter`` field: linked while the receiver knows its model or its battery.
+
+    The parameter names are bound into the reader once, so reading costs what a hand-written
+    function per family did.
+    """
+    model_param, bars_param, fallback = where.model, where.bars, where.bars_fallback
+    percent_param, runtime_param = where.percent, where.runtime
+    type_param, source_param = where.battery_type, where.power_source
+    muted = None if where.muted is None else where.muted.read
+    locked = None if where.locked is None else where.locked.read
+
+    def read(raw: Mapping[str, str]) -> Transmitter | None:
+        model = None if model_param is None else word(raw.get(model_param, ""))
+        value = raw.get(bars_param)
+        if value is None:
+            value = "" if fallback is None else raw.get(fallback, "")
+        battery_bars = bars(value)
+        if model is None and battery_bars is None:
+            return None
+        get = raw.get
+        return Transmitter(  # in _TRANSMITTER_ORDER
+            model,
+            battery_bars,
+            None if percent_param is None else percent(get(percent_param, "")),
+            None if runtime_param is None else minutes(get(runtime_param, "")),
+            None if type_param is None else word(get(type_param, "")),
+            None if source_param is None else word(get(source_param, "")),
+            None if muted is None else muted(raw),
+            None if locked is None else locked(raw),
+        )
+
+    return FieldSpec("transmitter", where.params(), read)
+
+
+_MIC_FEATURES = frozenset(
+    {
+        Feature.NAME,
+        Feature.FREQUENCY,
+        Feature.AUDIO_LEVEL,
+        Feature.RF_LEVEL,
+        Feature.TRANSMITTER,
+        Feature.TX_MODEL,
+        Feature.BATTERY_BARS,
+        Feature.BATTERY_RUNTIME,
+    }
+)
+_AUDIO_MUTE = switch_field("muted", "AUDIO_MUTE")
+_AUDIO_LEVEL = meter_field("audio_level", "AUDIO_LEVEL_RMS")
+_AUDIO_PEAK = meter_field("audio_peak", "AUDIO_LEVEL_PEAK")
 
 
 # -- ULX-D / QLX-D ---------------------------------------------------------------------------
-
-
-def _ulx_transmitter(raw: Mapping[str, str]) -> Transmitter | None:
-    """A transmitter is linked while the receiver knows its type or its battery."""
-    model = word(raw.get("TX_TYPE", ""))
-    battery_bars = bars(raw.get("BATT_BARS", ""))
-    if model is None and battery_bars is None:
-        return None
-    return Transmitter(
-        model=model,
-        battery_bars=battery_bars,
-        battery_percent=percent(raw.get("BATT_CHARGE", "")),
-        runtime_minutes=minutes(raw.get("BATT_RUN_TIME", "")),
-        battery_type=word(raw.get("BATT_TYPE", "")),
-        power_source=word(raw.get("TX_POWER_SOURCE", "")),
-        muted=switch(raw.get("TX_MUTE_STATUS", "")),
-        locked=_locks("TX_PWR_LOCK", "TX_MENU_LOCK")(raw),
-    )
 
 
 def _ulx_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
@@ -235,66 +372,40 @@ def _ulx_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
     return None
 
 
-_ULX_TX_PARAMS = (
-    "TX_TYPE",
-    "BATT_BARS",
-    "BATT_CHARGE",
-    "BATT_RUN_TIME",
-    "BATT_TYPE",
-    "TX_POWER_SOURCE",
-    "TX_MUTE_STATUS",
-    "TX_PWR_LOCK",
-    "TX_MENU_LOCK",
+_ULX_FIELDS = (
+    NAME,
+    FREQUENCY,
+    transmitter_field(
+        TransmitterParams(
+            model="TX_TYPE",
+            bars="BATT_BARS",
+            percent="BATT_CHARGE",
+            runtime="BATT_RUN_TIME",
+            battery_type="BATT_TYPE",
+            power_source="TX_POWER_SOURCE",
+            muted=switch_field("muted", "TX_MUTE_STATUS"),
+            locked=lock_field("TX_PWR_LOCK", "TX_MENU_LOCK"),
+        )
+    ),
+    switch_field("encryption_warning", "ENCRYPTION_WARNING"),
 )
-_MIC_FEATURES = frozenset(
-    {
-        Feature.NAME,
-        Feature.FREQUENCY,
-        Feature.AUDIO_LEVEL,
-        Feature.RF_LEVEL,
-        Feature.TRANSMITTER,
-        Feature.TX_MODEL,
-        Feature.BATTERY_BARS,
-        Feature.BATTERY_RUNTIME,
-    }
-)
-
-_ULX_FIELDS: dict[str, ChannelFn] = {
-    "name": _name,
-    "frequency_mhz": _frequency,
-    "transmitter": _ulx_transmitter,
-    "encryption_warning": _switch_field("ENCRYPTION_WARNING"),
-}
-_ULX_PARAMS: dict[str, tuple[str, ...]] = {
-    "CHAN_NAME": ("name",),
-    "FREQUENCY": ("frequency_mhz",),
-    "ENCRYPTION_WARNING": ("encryption_warning",),
-    **dict.fromkeys(_ULX_TX_PARAMS, ("transmitter",)),
+_ULX_FEATURES = _MIC_FEATURES | {
+    Feature.ANTENNA,
+    Feature.ENCRYPTION,
+    Feature.TX_MUTE,
+    Feature.BATTERY_PERCENT,
+    Feature.BATTERY_TYPE,
 }
 
 ULXD = Dialect(
     code="ulxd",
     label="ULX-D",
-    transport="tcp",
-    reply="REP",
-    terminator="",
-    features=_MIC_FEATURES
-    | {
-        Feature.ANTENNA,
-        Feature.MUTE,
-        Feature.INTERFERENCE,
-        Feature.ENCRYPTION,
-        Feature.TX_MUTE,
-        Feature.BATTERY_PERCENT,
-        Feature.BATTERY_TYPE,
-    },
-    channel_fields={
-        **_ULX_FIELDS,
-        "muted": _switch_field("AUDIO_MUTE"),
-        "interference": _switch_field("RF_INT_DET", "CRITICAL", "NONE"),
-    },
-    param_fields={**_ULX_PARAMS, "AUDIO_MUTE": ("muted",), "RF_INT_DET": ("interference",)},
-    device_fields={"DEVICE_ID": "name", "FW_VER": "firmware"},
+    features=_ULX_FEATURES | {Feature.MUTE, Feature.INTERFERENCE},
+    **tables(
+        *_ULX_FIELDS,
+        _AUDIO_MUTE,
+        switch_field("interference", "RF_INT_DET", "CRITICAL", "NONE"),
+    ),
     sample=_ulx_sample,
     models={"ULXD4": 1, "ULXD4D": 2, "ULXD4Q": 4},
     flash="receiver",
@@ -303,21 +414,9 @@ ULXD = Dialect(
 QLXD = Dialect(
     code="qlxd",
     label="QLX-D",
-    transport="tcp",
-    reply="REP",
-    terminator="",
     # QLX-D has no receiver output mute and no interference detection.
-    features=_MIC_FEATURES
-    | {
-        Feature.ANTENNA,
-        Feature.ENCRYPTION,
-        Feature.TX_MUTE,
-        Feature.BATTERY_PERCENT,
-        Feature.BATTERY_TYPE,
-    },
-    channel_fields=_ULX_FIELDS,
-    param_fields=_ULX_PARAMS,
-    device_fields={"DEVICE_ID": "name", "FW_VER": "firmware"},
+    features=_ULX_FEATURES,
+    **tables(*_ULX_FIELDS),
     sample=_ulx_sample,
     models={"QLXD4": 1},
 )
@@ -326,32 +425,11 @@ QLXD = Dialect(
 # -- Axient Digital --------------------------------------------------------------------------
 
 
-def _ad_mute(raw: Mapping[str, str]) -> bool | None:
-    """``TX_MUTE_MODE_STATUS``: ``ON`` means the transmitter is *on* (unmuted)."""
-    return switch(raw.get("TX_MUTE_MODE_STATUS", ""), on="MUTE", off="ON")
-
-
 def _ad_lock(raw: Mapping[str, str]) -> bool | None:
     value = raw.get("TX_LOCK", "")
     if value == "NONE":
         return False
     return None if word(value) is None else True
-
-
-def _ad_transmitter(raw: Mapping[str, str]) -> Transmitter | None:
-    model = word(raw.get("TX_MODEL", ""))
-    battery_bars = bars(raw.get("TX_BATT_BARS", ""))
-    if model is None and battery_bars is None:
-        return None
-    return Transmitter(
-        model=model,
-        battery_bars=battery_bars,
-        battery_percent=percent(raw.get("TX_BATT_CHARGE_PERCENT", "")),
-        runtime_minutes=minutes(raw.get("TX_BATT_MINS", "")),
-        battery_type=word(raw.get("TX_BATT_TYPE", "")),
-        muted=_ad_mute(raw),
-        locked=_ad_lock(raw),
-    )
 
 
 def _ad_quality(raw: str) -> int | None:
@@ -401,51 +479,40 @@ def _ad_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
     }
 
 
-_AD_TX_PARAMS = (
-    "TX_MODEL",
-    "TX_BATT_BARS",
-    "TX_BATT_CHARGE_PERCENT",
-    "TX_BATT_MINS",
-    "TX_BATT_TYPE",
-    "TX_MUTE_MODE_STATUS",
-    "TX_LOCK",
-)
-
 AD = Dialect(
     code="ad",
     label="Axient Digital",
-    transport="tcp",
-    reply="REP",
-    terminator="",
     features=RECEIVER_CHANNEL_FEATURES,
-    channel_fields={
-        "name": _name,
-        "frequency_mhz": _frequency,
-        "transmitter": _ad_transmitter,
-        "muted": _switch_field("AUDIO_MUTE"),
-        "interference": _switch_field("INTERFERENCE_STATUS", "DETECTED", "NONE"),
-        "encryption_warning": _switch_field("ENCRYPTION_STATUS", "ERROR", "OK"),
-        "rf_quality": lambda raw: _ad_quality(raw.get("CHAN_QUALITY", "")),
-        "rf_levels": _ad_rf_levels,
-        "rf_level": lambda raw: strongest(_ad_rf_levels(raw)),
-        "antenna": lambda raw: antennas(raw.get("ANTENNA_STATUS", "")),
-        "audio_level": lambda raw: level(raw.get("AUDIO_LEVEL_RMS", ""), 120, 0, 255),
-        "audio_peak": lambda raw: level(raw.get("AUDIO_LEVEL_PEAK", ""), 120, 0, 255),
-    },
-    param_fields={
-        "CHAN_NAME": ("name",),
-        "FREQUENCY": ("frequency_mhz",),
-        "AUDIO_MUTE": ("muted",),
-        "INTERFERENCE_STATUS": ("interference",),
-        "ENCRYPTION_STATUS": ("encryption_warning",),
-        "CHAN_QUALITY": ("rf_quality",),
-        "RSSI": ("rf_levels", "rf_level"),
-        "ANTENNA_STATUS": ("antenna",),
-        "AUDIO_LEVEL_RMS": ("audio_level",),
-        "AUDIO_LEVEL_PEAK": ("audio_peak",),
-        **dict.fromkeys(_AD_TX_PARAMS, ("transmitter",)),
-    },
-    device_fields={"DEVICE_ID": "name", "FW_VER": "firmware", "MODEL": "model"},
+    **tables(
+        NAME,
+        FREQUENCY,
+        transmitter_field(
+            TransmitterParams(
+                model="TX_MODEL",
+                bars="TX_BATT_BARS",
+                percent="TX_BATT_CHARGE_PERCENT",
+                runtime="TX_BATT_MINS",
+                battery_type="TX_BATT_TYPE",
+                # ``ON`` means the transmitter is *on* (unmuted).
+                muted=switch_field("muted", "TX_MUTE_MODE_STATUS", on="MUTE", off="ON"),
+                locked=FieldSpec("locked", ("TX_LOCK",), _ad_lock),
+            )
+        ),
+        _AUDIO_MUTE,
+        switch_field("interference", "INTERFERENCE_STATUS", "DETECTED", "NONE"),
+        switch_field("encryption_warning", "ENCRYPTION_STATUS", "ERROR", "OK"),
+        FieldSpec(
+            "rf_quality", ("CHAN_QUALITY",), lambda raw: _ad_quality(raw.get("CHAN_QUALITY", ""))
+        ),
+        FieldSpec("rf_levels", ("RSSI",), _ad_rf_levels),
+        FieldSpec("rf_level", ("RSSI",), lambda raw: strongest(_ad_rf_levels(raw))),
+        FieldSpec(
+            "antenna", ("ANTENNA_STATUS",), lambda raw: antennas(raw.get("ANTENNA_STATUS", ""))
+        ),
+        _AUDIO_LEVEL,
+        _AUDIO_PEAK,
+    ),
+    device_fields={**_DEVICE_FIELDS, "MODEL": "model"},
     sample=_ad_sample,
     models={"AD4D": 2, "AD4Q": 4},
     indexed_params=frozenset({"RSSI", "RSSI_LED_BITMAP"}),
@@ -454,18 +521,6 @@ AD = Dialect(
 
 
 # -- SLX-D -------------------------------------------------------------------------------------
-
-
-def _slx_transmitter(raw: Mapping[str, str]) -> Transmitter | None:
-    model = word(raw.get("TX_MODEL", ""))
-    battery_bars = bars(raw.get("TX_BATT_BARS", ""))
-    if model is None and battery_bars is None:
-        return None
-    return Transmitter(
-        model=model,
-        battery_bars=battery_bars,
-        runtime_minutes=minutes(raw.get("TX_BATT_MINS", "")),
-    )
 
 
 def _slx_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
@@ -485,28 +540,19 @@ def _slx_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
 SLXD = Dialect(
     code="slxd",
     label="SLX-D",
-    transport="tcp",
-    reply="REP",
-    terminator="",
     # No battery percent, quality, antenna, mute, interference or encryption on SLX-D.
     features=_MIC_FEATURES,
-    channel_fields={
-        "name": _name,
-        "frequency_mhz": _frequency,
-        "transmitter": _slx_transmitter,
-        "rf_level": lambda raw: level(raw.get("RSSI:1", ""), 120, 0, 255),
-        "audio_level": lambda raw: level(raw.get("AUDIO_LEVEL_RMS", ""), 120, 0, 255),
-        "audio_peak": lambda raw: level(raw.get("AUDIO_LEVEL_PEAK", ""), 120, 0, 255),
-    },
-    param_fields={
-        "CHAN_NAME": ("name",),
-        "FREQUENCY": ("frequency_mhz",),
-        "RSSI": ("rf_level",),
-        "AUDIO_LEVEL_RMS": ("audio_level",),
-        "AUDIO_LEVEL_PEAK": ("audio_peak",),
-        **dict.fromkeys(("TX_MODEL", "TX_BATT_BARS", "TX_BATT_MINS"), ("transmitter",)),
-    },
-    device_fields={"DEVICE_ID": "name", "FW_VER": "firmware", "MODEL": "model"},
+    **tables(
+        NAME,
+        FREQUENCY,
+        transmitter_field(
+            TransmitterParams(model="TX_MODEL", bars="TX_BATT_BARS", runtime="TX_BATT_MINS")
+        ),
+        meter_field("rf_level", "RSSI", key="RSSI:1"),
+        _AUDIO_LEVEL,
+        _AUDIO_PEAK,
+    ),
+    device_fields={**_DEVICE_FIELDS, "MODEL": "model"},
     sample=_slx_sample,
     models={"SLXD4": 1, "SLXD4D": 2, "SLXD4Q": 4},
     indexed_params=frozenset({"RSSI"}),
@@ -516,17 +562,12 @@ SLXD = Dialect(
 
 # -- UHF-R -------------------------------------------------------------------------------------
 
-
-def _uhfr_bars(raw: Mapping[str, str]) -> int | None:
-    """``TX_BAT`` is 1-5 or ``U``; Micboard also asks ``BATT_BARS``, so accept either."""
-    value = raw.get("TX_BAT")
-    return bars(value if value is not None else raw.get("BATT_BARS", ""))
-
-
-def _uhfr_transmitter(raw: Mapping[str, str]) -> Transmitter | None:
-    """UHF-R names no transmitter model; a known battery reading means one is linked."""
-    battery_bars = _uhfr_bars(raw)
-    return None if battery_bars is None else Transmitter(battery_bars=battery_bars)
+#: UHF-R names no transmitter model; a known battery reading means one is linked. ``TX_BAT``
+#: is 1-5 or ``U``; Micboard also asks ``BATT_BARS``, so either is accepted.
+_UHFR_TRANSMITTER = transmitter_field(
+    TransmitterParams(model=None, bars="TX_BAT", bars_fallback="BATT_BARS")
+)
+_uhfr_transmitter = _UHFR_TRANSMITTER.read
 
 
 def _uhfr_rf(raw: str) -> float | None:
@@ -557,7 +598,6 @@ UHFR = Dialect(
     label="UHF-R",
     transport="udp",
     reply="REPORT",
-    terminator="",
     # No dBFS audio (the field is an LED bitmap), no TX model, percent or runtime.
     features=frozenset(
         {
@@ -570,19 +610,7 @@ UHFR = Dialect(
             Feature.BATTERY_BARS,
         }
     ),
-    channel_fields={
-        "name": _name,
-        "frequency_mhz": _frequency,
-        "transmitter": _uhfr_transmitter,
-        "muted": _switch_field("MUTE"),
-    },
-    param_fields={
-        "CHAN_NAME": ("name",),
-        "FREQUENCY": ("frequency_mhz",),
-        "MUTE": ("muted",),
-        "TX_BAT": ("transmitter",),
-        "BATT_BARS": ("transmitter",),
-    },
+    **tables(NAME, FREQUENCY, _UHFR_TRANSMITTER, switch_field("muted", "MUTE")),
     device_fields={"MODEL_NAME": "model", "DEVICE_ID": "name"},
     sample=_uhfr_sample,
     models={"UR4S": 1, "UR4D": 2},
@@ -597,24 +625,13 @@ UHFR = Dialect(
 PSM1000 = Dialect(
     code="psm1000",
     label="PSM1000",
-    transport="tcp",
     reply="REPORT",
     terminator="\r\n",
     # An IEM transmitter: no battery, no transmitter, no received RF. The audio-input meters
     # (AUDIO_IN_LVL_L/_R) have no documented unit, so they are not turned into dBFS.
     features=frozenset({Feature.NAME, Feature.FREQUENCY, Feature.MUTE}),
-    channel_fields={
-        "name": _name,
-        "frequency_mhz": _frequency,
-        "muted": _switch_field("RF_MUTE", on="1", off="0"),
-    },
-    param_fields={
-        "CHAN_NAME": ("name",),
-        "FREQUENCY": ("frequency_mhz",),
-        "RF_MUTE": ("muted",),
-    },
+    **tables(NAME, FREQUENCY, switch_field("muted", "RF_MUTE", on="1", off="0")),
     device_fields={"DEVICE_NAME": "name", "DEVICE_ID": "name", "FW_VER": "firmware"},
-    sample=None,
     models={"P10T": 2, "PSM1000": 2},
     get_all=False,
     dump_channel_params=("CHAN_NAME", "FREQUENCY", "GROUP_CHAN", "RF_TX_LVL", "RF_MUTE"),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 
+from ...net.quietlog import QuietLog
+
 _LOGGER = logging.getLogger(__name__)
 
 #: Longest message a Shure device sends is well under 200 bytes (an AD quadversity FD-C
@@ -24,27 +26,26 @@ BAD_INPUT_LOG_LIMIT = 20
 _FRAGMENT_PREVIEW = 120
 
 
-class BadInput:
-    """Logs each dropped fragment once at debug, up to a limit per connection."""
+class BadInput(QuietLog):
+    """Logs each dropped fragment at debug, up to a limit per connection."""
 
-    __slots__ = ("count", "source")
+    __slots__ = ("source",)
 
     def __init__(self, source: str) -> None:
         """``source`` names the peer in log lines (a host, never a credential)."""
+        super().__init__(
+            _LOGGER,
+            "Dropped %s from %s: %r",
+            limit=BAD_INPUT_LOG_LIMIT - 1,
+            then=f"More bad input from {source}; not logging it any more",
+        )
         self.source = source
-        self.count = 0
 
     def report(self, reason: str, fragment: bytes | str) -> None:
         """Record one dropped fragment."""
-        self.count += 1
-        if self.count < BAD_INPUT_LOG_LIMIT:
-            if isinstance(fragment, bytes):
-                fragment = fragment.decode("latin-1")
-            _LOGGER.debug(
-                "Dropped %s from %s: %r", reason, self.source, fragment[:_FRAGMENT_PREVIEW]
-            )
-        elif self.count == BAD_INPUT_LOG_LIMIT:
-            _LOGGER.debug("More bad input from %s; not logging it any more", self.source)
+        if isinstance(fragment, bytes):
+            fragment = fragment.decode("latin-1")
+        self(reason, self.source, fragment[:_FRAGMENT_PREVIEW])
 
 
 class AngleFramer:

@@ -20,7 +20,7 @@ import contextlib
 from dataclasses import dataclass
 import logging
 import time
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Unpack
 
 from ...errors import (
     CannotConnect,
@@ -37,8 +37,9 @@ from ...model import (
     apply_values,
 )
 from ...net.liveness import Liveness
+from ...net.quietlog import QuietLog
 from ...options import NetworkOptions
-from ...plugin import ManufacturerPlugin
+from ...plugin import NetworkPlugin, PluginArgs
 from .dialects import (
     DIALECTS,
     Dialect,
@@ -67,9 +68,6 @@ from .transport import (
     UdpLink,
 )
 from .values import word
-
-if TYPE_CHECKING:
-    import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -106,25 +104,21 @@ class ShureCommandsOptions(NetworkOptions):
     receiver_id: str | None = None
 
 
-class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
+class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
     """One Shure receiver (or PSM1000 transmitter) over its command-string port."""
 
     manufacturer_code: ClassVar[str] = "shure_tcp"
     manufacturer_name: ClassVar[str] = MANUFACTURER
-    resync_interval: ClassVar[float] = 300.0
 
     def __init__(
         self,
         options: ShureCommandsOptions,
         *,
-        meter_interval: float = 1.0,
-        session: aiohttp.ClientSession | None = None,
         timing: Timing | None = None,
+        **kwargs: Unpack[PluginArgs],
     ) -> None:
         """Remember where the device is; nothing connects until :meth:`get_devices`."""
-        super().__init__(options, meter_interval=meter_interval, session=session)
-        self.host = options.host.strip()
-        self.port = options.port
+        super().__init__(options, **kwargs)
         self.transport_hint: str | None = options.transport
         self.timing = timing or DEFAULT_TIMING
         self.identity: Identity | None = None
@@ -140,7 +134,8 @@ class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
         self._metering = False
         self._on_update: UpdateCallback | None = None
         self._liveness = Liveness()
-        self._errors_logged = False
+        #: ``REP ERR`` (a rejected command we do not need): logged once per connection.
+        self._rejected = QuietLog(_LOGGER, "%s rejected a command (REP ERR); carrying on")
         self._lock = asyncio.Lock()
 
     # -- identity -------------------------------------------------------------------------------
@@ -210,9 +205,7 @@ class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
             if (value := word(device.get(param, "").strip())) is not None:
                 setattr(receiver, attribute, value)
         for index, values in raw["channels"].items():
-            channel = Channel(index=index, features=dialect.features)
-            apply_values(channel, dialect.channel_values(values))
-            receiver.channels[index] = channel
+            receiver.add_channel(index, dialect.features, dialect.channel_values(values))
         return receiver
 
     def _raw_snapshot(self, identity: Identity) -> dict[str, Any]:
@@ -231,11 +224,8 @@ class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
 
     async def _connect(self) -> None:
         self.health.connecting()
-        try:
+        with self.health.errors_recorded():
             link, identity = await self._open_and_identify()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         try:
             if not is_host_derived(identity.unique_id):  # an id from the address proves nothing
                 self.confirm_identity(identity.unique_id, identity.name)
@@ -249,8 +239,9 @@ class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
         self.identity = identity
         self._link = link
         self._angle.reset()
-        self._bad.count = 0  # bad input and rejected commands are logged per connection
-        self._errors_logged = False
+        # Bad input and rejected commands are logged per connection.
+        self._bad.rearm()
+        self._rejected.rearm()
         self._dialect = dialect = identity.dialect
         self._raw_device = {}
         self._raw_channels = {index: {} for index in identity.channels}
@@ -465,7 +456,7 @@ class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
     def _handle_report(self, dialect: Dialect, tokens: list[str]) -> None:
         match tokens:
             case [_, "ERR", *_] | [_, _, "ERR", *_]:
-                self._note_error()
+                self._rejected(self.host)
             case [_, index, param, *rest] if index.isdecimal():
                 self._handle_channel_value(dialect, int(index), param, rest)
             case [_, param, *rest] if not param.isdecimal():
@@ -526,12 +517,6 @@ class ShureCommandsPlugin(ManufacturerPlugin[ShureCommandsOptions]):
         changed = apply_values(channel, values)
         if changed and self._on_update is not None and self._receiver is not None:
             self._on_update(ModelUpdate(self._receiver.id, channel.index, frozenset(changed)))
-
-    def _note_error(self) -> None:
-        """``REP ERR``: the device rejected a command (one we do not need); log it once."""
-        if not self._errors_logged:
-            self._errors_logged = True
-            _LOGGER.debug("%s rejected a command (REP ERR); carrying on", self.host)
 
     # -- commands -------------------------------------------------------------------------------
 

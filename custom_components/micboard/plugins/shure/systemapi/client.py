@@ -21,26 +21,24 @@ from __future__ import annotations
 
 import asyncio
 from http import HTTPStatus
-import json
 import logging
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 from urllib.parse import quote
 
 import aiohttp
-from yarl import URL
 
 from ...errors import (
     CannotConnect,
-    InvalidAuth,
     ProtocolError,
     UnsupportedDevice,
 )
 from ...net.http import (
     ABSENT,
-    read_capped,
+    INVALID,
+    PinnedJsonClient,
+    is_success,
 )
 from ...net.tls import (
-    CertificatePin,
     fetch_fingerprint,
 )
 from .model import (
@@ -91,105 +89,37 @@ def problem_title(body: object) -> str | None:
     return None
 
 
-class SystemApiClient:
-    """One System API server, reached through an injected :class:`aiohttp.ClientSession`."""
+class SystemApiClient(PinnedJsonClient):
+    """One System API server, reached through an injected :class:`aiohttp.ClientSession`.
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        host: str,
-        port: int,
-        fingerprint: bytes,
-        api_key: str | None,
-        *,
-        timeout: float = REQUEST_TIMEOUT,
-        concurrency: int = CONCURRENCY,
-    ) -> None:
-        """Pin to ``fingerprint``; without ``api_key`` only unauthenticated probes work."""
-        self.session = session
-        self.host = host
-        self.port = port
-        self.fingerprint = fingerprint
-        self.timeout = timeout
-        self._api_key = api_key
-        self._pin = CertificatePin(host, port, fingerprint)
-        self._slots = asyncio.Semaphore(concurrency)
-        self.auth_rejected = False
+    The request itself (pinning, size cap, timeouts, a key never sent again after a 401) is
+    :class:`PinnedJsonClient`'s; what is the System API's is the ``x-api-key`` header, the
+    ``/api`` root, a few requests in parallel, and RFC 7807 problem bodies.
+    """
 
-    def __repr__(self) -> str:
-        """Never shows the key."""
-        return f"SystemApiClient({self.host}:{self.port})"
+    credential: ClassVar[str] = "API key"
+    max_body_bytes: ClassVar[int] = MAX_BODY_BYTES
+    request_timeout: ClassVar[float] = REQUEST_TIMEOUT
+    concurrency: ClassVar[int] = CONCURRENCY
+    root: ClassVar[str] = API_ROOT
+    #: Paths are percent-encoded by the caller (:func:`segment`).
+    encoded_paths: ClassVar[bool] = True
 
-    def url(self, path: str, query: dict[str, str] | None = None) -> URL:
-        """Absolute URL of ``/api<path>``; ``path`` is already percent-encoded."""
-        base = URL.build(scheme="https", host=self.host, port=self.port)
-        url = base.with_path(API_ROOT + path, encoded=True)
-        return url.with_query(query) if query else url
+    def auth_headers(self, secret: str | None) -> dict[str, str] | None:
+        """The shared secret, on every REST call (an empty one is none)."""
+        return {"x-api-key": secret} if secret else None
 
-    def _headers(self, *, authenticated: bool) -> dict[str, str]:
-        self._pin.check()
-        headers = {"Accept": "application/json"}
-        if not authenticated:
-            return headers
-        if self.auth_rejected:
-            raise InvalidAuth(f"{self.host} rejected the API key; waiting for a new one")
-        if not self._api_key:
-            raise InvalidAuth("no API key configured")
-        headers["x-api-key"] = self._api_key
-        return headers
-
-    # -- REST -----------------------------------------------------------------------------------
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: dict[str, str] | None = None,
-        body: Any = None,
-        authenticated: bool = True,
-    ) -> tuple[int, Any]:
-        """Send one request; return (status, parsed JSON body or None).
-
-        401/403 raise :class:`InvalidAuth` (and block the client); a changed certificate
-        raises :class:`CertificateChanged`; transport failures raise :class:`CannotConnect`.
-        """
-        headers = self._headers(authenticated=authenticated)
-        async with self._slots:
-            if authenticated and self.auth_rejected:
-                # Another request in flight just learnt the key is wrong: do not send it again.
-                raise InvalidAuth(f"{self.host} rejected the API key; waiting for a new one")
-            try:
-                async with asyncio.timeout(self.timeout):
-                    async with self.session.request(
-                        method,
-                        self.url(path, query),
-                        # ``json=None`` sends no body and no Content-Type (see the module
-                        # docstring); only a request with a body declares JSON.
-                        json=body,
-                        ssl=self._pin.ssl,
-                        headers=headers,
-                    ) as response:
-                        status = response.status
-                        raw = await read_capped(response, MAX_BODY_BYTES)
-            except aiohttp.ServerFingerprintMismatch as err:
-                raise self._pin.changed(err) from err
-            except (aiohttp.ClientError, OSError, TimeoutError) as err:
-                raise CannotConnect(
-                    f"{method} {path} on {self.host}:{self.port} failed: {err!r}"
-                ) from err
-        parsed = _parse_json(raw) if raw.strip() else None
+    def check_status(self, status: int, body: Any, path: str, *, authenticated: bool) -> None:
+        """401/403 to a keyed request: the key is wrong; the problem body says why."""
         if status in _AUTH_STATUSES and authenticated:
-            self.auth_rejected = True
-            title = problem_title(parsed) or "no reason given"
-            raise InvalidAuth(f"{self.host} rejected the API key ({status}: {title})")
-        return status, parsed
+            title = problem_title(body) or "no reason given"
+            raise self.rejected(f"{self.host} rejected the API key ({status}: {title})")
 
     async def get(self, path: str, *, absent_ok: bool = False) -> Any:
         """Body of a resource; :data:`ABSENT` for 404/405 when ``absent_ok``."""
         status, body = await self.request("GET", path)
         if status == HTTPStatus.OK:
-            if body is _INVALID:
+            if body is INVALID:
                 raise ProtocolError(f"GET {path} answered invalid JSON")
             return body
         if absent_ok and status in _ABSENT_STATUSES:
@@ -199,7 +129,7 @@ class SystemApiClient:
     async def post(self, path: str) -> None:
         """A bodyless action (``identify/start``); any 2xx is success."""
         status, body = await self.request("POST", path)
-        if not HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES:
+        if not is_success(status):
             raise _status_error("POST", path, status, body)
 
     async def list_devices(self) -> list[dict[str, Any]]:
@@ -209,7 +139,7 @@ class SystemApiClient:
         query: dict[str, str] | None = None
         for _page in range(MAX_PAGES):
             status, body = await self.request("GET", DEVICES, query=query)
-            if status != HTTPStatus.OK or body is _INVALID:
+            if status != HTTPStatus.OK or body is INVALID:
                 raise _status_error("GET", DEVICES, status, body)
             if not isinstance(body, list | dict):
                 raise ProtocolError(f"GET {DEVICES} answered {type(body).__name__}")
@@ -242,27 +172,24 @@ class SystemApiClient:
         caller's (``autoping`` off): it answers the server's and sends its own when the
         socket goes quiet, with no timer left behind when the socket closes.
         """
-        headers = self._headers(authenticated=False)
-        if self.auth_rejected:
-            raise InvalidAuth(f"{self.host} rejected the API key; waiting for a new one")
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await self.session.ws_connect(
-                    self.url(WEBSOCKET),
-                    ssl=self._pin.ssl,
-                    headers=headers,
-                    autoping=False,
-                    max_msg_size=MAX_BODY_BYTES,
-                )
-        except aiohttp.ServerFingerprintMismatch as err:
-            raise self._pin.changed(err) from err
-        except aiohttp.WSServerHandshakeError as err:
-            if err.status in _AUTH_STATUSES:
-                self.auth_rejected = True
-                raise InvalidAuth(f"{self.host} refused the event socket ({err.status})") from err
-            raise CannotConnect(f"{self.host} refused the event socket: {err.status}") from err
-        except (aiohttp.ClientError, OSError, TimeoutError) as err:
-            raise CannotConnect(f"opening the event socket of {self.host} failed: {err!r}") from err
+        headers = self.headers("application/json", authenticated=False)
+        self.refuse_if_rejected()
+        with self.failures(f"opening the event socket of {self.host}"):
+            try:
+                async with asyncio.timeout(self.timeout):
+                    return await self.session.ws_connect(
+                        self.url(WEBSOCKET),
+                        ssl=self._pin.ssl,
+                        headers=headers,
+                        autoping=False,
+                        max_msg_size=self.max_body_bytes,
+                    )
+            except aiohttp.WSServerHandshakeError as err:
+                if err.status in _AUTH_STATUSES:
+                    raise self.rejected(
+                        f"{self.host} refused the event socket ({err.status})"
+                    ) from err
+                raise CannotConnect(f"{self.host} refused the event socket: {err.status}") from err
 
 
 async def probe_server(
@@ -285,27 +212,9 @@ async def probe_server(
     return fingerprint
 
 
-class _Invalid:
-    """Marker for a body that is not JSON."""
-
-    def __repr__(self) -> str:
-        return "INVALID"
-
-
-_INVALID: Final = _Invalid()
-
-
 def _status_error(method: str, path: str, status: int, body: Any) -> ProtocolError:
     title = problem_title(body)
     message = f"{method} {path} answered {status}" + (f": {title}" if title else "")
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         return ServerError(message)
     return ProtocolError(message)
-
-
-def _parse_json(raw: bytes) -> Any:
-    """Parsed JSON, or the :data:`_INVALID` marker (error bodies may be plain text)."""
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError, ValueError:
-        return _INVALID

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import json
 import logging
 import time
-from typing import Any, ClassVar, Final, cast
+from typing import Any, ClassVar, Final, Unpack, cast
 
 import aiohttp
 
@@ -51,13 +51,13 @@ from ...model import (
 )
 from ...net.http import (
     ABSENT,
-    PluginSession,
+    SessionClient,
 )
 from ...net.tls import (
     format_fingerprint,
 )
 from ...options import NetworkOptions
-from ...plugin import ManufacturerPlugin
+from ...plugin import NetworkPlugin, PluginArgs
 from .client import (
     DEFAULT_PORT,
     DEVICES,
@@ -100,7 +100,7 @@ class ShureSystemApiOptions(NetworkOptions):
     fingerprint: bytes
 
 
-class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
+class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
     """Every device of one Shure System API server (one config entry per server)."""
 
     manufacturer_code: ClassVar[str] = "shure_systemapi"
@@ -110,18 +110,9 @@ class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
     #: A big installation is hundreds of small requests to a Windows service.
     snapshot_timeout: ClassVar[float] = 60.0
 
-    def __init__(
-        self,
-        options: ShureSystemApiOptions,
-        *,
-        meter_interval: float = 1.0,
-        session: aiohttp.ClientSession | None = None,
-    ) -> None:
+    def __init__(self, options: ShureSystemApiOptions, **kwargs: Unpack[PluginArgs]) -> None:
         """Keep the address, API key and pinned fingerprint; nothing connects yet."""
-        super().__init__(options, meter_interval=meter_interval, session=session)
-        self.host = options.host
-        self.port = options.port
-        self._api_key = options.api_key
+        super().__init__(options, **kwargs)
         self.fingerprint = options.fingerprint
         self.request_timeout = REQUEST_TIMEOUT
         self.heartbeat = HEARTBEAT_SECONDS
@@ -133,13 +124,8 @@ class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
         self.devices: dict[str, RawDevice] = {}
         self._subscribed: set[str] = set()
         self._last_full_read: float | None = None
-        self._client: SystemApiClient | None = None
-        self._http = PluginSession(session)
+        self._client = SessionClient(self.session, self._make_client)
         self._identify_stops: dict[str, asyncio.Task[None]] = {}
-
-    def __repr__(self) -> str:
-        """Never shows the key."""
-        return f"ShureSystemApiPlugin({self.host}:{self.port})"
 
     @property
     def stable_id(self) -> str:
@@ -153,16 +139,17 @@ class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
 
     def client(self) -> SystemApiClient:
         """The server's client (created on first use, inside the event loop)."""
-        if self._client is None:
-            self._client = SystemApiClient(
-                self._http.get(),
-                self.host,
-                self.port,
-                self.fingerprint,
-                self._api_key,
-                timeout=self.request_timeout,
-            )
-        return self._client
+        return self._client.get()
+
+    def _make_client(self, session: aiohttp.ClientSession) -> SystemApiClient:
+        return SystemApiClient(
+            session,
+            self.host,
+            self.port,
+            self.fingerprint,
+            self.options.api_key,
+            timeout=self.request_timeout,
+        )
 
     # -- snapshot -------------------------------------------------------------------------------
 
@@ -172,11 +159,8 @@ class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Read the device list (and device resources where due); return the model."""
-        try:
+        with self.health.errors_recorded():
             await self._read_server()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
         self.health.connected()  # the server answers (again, after a failed resync)
         return self.receivers
 
@@ -310,7 +294,7 @@ class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
         if self._last_full_read is None:
             await self.get_devices()
         client = self.client()
-        try:
+        with self.health.errors_recorded():
             self.health.connecting()
             socket = await client.open_events()
             try:
@@ -321,9 +305,6 @@ class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
                 # Events may have been missed: the next snapshot reads everything again.
                 self._last_full_read = None
                 await socket.close()
-        except MicboardError as err:
-            self.health.disconnected(err)
-            raise
 
     async def _session(
         self,
@@ -490,8 +471,7 @@ class ShureSystemApiPlugin(ManufacturerPlugin[ShureSystemApiOptions]):
         for task in self._identify_stops.values():
             task.cancel()
         self._identify_stops.clear()
-        if await self._http.close():
-            self._client = None  # it was made on the session just closed
+        await self._client.close()
 
 
 def server_id(fingerprint: bytes) -> str:
