@@ -12,6 +12,8 @@ import logging
 import time
 from typing import Any, Final
 
+from .errors import MicboardError
+
 _LOGGER = logging.getLogger(__name__)
 
 #: How much of a rejected message a log line quotes.
@@ -27,8 +29,6 @@ def excerpt(fragment: bytes | str, limit: int = EXCERPT_CHARS) -> str:
     text = fragment.decode("latin-1") if isinstance(fragment, bytes) else fragment
     quoted = text[:limit].encode("unicode_escape").decode("ascii")
     return quoted + ("…" if len(text) > limit else "")
-
-from .errors import MicboardError
 
 
 class ConnectionState(StrEnum):
