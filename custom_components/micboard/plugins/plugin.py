@@ -11,6 +11,7 @@ from .errors import DifferentDevice, NotSupported
 from .health import ConnectionHealth
 from .model import Receiver, Referral, UpdateCallback, merge_receiver
 from .options import NetworkOptions, PluginOptions
+from .validate import DEFAULT_LIMITS, Limits, ValueGate
 
 if TYPE_CHECKING:
     import aiohttp
@@ -57,6 +58,8 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
     #: How long one ``get_devices()`` may take: one device answers in a few seconds, a
     #: server fronting a whole installation may need longer.
     snapshot_timeout: ClassVar[float] = 10.0
+    #: What this protocol's devices can report; every value passes :attr:`gate` against it.
+    limits: ClassVar[Limits] = DEFAULT_LIMITS
 
     def __init__(
         self,
@@ -76,6 +79,9 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
         self.meter_interval = meter_interval
         self.session = session
         self.health = ConnectionHealth()
+        #: The one way values enter the model: ``self.gate.apply(channel, values)`` instead of
+        #: setting attributes, so nothing out of range or unprintable gets in (and it is counted).
+        self.gate = ValueGate(self.limits, self.health)
         self.receivers: dict[str, Receiver] = {}
         #: Devices to hand over to another protocol, by an id of this plugin's choosing;
         #: kept current by the plugin, read after snapshots and structure updates.
@@ -158,10 +164,11 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
 
         Existing objects are updated in place rather than replaced, so derived state kept on
         them (status, last known transmitter) survives a resync, and anyone holding the
-        receivers dict keeps seeing current data.
+        receivers dict keeps seeing current data. The snapshot passes the value gate first.
         """
         seen: set[str] = set()
         for receiver in fresh:
+            self.gate.receiver(receiver)
             seen.add(receiver.id)
             current = self.receivers.get(receiver.id)
             if current is None:
