@@ -10,6 +10,7 @@ from .errors import NotSupported
 from .health import ConnectionHealth
 from .model import Receiver, Referral, UpdateCallback, merge_receiver
 from .options import PluginOptions
+from .runtime_estimate import BatteryLife
 
 if TYPE_CHECKING:
     import aiohttp
@@ -45,6 +46,9 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
     #: How long one ``get_devices()`` may take: one device answers in a few seconds, a
     #: server fronting a whole installation may need longer.
     snapshot_timeout: ClassVar[float] = 10.0
+    #: How long a full transmitter pack plausibly lasts on this family: the bounds of the
+    #: runtime learnt for transmitters that report no runtime (``runtime_estimate``).
+    battery_life: ClassVar[BatteryLife] = BatteryLife()
 
     def __init__(
         self,

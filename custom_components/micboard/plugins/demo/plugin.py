@@ -26,6 +26,7 @@ from ..model import (
     RECEIVER_CHANNEL_FEATURES,
     STRUCTURE_FIELD,
     Channel,
+    Feature,
     ModelUpdate,
     Receiver,
     Transmitter,
@@ -34,6 +35,7 @@ from ..model import (
 )
 from ..options import PluginOptions
 from ..plugin import ManufacturerPlugin
+from ..runtime_estimate import BatteryLife
 from ..status import bars_from_percent
 
 MAX_RECEIVERS = 64
@@ -58,6 +60,24 @@ _MEAN_SECONDS_BETWEEN_FADES = 240.0
 _MEAN_SECONDS_BETWEEN_CLIPS = 90.0
 _MEAN_TALK_SECONDS = 4.0
 _MEAN_PAUSE_SECONDS = 3.0
+
+#: What an alkaline channel reports: bars only, no percent and no runtime (an AA pack).
+_ALKALINE_FEATURES = RECEIVER_CHANNEL_FEATURES - {Feature.BATTERY_PERCENT, Feature.BATTERY_RUNTIME}
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryTruth:
+    """What the simulation knows of a pack and no receiver reports: for validating estimates."""
+
+    battery_type: str
+    percent: float  # charge left, continuous
+    drain_per_second: float  # percent per second while the transmitter is on
+    on: bool
+
+    @property
+    def remaining_minutes(self) -> float:
+        """On-air minutes until the pack is flat at the simulated drain."""
+        return self.percent / self.drain_per_second / 60.0
 
 
 @dataclass(slots=True)
@@ -118,6 +138,9 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
     manufacturer_code: ClassVar[str] = "demo"
     manufacturer_name: ClassVar[str] = "Demo rack"
     resync_interval: ClassVar[float] = 300.0
+    #: The simulation drains packs in 14-56 minutes (about twenty times real life); the bounds
+    #: a runtime estimate may assume are a real transmitter's (1 h-48 h) scaled down tenfold.
+    battery_life: ClassVar[BatteryLife] = BatteryLife(shortest_minutes=6.0, longest_minutes=288.0)
 
     def __init__(
         self,
@@ -297,7 +320,9 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
             serial=raw["serial"],
         )
         for item in raw["channels"]:
-            channel = Channel(index=item["index"], features=RECEIVER_CHANNEL_FEATURES)
+            alkaline = item["battery_type"] == "ALKA"
+            features = _ALKALINE_FEATURES if alkaline else RECEIVER_CHANNEL_FEATURES
+            channel = Channel(index=item["index"], features=features)
             apply_values(channel, _channel_values(item))
             receiver.channels[channel.index] = channel
         return receiver
@@ -340,6 +365,11 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
         sim = self._sim[self.receiver_id(number)][channel - 1]
         sim.tx_on = on
         sim.off_for = 0.0 if on else hold
+
+    def battery_truth(self, receiver_id: str, channel: int) -> BatteryTruth:
+        """The simulated pack of a channel, as the receiver never reports it."""
+        sim = self._sim[receiver_id][channel - 1]
+        return BatteryTruth(sim.battery_type, sim.battery, sim.drain_per_second, sim.tx_on)
 
     def inject_fault(self, fault: MicboardError | None) -> None:
         """Make the rack unreachable (or reachable again with ``None``); for tests and demos."""
@@ -438,6 +468,7 @@ def _raw_channel(index: int, sim: _SimChannel) -> dict[str, Any]:
     return {
         "index": index,
         "name": sim.name,
+        "battery_type": sim.battery_type,
         "frequency_khz": round(sim.frequency_mhz * 1000),
         "tx": _raw_transmitter(sim),
         "rf": [round(sim.rf_a), round(sim.rf_b)],
