@@ -216,6 +216,17 @@ def test_interruption_keeps_the_rate_but_not_the_anchor() -> None:
     assert estimate.remaining_minutes == pytest.approx(0.3 * 150.0)
 
 
+def test_interruption_without_a_change_loses_nothing() -> None:
+    """Back at the same step: no change happened unseen, the anchor and rate hold."""
+    plain = RuntimeEstimator(BARS)
+    gap = RuntimeEstimator(BARS)
+    _feed(plain, [(0, 5), (30, 4), (60, 3), (90, 2)])
+    _feed(gap, [(0, 5), (30, 4), (60, 3)])
+    gap.interrupt(65 * MINUTE)
+    _feed(gap, [(70, 3), (90, 2)])
+    assert _at(gap, 95) == _at(plain, 95)
+
+
 def test_a_fresh_pack_resets_learning() -> None:
     estimator = RuntimeEstimator(BARS)
     _feed(estimator, [(0, 5), (30, 4), (60, 3), (90, 2), (95, None), (100, 5)])

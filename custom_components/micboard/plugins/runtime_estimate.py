@@ -32,7 +32,7 @@ How it works, and why:
   longer than the shortest possible pack life (the pack may have been swapped for one at the
   same level, or rested) the time anchor is dropped but the learned rate is carried over;
   the same happens when readings stop without the transmitter being known off (the receiver
-  went offline, the level became unknown): the drain during the gap was unseen.
+  went offline, the level became unknown) and resume a step lower: that change was unseen.
 
 Confidence: *low* until two step changes of this pack were seen (the rate is only bounded),
 or when the readings contradict the physical bounds; *medium* with a measured (or carried)
@@ -204,18 +204,24 @@ class RuntimeEstimator:
         pack = self._pack
         if pack is None or self._fresh_pack(pack, share):
             self._pack = _Pack(start_minute=minute, start_level=share, floor=share)
-        elif paused or self._interrupted:
+        elif paused:
             self._pack = self._reanchored(pack, minute, share)
         elif share < pack.floor - self._step / 2:
-            pack.points.append((minute, share))
-            pack.floor = share
+            if self._interrupted:  # the change happened at some unseen time in the gap
+                self._pack = self._reanchored(pack, minute, share)
+            else:
+                pack.points.append((minute, share))
+                pack.floor = share
+        # A reading at the same step after a gap: no change was missed, the anchor holds.
         self._interrupted = False
 
     def interrupt(self, now: float) -> None:
         """Readings stopped, the transmitter not known off: what happens next is unseen.
 
-        The on-air clock keeps its state (a transmitter that was on is assumed to stay on);
-        the next reading starts a new time anchor but keeps the rate learnt so far.
+        The on-air clock keeps its state (a transmitter that was on is assumed to stay on).
+        If the next reading is a step lower, that change happened at an unseen time: the
+        time anchor is dropped and the rate learnt so far kept. At the same step, nothing
+        was missed.
         """
         self._monotonic(now)
         self._interrupted = True
