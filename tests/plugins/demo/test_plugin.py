@@ -195,3 +195,24 @@ async def test_battery_truth_follows_the_simulation() -> None:
     assert after.remaining_minutes == pytest.approx(after.percent / after.drain_per_second / 60)
     assert DemoRackPlugin.battery_life.shortest_minutes < 100 / 0.12 / 60
     assert DemoRackPlugin.battery_life.longest_minutes > 100 / 0.03 / 60
+
+
+async def test_fade_and_clip_on_demand() -> None:
+    """The controls a test (or a demo) uses to make an RF dropout or a clip happen now."""
+    plugin = _plugin()
+    receivers = await plugin.get_devices()
+    channel = receivers[plugin.receiver_id(1)].channels[1]
+    plugin.set_transmitter(1, 1, on=True)
+    plugin.advance(0.25)
+    assert channel.rf_level is not None
+    assert channel.rf_level > -90
+    plugin.fade_rf(1, 1, depth_db=60.0, seconds=10.0)
+    plugin.advance(0.25)
+    assert channel.rf_level < -90
+    plugin.fade_rf(1, 1, depth_db=0.0, seconds=0.0)
+    plugin.advance(0.25)
+    assert channel.rf_level > -90
+    plugin.clip_audio(1, 1)
+    plugin.advance(0.25)
+    assert channel.audio_clipping is True
+    assert channel.audio_peak == 0.0

@@ -103,6 +103,7 @@ class _SimChannel:
     audio_peak: float = -55.0
     clipping: bool = False
     muted: bool = False
+    clip_next: bool = False  # the next audio sample clips (clip_audio)
 
 
 def rack_seed(name: str) -> int:
@@ -291,6 +292,10 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
             sim.audio_rms = rng.uniform(-64.0, -56.0)
             sim.audio_peak = sim.audio_rms + rng.uniform(2.0, 6.0)
             sim.clipping = False
+        if sim.clip_next:
+            sim.clip_next = False
+            sim.clipping = True
+            sim.audio_peak = 0.0
 
     # -- model --------------------------------------------------------------------------------
 
@@ -365,6 +370,19 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
         sim = self._sim[self.receiver_id(number)][channel - 1]
         sim.tx_on = on
         sim.off_for = 0.0 if on else hold
+
+    def fade_rf(self, number: int, channel: int, *, depth_db: float, seconds: float) -> None:
+        """Weaken a transmitter's RF by ``depth_db`` for ``seconds`` (0 dB ends a fade now).
+
+        As a performer walking behind a wall; the fade shows from the next tick.
+        """
+        sim = self._sim[self.receiver_id(number)][channel - 1]
+        sim.fade_depth = max(0.0, depth_db)
+        sim.fade_for = seconds if depth_db > 0 else 0.0
+
+    def clip_audio(self, number: int, channel: int) -> None:
+        """Make a transmitter's next audio sample clip (someone shouts into the microphone)."""
+        self._sim[self.receiver_id(number)][channel - 1].clip_next = True
 
     def battery_truth(self, receiver_id: str, channel: int) -> BatteryTruth:
         """The simulated pack of a channel, as the receiver never reports it."""
