@@ -11,18 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import datetime, timedelta
+from pathlib import Path
+import shutil
 from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import automation
+from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.components.recorder import Recorder
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockPlatform,
     async_fire_time_changed_exact,
+    async_mock_service,
+    mock_platform,
 )
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
@@ -32,6 +42,7 @@ from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.coordinator import MicboardCoordinator
 from custom_components.micboard.plugins.demo.plugin import DemoRackPlugin
 from tests.integration.conftest import demo_entry, setup_entry
+from tests.support import REPO_ROOT
 
 RX1 = "demo_test_rack_rx01"
 DEMO = "custom_components.micboard.plugins.demo.plugin"
@@ -114,8 +125,8 @@ def _by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {channel["name"]: channel for channel in report["channels"]}
 
 
-async def _play_known_show(s: Show) -> tuple[int | None, int]:
-    """Before, during (T0 .. T0 + 10 min) and after the show; the runtimes shown at its end."""
+async def _play_known_show(s: Show) -> tuple[int, int]:
+    """Before and during the show (T0 .. T0 + 10 min); the runtimes shown at its end."""
     # Before the show (none of it counts): Lead Vox at 20 %, switched off and on, a clip.
     s.battery(1, 20.0)
     await s.tick(-200)
@@ -155,18 +166,18 @@ async def _play_known_show(s: Show) -> tuple[int | None, int]:
     await s.at(599)  # the window ends before T0 + 600 s (the recorder's end is exclusive)
     transmitter = s.coordinator.data[RX1].channels[1].transmitter
     assert transmitter is not None
-    runtimes = (transmitter.runtime_minutes, int(s.hass.states.get(RUNTIME_ESTIMATED).state))
-    # After the show (none of it counts either).
-    s.plugin.set_transmitter(1, 1, on=False, hold=1000)
-    s.battery(2, 15.0)
-    await s.tick(650)
-    await s.at(700)
-    return runtimes
+    assert transmitter.runtime_minutes is not None
+    return transmitter.runtime_minutes, int(s.hass.states.get(RUNTIME_ESTIMATED).state)
 
 
 async def test_report_figures_of_a_known_show(show: tuple[Show, Rack]) -> None:
     s, (entry, _coordinator) = show
     lead_runtime, pastor_runtime = await _play_known_show(s)
+    # After the show (none of it counts either).
+    s.plugin.set_transmitter(1, 1, on=False, hold=1000)
+    s.battery(2, 15.0)
+    await s.tick(650)
+    await s.at(700)
     report = await s.report(start=T0.isoformat(), end=(T0 + timedelta(minutes=10)).isoformat())
     assert report["start"] == T0.isoformat()
     assert report["end"] == (T0 + timedelta(minutes=10)).isoformat()
@@ -293,3 +304,92 @@ async def test_shortest_dropout_that_is_counted(
     # A meter write at most one interval after the fade ends closes the dropout (a status
     # change of the channel, here its runtime, also rewrites it, so it may close sooner).
     assert all(seconds <= d + 1.0 for d, found in longest.items() for seconds in found)
+
+
+class ShowCalendar(CalendarEntity):
+    """A calendar with one show: T0 to T0 + 10 minutes."""
+
+    _attr_name = "Shows"
+
+    def __init__(self) -> None:
+        self._show = CalendarEvent(
+            start=T0, end=T0 + timedelta(minutes=10), summary="Sunday service"
+        )
+
+    @property
+    def event(self) -> CalendarEvent:
+        return self._show
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        show = self._show
+        return [show] if show.end_datetime_local > start_date and show.start < end_date else []
+
+
+async def _calendar(hass: HomeAssistant) -> None:
+    async def setup_platform(
+        hass: HomeAssistant,
+        config: ConfigType,
+        add_entities: AddEntitiesCallback,
+        discovery_info: DiscoveryInfoType | None = None,
+    ) -> None:
+        add_entities([ShowCalendar()])
+
+    mock_platform(hass, "test.calendar", MockPlatform(async_setup_platform=setup_platform))
+    assert await async_setup_component(hass, "calendar", {"calendar": {"platform": "test"}})
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize(("summary_contains", "sent"), [("", True), ("rehearsal", False)])
+async def test_blueprint_sends_the_report_when_the_show_ends(
+    show: tuple[Show, Rack], tmp_path: Path, summary_contains: str, sent: bool
+) -> None:
+    s, _rack = show
+    hass = s.hass
+    hass.config.config_dir = str(tmp_path)
+    shutil.copytree(
+        REPO_ROOT / "blueprints" / "automation" / "micboard",
+        tmp_path / "blueprints" / "automation" / "micboard",
+    )
+    await _calendar(hass)
+    calls: list[ServiceCall] = async_mock_service(hass, "test", "notify")
+    config = {
+        "alias": "report",
+        "use_blueprint": {
+            "path": "micboard/show_report_after_event.yaml",
+            "input": {
+                "show_calendar": "calendar.shows",
+                "summary_contains": summary_contains,
+                "notify_actions": [
+                    {
+                        "action": "test.notify",
+                        "data": {"title": "{{ title }}", "message": "{{ message }}"},
+                    }
+                ],
+            },
+        },
+    }
+    lead_runtime, pastor_runtime = await _play_known_show(s)
+    # The automation is set up during the show (a calendar trigger looks 15 minutes ahead).
+    assert await async_setup_component(hass, automation.DOMAIN, {automation.DOMAIN: [config]})
+    await hass.async_block_till_done()
+    assert hass.states.get("automation.report").state == "on"
+    await async_wait_recording_done(hass)
+    assert calls == []
+    await s.at(601)  # the show ended at T0 + 600 s
+    await async_wait_recording_done(hass)
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        automation.DOMAIN, "turn_off", {"entity_id": "automation.report"}, blocking=True
+    )
+    if not sent:
+        assert calls == []  # "Sunday service" is not a rehearsal
+        return
+    assert len(calls) == 1
+    assert calls[0].data["title"] == "Sunday service: wireless mics"
+    lead = f"{lead_runtime // 60}:{lead_runtime % 60:02d}"
+    assert calls[0].data["message"] == (
+        f"Lead Vox: low 50%, {lead} left, RF lost 2x (max 4s), 2 clips, off 1x\n"
+        f"Pastor: low 2/5, ~0:{pastor_runtime:02d} left"
+    )
