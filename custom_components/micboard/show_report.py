@@ -429,5 +429,5 @@ def async_setup_show_report(hass: HomeAssistant) -> None:
 
 
 def entity_ids_of(channels: Iterable[ReportChannel]) -> list[str]:
-    """Every entity a report of ``channels`` reads (tests, diagnostics)."""
+    """Every entity a report of ``channels`` reads: one recorder query for all of them."""
     return sorted({e for channel in channels for e in channel.entities.values()})
