@@ -19,6 +19,7 @@ from .identifiers import model_identifiers
 from .live import async_setup_live
 from .plugins import UnknownPluginError
 from .services import async_setup_services
+from .show_report import async_setup_show_report
 from .websocket_api import async_setup_websocket
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR]
@@ -29,6 +30,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register actions, the dashboard websocket and the card; start SLP discovery (once)."""
     async_setup_services(hass)
+    async_setup_show_report(hass)
     async_setup_demo_actions(hass)
     async_setup_live(hass)
     async_setup_websocket(hass)

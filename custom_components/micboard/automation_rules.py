@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from .coordinator import MicboardCoordinator
 from .placement import ChannelRef
 from .plugins.model import (
     Channel,
@@ -19,7 +18,9 @@ from .plugins.model import (
     Feature,
     Transmitter,
 )
+from .plugins.runtime_estimate import RuntimeEstimate
 from .plugins.status import PERCENT_PER_BAR, battery_class, has_rf_problem, is_low_battery
+from .runtime_estimates import shown_minutes
 
 TRIGGER_BATTERY_LOW: Final = "battery_low"
 TRIGGER_BATTERY_CRITICAL: Final = "battery_critical"
@@ -44,7 +45,8 @@ _TRANSMITTER = frozenset({Feature.TRANSMITTER})
 TRIGGER_FEATURES: Final[dict[str, frozenset[Feature]]] = {
     TRIGGER_BATTERY_LOW: _BATTERY,
     TRIGGER_BATTERY_CRITICAL: _BATTERY_LEVEL,
-    TRIGGER_RUNTIME_BELOW: frozenset({Feature.BATTERY_RUNTIME}),
+    # Channels without a runtime of their own use the estimate learnt from their level.
+    TRIGGER_RUNTIME_BELOW: _BATTERY,
     TRIGGER_TRANSMITTER_OFF: _TRANSMITTER,
     TRIGGER_TRANSMITTER_ON: _TRANSMITTER,
     TRIGGER_RF_LOST: frozenset({Feature.RF_LEVEL, Feature.RF_QUALITY}),
@@ -56,8 +58,9 @@ CONDITION_FEATURES: Final[dict[str, frozenset[Feature]]] = {
     CONDITION_TRANSMITTER_OFF: _TRANSMITTER,
 }
 
-#: What a trigger or condition type tests on a channel (with the entry's options and its own).
-type ChannelPredicate = Callable[[Channel, MicboardCoordinator, dict[str, Any]], bool]
+#: What a trigger or condition type tests on a channel (the live channel, where it is, and the
+#: automation's config); the entry's options and estimates are the reference's coordinator's.
+type ChannelPredicate = Callable[[Channel, ChannelRef, dict[str, Any]], bool]
 
 
 def battery_percent(transmitter: Transmitter | None) -> int | None:
@@ -71,35 +74,43 @@ def battery_percent(transmitter: Transmitter | None) -> int | None:
     return None
 
 
-def _battery_low(channel: Channel, co: MicboardCoordinator, _config: dict[str, Any]) -> bool:
+def _battery_low(channel: Channel, ref: ChannelRef, _config: dict[str, Any]) -> bool:
+    co = ref.coordinator
     return (
         is_low_battery(channel.transmitter, co.low_battery_percent, co.low_battery_minutes) is True
     )
 
 
-def _battery_critical(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> bool:
+def _battery_critical(channel: Channel, _ref: ChannelRef, _c: dict[str, Any]) -> bool:
     transmitter = channel.transmitter
     return transmitter is not None and battery_class(transmitter) is ChannelStatus.CRITICAL
 
 
-def _runtime_below(channel: Channel, _co: MicboardCoordinator, config: dict[str, Any]) -> bool:
+def runtime_estimate(ref: ChannelRef) -> RuntimeEstimate | None:
+    """The learnt runtime of a channel that reports none of its own (else ``None``)."""
+    return ref.coordinator.runtime.estimate(ref.receiver_id, ref.index)
+
+
+def _runtime_below(channel: Channel, ref: ChannelRef, config: dict[str, Any]) -> bool:
+    """The reported runtime, or where there is none the estimate once its rate is measured."""
     transmitter = channel.transmitter
-    return (
-        transmitter is not None
-        and transmitter.runtime_minutes is not None
-        and transmitter.runtime_minutes < config[CONF_MINUTES]
-    )
+    if transmitter is None:
+        return False
+    runtime = transmitter.runtime_minutes
+    if runtime is None:
+        runtime = shown_minutes(runtime_estimate(ref))
+    return runtime is not None and runtime < config[CONF_MINUTES]
 
 
-def _transmitter_off(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> bool:
+def _transmitter_off(channel: Channel, _ref: ChannelRef, _c: dict[str, Any]) -> bool:
     return channel.transmitter is None
 
 
-def _transmitter_on(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> bool:
+def _transmitter_on(channel: Channel, _ref: ChannelRef, _c: dict[str, Any]) -> bool:
     return channel.transmitter is not None
 
 
-def _rf_lost(channel: Channel, _co: MicboardCoordinator, _c: dict[str, Any]) -> bool:
+def _rf_lost(channel: Channel, _ref: ChannelRef, _c: dict[str, Any]) -> bool:
     return has_rf_problem(channel) is True
 
 
@@ -115,7 +126,7 @@ TRIGGER_PREDICATES: Final[dict[str, ChannelPredicate]] = {
 }
 
 
-def _battery_below(channel: Channel, _co: MicboardCoordinator, config: dict[str, Any]) -> bool:
+def _battery_below(channel: Channel, _ref: ChannelRef, config: dict[str, Any]) -> bool:
     percent = battery_percent(channel.transmitter)
     return percent is not None and percent < config[CONF_PERCENT]
 
@@ -146,13 +157,20 @@ def channel_variables(ref: ChannelRef) -> dict[str, Any]:
     """What a notification wants to say about a channel (``trigger.<name>`` in templates).
 
     Battery values come from the last transmitter seen when the transmitter is off, so
-    "Lead Vox switched off at 12 %" can be said.
+    "Lead Vox switched off at 12 %" can be said. A channel that reports no runtime gives the
+    learnt estimate as ``runtime_minutes`` (once its rate is measured), with
+    ``runtime_estimated`` true and ``runtime_confidence`` low, medium or high.
     """
     receiver = ref.receiver
     channel = ref.channel
     transmitter = None
     if channel is not None:
         transmitter = channel.transmitter or channel.last_transmitter
+    runtime = transmitter.runtime_minutes if transmitter else None
+    estimate = runtime_estimate(ref)
+    estimated = runtime is None and estimate is not None
+    if estimated:
+        runtime = shown_minutes(estimate)
     return {
         "channel_name": (channel.name if channel else None) or f"Channel {ref.index}",
         "channel": ref.index,
@@ -161,7 +179,9 @@ def channel_variables(ref: ChannelRef) -> dict[str, Any]:
         "status": channel.status.value if channel else None,
         "battery_percent": battery_percent(transmitter),
         "battery_bars": transmitter.battery_bars if transmitter else None,
-        "runtime_minutes": transmitter.runtime_minutes if transmitter else None,
+        "runtime_minutes": runtime,
+        "runtime_estimated": estimated,
+        "runtime_confidence": estimate.confidence.value if estimated and estimate else None,
         "transmitter_model": transmitter.model if transmitter else None,
         "rf_level": channel.rf_level if channel else None,
         "audio_peak": channel.audio_peak if channel else None,

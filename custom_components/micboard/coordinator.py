@@ -6,6 +6,7 @@ full resync's errors onto Home Assistant's. The rest is delegated, one job per p
 - ``listeners.Listeners``: who to wake (listener contexts, structure listeners, observers);
 - ``delivery.CoalescingDelivery``: when to wake them (status batched, meters per interval);
 - ``status_evaluation.StatusEvaluator``: each channel's derived status, deadlines included;
+- ``runtime_estimates.RuntimeEstimates``: runtime learnt for transmitters that report none;
 - ``devices.EntryDevices``: the registry devices and the structure check;
 - ``connection.ConnectionLifecycle``: listen, back off, reconnect, close.
 
@@ -50,6 +51,7 @@ from .plugins.model import Channel, ModelUpdate, Receiver
 from .plugins.plugin import ManufacturerPlugin
 from .plugins.status import DEFAULT_LOW_BATTERY_MINUTES, DEFAULT_LOW_BATTERY_PERCENT, StatusTracker
 from .repairs import EntryRepairs
+from .runtime_estimates import RuntimeEstimates
 from .status_evaluation import StatusEvaluator
 
 type MicboardConfigEntry = ConfigEntry[MicboardCoordinator]
@@ -98,6 +100,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         self.write_hook: WriteHook | None = None
         self.listeners = Listeners(self)
         self.status = StatusEvaluator(self)
+        self.runtime = RuntimeEstimates(self)
         self.devices = EntryDevices(self)
         self.delivery: UpdateDelivery = CoalescingDelivery(self)
         self.connection = ConnectionLifecycle(self)
@@ -226,6 +229,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
         for receiver_id, index in gone:
             if index is not None:
                 self.status.forget((receiver_id, index))
+                self.runtime.forget((receiver_id, index))
         self.listeners.structure_changed()
 
     # -- devices ------------------------------------------------------------------------------
@@ -248,6 +252,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
     def start(self) -> None:
         """Start the push listener in the background (after the first refresh succeeded)."""
         self.delivery.start()  # entities were just written at set-up
+        self.runtime.start()
         self.connection.start()
 
     async def async_close(self) -> None:
@@ -256,6 +261,7 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
             return
         self.delivery.close()
         self.status.close()
+        self.runtime.close()
         await self.connection.close()
 
     async def async_shutdown(self) -> None:

@@ -97,6 +97,7 @@ class CoalescingDelivery:
         for receiver_id, index in dirty:
             if index is not None:
                 coordinator.status.evaluate(receiver_id, index, now)
+                coordinator.runtime.channel_changed(receiver_id, index)
             else:
                 coordinator.devices.update_receiver(receiver_id)
             coordinator.listeners.notify(receiver_id, index, KIND_STATUS)
@@ -133,5 +134,6 @@ def wake_receiver_channels(coordinator: MicboardCoordinator, receiver_id: str, n
     receiver = coordinator.receiver(receiver_id)
     for index in receiver.channels if receiver else ():
         coordinator.status.evaluate(receiver_id, index, now)
+        coordinator.runtime.channel_changed(receiver_id, index)
         coordinator.listeners.notify(receiver_id, index, KIND_STATUS)
         coordinator.listeners.notify(receiver_id, index, KIND_METER)

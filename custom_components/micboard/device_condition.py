@@ -66,7 +66,7 @@ def _holds(ref: ChannelRef, config: ConfigType) -> bool:
     channel = ref.channel
     if channel is None or not is_known(ref):
         return False
-    return CONDITION_PREDICATES[config[CONF_TYPE]](channel, ref.coordinator, config)
+    return CONDITION_PREDICATES[config[CONF_TYPE]](channel, ref, config)
 
 
 @callback

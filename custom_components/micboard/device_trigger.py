@@ -131,7 +131,7 @@ class AttachedTrigger:
         """Learn the current state without firing."""
         predicate = TRIGGER_PREDICATES.get(self.trigger_type)
         if predicate is not None and ref.channel is not None:
-            self.last = predicate(ref.channel, ref.coordinator, self.config)
+            self.last = predicate(ref.channel, ref, self.config)
 
     def evaluate(self, ref: ChannelRef) -> None:
         """Fire if the level condition just became true."""
@@ -139,7 +139,7 @@ class AttachedTrigger:
         channel = ref.channel
         if predicate is None or channel is None:
             return
-        value = predicate(channel, ref.coordinator, self.config)
+        value = predicate(channel, ref, self.config)
         previous, self.last = self.last, value
         if value and previous is False:
             self.fire(ref)

@@ -117,5 +117,6 @@ def channel_record(
         "interference": channel.interference,
         "rf_warning": channel.rf_warning,
         "encryption_warning": channel.encryption_warning,
+        **coordinator.runtime.payload(ref[1], ref[2]),
         **meter_values(channel),
     }

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -42,6 +43,8 @@ from .plugins.model import (
     Feature,
     Receiver,
 )
+from .plugins.runtime_estimate import needs_estimate
+from .runtime_estimates import shown_minutes
 
 PARALLEL_UPDATES = 0
 
@@ -236,6 +239,16 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
     ),
 )
 
+#: Runtime learnt from the channel's own readings, for transmitters that report none.
+RUNTIME_ESTIMATE_SENSOR = MicboardSensorDescription(
+    key="battery_runtime_estimated",
+    translation_key="battery_runtime_estimated",
+    device_class=SensorDeviceClass.DURATION,
+    native_unit_of_measurement=UnitOfTime.MINUTES,
+    state_class=SensorStateClass.MEASUREMENT,
+    suggested_display_precision=0,
+)
+
 RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
     ReceiverSensorDescription(
         key="firmware",
@@ -318,12 +331,21 @@ async def async_setup_entry(
             for description in RECEIVER_SENSORS
             if description.feature is None or description.feature in receiver.features
         ),
-        lambda coordinator, receiver, channel: (
-            MicboardChannelSensor(coordinator, description, receiver.id, channel.index)
-            for description in CHANNEL_SENSORS
-            if description.feature is None or description.feature in channel.features
-        ),
+        _channel_sensors,
     )
+
+
+def _channel_sensors(
+    coordinator: MicboardCoordinator, receiver: Receiver, channel: Channel
+) -> Iterator[_MicboardSensor]:
+    """A channel's sensors: one per feature it reports, and an estimate of missing runtime."""
+    for description in CHANNEL_SENSORS:
+        if description.feature is None or description.feature in channel.features:
+            yield MicboardChannelSensor(coordinator, description, receiver.id, channel.index)
+    if needs_estimate(channel.features):
+        yield MicboardRuntimeEstimateSensor(
+            coordinator, RUNTIME_ESTIMATE_SENSOR, receiver.id, channel.index
+        )
 
 
 class _MicboardSensor(MicboardEntity, SensorEntity):
@@ -345,6 +367,44 @@ class MicboardChannelSensor(_MicboardSensor):
         """The channel's current value (None = unknown)."""
         channel = self.channel
         return None if channel is None else self.entity_description.value_fn(channel)
+
+
+class MicboardRuntimeEstimateSensor(_MicboardSensor):
+    """Battery runtime learnt from the transmitter's own level readings.
+
+    Unknown while the transmitter is off (as the other battery sensors) and while the rate is
+    only bounded, not measured; the attributes say how much the estimate has to go on.
+    """
+
+    @property
+    def native_value(self) -> StateType:
+        """Whole minutes once the discharge rate was measured."""
+        channel = self.channel
+        if channel is None or channel.transmitter is None or self.channel_index is None:
+            return None
+        return shown_minutes(
+            self.coordinator.runtime.estimate(self.receiver_id, self.channel_index)
+        )
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Confidence (low: still learning), reading used, step changes and minutes learnt."""
+        estimate = (
+            self.coordinator.runtime.estimate(self.receiver_id, self.channel_index)
+            if self.channel_index is not None
+            else None
+        )
+        if estimate is None:
+            return {"confidence": None, "source": None, "step_changes": 0, "learned_minutes": 0}
+        return {
+            "confidence": estimate.confidence.value,
+            "source": estimate.source.value,
+            "step_changes": estimate.step_changes,
+            "learned_minutes": round(estimate.learned_minutes),
+        }
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.native_value, *self.extra_state_attributes.values())
 
 
 class MicboardReceiverSensor(_MicboardSensor):

@@ -52,6 +52,7 @@ class StatusEvaluator:
                 key = (receiver_id, index)
                 tracker.evaluate(key, channel, now, receiver_online=receiver.online)
                 self._schedule_deadline(key, now)
+                self._coordinator.runtime.observe(key, channel, online=receiver.online)
 
     def note_clip(self, receiver_id: str, index: int) -> None:
         """Start the peak hold of a channel whose audio clips now (it may stop before a flush)."""

@@ -226,7 +226,11 @@ def test_source_urls_and_readme_import_links() -> None:
     manifest = json.loads((root / "custom_components/micboard/manifest.json").read_text())
     readme = (root / "README.md").read_text()
     files = sorted(BLUEPRINTS.glob("*.yaml"))
-    assert [f.name for f in files] == ["alert_rf_loss_during_show.yaml", "notify_low_battery.yaml"]
+    assert [f.name for f in files] == [
+        "alert_rf_loss_during_show.yaml",
+        "notify_low_battery.yaml",
+        "show_report_after_event.yaml",
+    ]
     for path in files:
         url = f"{manifest['documentation']}/blob/main/blueprints/automation/micboard/{path.name}"
         assert f"source_url: {url}\n" in path.read_text()

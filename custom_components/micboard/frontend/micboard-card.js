@@ -117,7 +117,16 @@ class TileView {
       this.bars.dataset.bars = bars === null ? "" : String(bars);
       const percent = transmitter ? transmitter.battery_percent : null;
       this.percent.textContent = percent === null || percent === undefined ? "" : `${percent}%`;
-      this.runtime.textContent = transmitter ? formatRuntime(transmitter.runtime_minutes) : "";
+      // A transmitter that reports no runtime gets the integration's estimate: "~1:20".
+      const reported = transmitter ? transmitter.runtime_minutes : null;
+      const estimate = channel.runtime_estimated ? channel.runtime_estimate_minutes : null;
+      this.runtime.textContent =
+        reported !== null && reported !== undefined
+          ? formatRuntime(reported)
+          : estimate !== null && estimate !== undefined
+            ? `~${formatRuntime(estimate)}`
+            : "";
+      this.runtime.title = this.runtime.textContent.startsWith("~") ? "Estimated runtime" : "";
       if (percent !== null && percent !== undefined) label += `, battery ${percent}%`;
     }
     this.root.setAttribute("aria-label", label);

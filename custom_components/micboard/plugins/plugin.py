@@ -11,6 +11,7 @@ from .errors import DifferentDevice, NotSupported
 from .health import ConnectionHealth
 from .model import Receiver, Referral, UpdateCallback, merge_receiver
 from .options import NetworkOptions, PluginOptions
+from .runtime_estimate import BatteryLife
 from .validate import DEFAULT_LIMITS, Limits, ValueGate
 
 if TYPE_CHECKING:
@@ -60,6 +61,9 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
     snapshot_timeout: ClassVar[float] = 10.0
     #: What this protocol's devices can report; every value passes :attr:`gate` against it.
     limits: ClassVar[Limits] = DEFAULT_LIMITS
+    #: How long a full transmitter pack plausibly lasts on this family: the bounds of the
+    #: runtime learnt for transmitters that report no runtime (``runtime_estimate``).
+    battery_life: ClassVar[BatteryLife] = BatteryLife()
 
     def __init__(
         self,

@@ -129,8 +129,8 @@ def expected_keys(family: str) -> set[str]:
                             "transmitter_model", "rf_level", "rf_quality", "antenna",
                             "audio_level", "transmitter", "low_battery", "rf_problem", "muted",
                             "transmitter_muted", "interference", "encryption_warning"},
-            "uhfr": common | {"battery_bars", "rf_level", "antenna", "transmitter",
-                              "low_battery", "rf_problem", "muted"},
+            "uhfr": common | {"battery_bars", "battery_runtime_estimated", "rf_level",
+                              "antenna", "transmitter", "low_battery", "rf_problem", "muted"},
             "psm1000": common | {"muted"},
         }[family]  # fmt: skip
 

@@ -16,6 +16,7 @@ from custom_components.micboard.plugins.model import (
     METER_FIELDS,
     STRUCTURE_FIELD,
     ChannelStatus,
+    Feature,
     ModelUpdate,
 )
 
@@ -159,3 +160,59 @@ async def test_resize_reports_structure() -> None:
     assert list(receivers) == ["demo_stage_rx01"]
     with pytest.raises(ValueError, match="must be"):
         plugin.resize(0)
+
+
+async def test_alkaline_channels_report_bars_only() -> None:
+    """An AA pack reports bars: no percent or runtime feature, so runtime is estimated."""
+    plugin = _plugin(receivers=4)
+    receivers = await plugin.get_devices()
+    kinds: set[str] = set()
+    for receiver_id, receiver in receivers.items():
+        for index, channel in receiver.channels.items():
+            truth = plugin.battery_truth(receiver_id, index)
+            kinds.add(truth.battery_type)
+            alkaline = truth.battery_type == "ALKA"
+            assert (Feature.BATTERY_PERCENT in channel.features) is not alkaline
+            assert (Feature.BATTERY_RUNTIME in channel.features) is not alkaline
+            assert Feature.BATTERY_BARS in channel.features
+            if channel.transmitter is not None and alkaline:
+                assert channel.transmitter.battery_percent is None
+                assert channel.transmitter.runtime_minutes is None
+    assert kinds == {"ALKA", "LION"}
+
+
+async def test_battery_truth_follows_the_simulation() -> None:
+    """The ground truth a runtime estimate is checked against drains as the rack runs."""
+    plugin = _plugin()
+    await plugin.get_devices()
+    receiver_id = plugin.receiver_id(1)
+    index = next(i for i in range(1, 5) if plugin.battery_truth(receiver_id, i).on)
+    before = plugin.battery_truth(receiver_id, index)
+    plugin.set_transmitter(1, index, on=True)
+    plugin.advance(1.0)
+    after = plugin.battery_truth(receiver_id, index)
+    assert after.percent == pytest.approx(before.percent - before.drain_per_second)
+    assert after.remaining_minutes == pytest.approx(after.percent / after.drain_per_second / 60)
+    assert DemoRackPlugin.battery_life.shortest_minutes < 100 / 0.12 / 60
+    assert DemoRackPlugin.battery_life.longest_minutes > 100 / 0.03 / 60
+
+
+async def test_fade_and_clip_on_demand() -> None:
+    """The controls a test (or a demo) uses to make an RF dropout or a clip happen now."""
+    plugin = _plugin()
+    receivers = await plugin.get_devices()
+    channel = receivers[plugin.receiver_id(1)].channels[1]
+    plugin.set_transmitter(1, 1, on=True)
+    plugin.advance(0.25)
+    assert channel.rf_level is not None
+    assert channel.rf_level > -90
+    plugin.fade_rf(1, 1, depth_db=60.0, seconds=10.0)
+    plugin.advance(0.25)
+    assert channel.rf_level < -90
+    plugin.fade_rf(1, 1, depth_db=0.0, seconds=0.0)
+    plugin.advance(0.25)
+    assert channel.rf_level > -90
+    plugin.clip_audio(1, 1)
+    plugin.advance(0.25)
+    assert channel.audio_clipping is True
+    assert channel.audio_peak == 0.0

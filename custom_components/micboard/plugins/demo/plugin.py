@@ -22,6 +22,7 @@ from ..errors import MicboardError
 from ..model import (
     RECEIVER_CHANNEL_FEATURES,
     STRUCTURE_FIELD,
+    Feature,
     ModelUpdate,
     Receiver,
     Transmitter,
@@ -30,6 +31,7 @@ from ..model import (
 )
 from ..options import PluginOptions
 from ..plugin import ManufacturerPlugin, PluginArgs
+from ..runtime_estimate import BatteryLife
 from ..status import bars_from_percent
 
 MAX_RECEIVERS = 64
@@ -55,6 +57,24 @@ _MEAN_SECONDS_BETWEEN_CLIPS = 90.0
 _MEAN_TALK_SECONDS = 4.0
 _MEAN_PAUSE_SECONDS = 3.0
 
+#: What an alkaline channel reports: bars only, no percent and no runtime (an AA pack).
+_ALKALINE_FEATURES = RECEIVER_CHANNEL_FEATURES - {Feature.BATTERY_PERCENT, Feature.BATTERY_RUNTIME}
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryTruth:
+    """What the simulation knows of a pack and no receiver reports: for validating estimates."""
+
+    battery_type: str
+    percent: float  # charge left, continuous
+    drain_per_second: float  # percent per second while the transmitter is on
+    on: bool
+
+    @property
+    def remaining_minutes(self) -> float:
+        """On-air minutes until the pack is flat at the simulated drain."""
+        return self.percent / self.drain_per_second / 60.0
+
 
 @dataclass(slots=True)
 class _SimChannel:
@@ -79,6 +99,7 @@ class _SimChannel:
     audio_peak: float = -55.0
     clipping: bool = False
     muted: bool = False
+    clip_next: bool = False  # the next audio sample clips (clip_audio)
 
 
 def rack_seed(name: str) -> int:
@@ -113,6 +134,9 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
 
     manufacturer_code: ClassVar[str] = "demo"
     manufacturer_name: ClassVar[str] = "Demo rack"
+    #: The simulation drains packs in 14-56 minutes (about twenty times real life); the bounds
+    #: a runtime estimate may assume are a real transmitter's (1 h-48 h) scaled down tenfold.
+    battery_life: ClassVar[BatteryLife] = BatteryLife(shortest_minutes=6.0, longest_minutes=288.0)
 
     def __init__(self, options: DemoOptions, **kwargs: Unpack[PluginArgs]) -> None:
         """Build the simulated rack from its name, size and optional seed."""
@@ -257,6 +281,10 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
             sim.audio_rms = rng.uniform(-64.0, -56.0)
             sim.audio_peak = sim.audio_rms + rng.uniform(2.0, 6.0)
             sim.clipping = False
+        if sim.clip_next:
+            sim.clip_next = False
+            sim.clipping = True
+            sim.audio_peak = 0.0
 
     # -- model --------------------------------------------------------------------------------
 
@@ -286,7 +314,9 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
             serial=raw["serial"],
         )
         for item in raw["channels"]:
-            receiver.add_channel(item["index"], RECEIVER_CHANNEL_FEATURES, _channel_values(item))
+            alkaline = item["battery_type"] == "ALKA"
+            features = _ALKALINE_FEATURES if alkaline else RECEIVER_CHANNEL_FEATURES
+            receiver.add_channel(item["index"], features, _channel_values(item))
         return receiver
 
     async def get_devices(self) -> dict[str, Receiver]:
@@ -327,6 +357,24 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
         sim = self._sim[self.receiver_id(number)][channel - 1]
         sim.tx_on = on
         sim.off_for = 0.0 if on else hold
+
+    def fade_rf(self, number: int, channel: int, *, depth_db: float, seconds: float) -> None:
+        """Weaken a transmitter's RF by ``depth_db`` for ``seconds`` (0 dB ends a fade now).
+
+        As a performer walking behind a wall; the fade shows from the next tick.
+        """
+        sim = self._sim[self.receiver_id(number)][channel - 1]
+        sim.fade_depth = max(0.0, depth_db)
+        sim.fade_for = seconds if depth_db > 0 else 0.0
+
+    def clip_audio(self, number: int, channel: int) -> None:
+        """Make a transmitter's next audio sample clip (someone shouts into the microphone)."""
+        self._sim[self.receiver_id(number)][channel - 1].clip_next = True
+
+    def battery_truth(self, receiver_id: str, channel: int) -> BatteryTruth:
+        """The simulated pack of a channel, as the receiver never reports it."""
+        sim = self._sim[receiver_id][channel - 1]
+        return BatteryTruth(sim.battery_type, sim.battery, sim.drain_per_second, sim.tx_on)
 
     def inject_fault(self, fault: MicboardError | None) -> None:
         """Make the rack unreachable (or reachable again with ``None``); for tests and demos."""
@@ -425,6 +473,7 @@ def _raw_channel(index: int, sim: _SimChannel) -> dict[str, Any]:
     return {
         "index": index,
         "name": sim.name,
+        "battery_type": sim.battery_type,
         "frequency_khz": round(sim.frequency_mhz * 1000),
         "tx": _raw_transmitter(sim),
         "rf": [round(sim.rf_a), round(sim.rf_b)],
