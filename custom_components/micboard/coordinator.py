@@ -35,6 +35,7 @@ from .const import (
     LOGGER,
     STATUS_BATCH_SECONDS,
 )
+from .channel_names import async_rename_channel_devices
 from .handover import ReferralOffers
 from .plugins.base import (
     METER_FIELDS,
@@ -492,6 +493,8 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
             registry.async_update_device(
                 device.id, name=name, sw_version=receiver.firmware, model=receiver.model
             )
+            # Channel devices are named after their receiver ("RX-A Channel 1").
+            async_rename_channel_devices(self.hass, self.config_entry.entry_id, device.id, name)
 
     @staticmethod
     def _structure(receivers: dict[str, Receiver]) -> set[StructureKey]:
