@@ -4,7 +4,8 @@ Protocol (all messages are events of the subscription):
 
 - ``snapshot``: every matching entry, receiver and channel, plus area and label names. Sent
   first, and again whenever the set of channels or their placement changes (an entry loads or
-  reloads, a receiver appears, a device moves to another area).
+  reloads, a receiver appears, a device moves to another area or is renamed in Home Assistant,
+  a status entity gets another entity id).
 - ``delta``: complete records of what changed in status (battery, transmitter, names,
   derived status, availability), sent as soon as the coordinator has derived the status.
 - ``meters``: RF, audio and antenna values at the client's ``meter_rate`` (Hz, at most
@@ -53,6 +54,7 @@ from .live_payload import (
     meter_values,
     receiver_record,
 )
+from .pictures import async_setup_pictures
 from .placement import (
     Placement,
     area_name,
@@ -195,8 +197,9 @@ def _meter_rate(value: Any) -> float:
 
 @callback
 def async_setup_websocket(hass: HomeAssistant) -> None:
-    """Register the command (once, from ``async_setup``)."""
+    """Register the commands (once, from ``async_setup``)."""
     async_register_command(hass, ws_subscribe)
+    async_setup_pictures(hass)
 
 
 @websocket_command(
