@@ -10,9 +10,9 @@ Scenarios, each run ``--runs`` times in a fresh page:
   audio history, as tiles (1920x1080, the page scrolls) and as the stage display (all 64
   visible). The Demo rack simulates receivers that meter at 4 Hz, so each meter message
   carries the channels that moved since the last one.
-- ``synthetic-10hz``: the card alone on a blank page, its subscription fed by the page itself
-  with new meters for all 64 channels every 100 ms (the worst case: every channel of a rack
-  metering at 10 Hz), tiles with history.
+- ``synthetic-10hz-tiles`` and ``synthetic-10hz-display``: the card alone on a blank page,
+  its subscription fed by the page itself with new meters for all 64 channels every 100 ms
+  (the worst case: every channel of a rack metering at 10 Hz), as tiles and as the display.
 
 What is measured, in the page:
 
@@ -79,13 +79,18 @@ SYNTHETIC_ORIGIN = "http://micboard.frame.test"
 COLLECT = """() => {
     const card = customElements.get("micboard-card");
     const work = new Map(); // frame number -> ms of card work in that frame
+    const parts = { _flush: [], _paintSparklines: [] }; // ms per call, by method
     let frame = 0;
-    for (const name of ["_flush", "_paintSparklines"]) {
+    for (const name of Object.keys(parts)) {
         const original = card.prototype[name];
         card.prototype[name] = function (...args) {
             const start = performance.now();
             try { return original.apply(this, args); }
-            finally { work.set(frame, (work.get(frame) || 0) + performance.now() - start); }
+            finally {
+                const spent = performance.now() - start;
+                parts[name].push(spent);
+                work.set(frame, (work.get(frame) || 0) + spent);
+            }
         };
     }
     const intervals = [];
@@ -100,11 +105,19 @@ COLLECT = """() => {
     const long = [];
     try {
         new PerformanceObserver((list) => {
-            for (const entry of list.getEntries()) long.push(entry.duration);
+            for (const entry of list.getEntries()) {
+                const end = entry.startTime + entry.duration;
+                long.push({
+                    duration: entry.duration,
+                    script: entry.scripts.reduce((sum, s) => sum + s.duration, 0),
+                    style_layout: entry.styleAndLayoutStart ? end - entry.styleAndLayoutStart : 0,
+                    render: entry.renderStart ? end - entry.renderStart : 0,
+                });
+            }
         }).observe({ type: "long-animation-frame", buffered: false });
     } catch (err) { /* not supported: reported as null */ }
     window.__micboardFrames = () => ({
-        intervals, work: [...work.values()], long,
+        intervals, work: [...work.values()], long, parts,
         longSupported: PerformanceObserver.supportedEntryTypes.includes("long-animation-frame"),
     });
 }"""
@@ -145,10 +158,16 @@ async def measure_page(page: Page, seconds: float) -> dict[str, Any]:
     return {
         "interval": summarize(data["intervals"]),
         "work": summarize(data["work"]),
+        "flush": summarize(data["parts"]["_flush"]),
+        "sparklines": summarize(data["parts"]["_paintSparklines"]),
         "dropped": sum(1 for value in data["intervals"] if value > DROPPED_MS)
         / max(1, len(data["intervals"])),
         "long_frames": len(data["long"]) if data["longSupported"] else None,
-        "long_max": max(data["long"]) if data["long"] else 0.0,
+        "long_max": max((frame["duration"] for frame in data["long"]), default=0.0),
+        # Where the long frames' time went: scripts, or style and layout, or the rest.
+        "long_script": sum(frame["script"] for frame in data["long"]),
+        "long_style_layout": sum(frame["style_layout"] for frame in data["long"]),
+        "long_total": sum(frame["duration"] for frame in data["long"]),
     }
 
 
@@ -188,9 +207,11 @@ SYNTHETIC_PAGE = """<!doctype html>
     language: "en", themes: {}, states: {}, localize: (key) => key.split(".").pop(),
     connection: {
       subscribeMessage(callback) {
-        callback({ type: "snapshot", meter_rate: 10, areas: {}, labels: {}, channels, receivers,
-          entries: [{ entry_id: "e", title: "Rack", state: "loaded", available: true,
-                      manufacturer: "Shure", protocol: "shure_tcp", connection: "connected" }] });
+        // Like Home Assistant's connection: events arrive after the subscription is made.
+        setTimeout(() => callback({ type: "snapshot", meter_rate: 10, areas: {}, labels: {},
+          channels, receivers, entries: [{ entry_id: "e", title: "Rack", state: "loaded",
+            available: true, manufacturer: "Shure", protocol: "shure_tcp",
+            connection: "connected" }] }));
         let t = 0;
         setInterval(() => {
           t += 1;
@@ -215,14 +236,14 @@ SYNTHETIC_PAGE = """<!doctype html>
 """
 
 
-async def synthetic_page(browser: Browser) -> Page:
+async def synthetic_page(browser: Browser, card: dict[str, Any]) -> Page:
     """The card on a blank page, its files served from the repository."""
     context = await browser.new_context(viewport={"width": WIDTH, "height": HEIGHT})
     page = await context.new_page()
     html = SYNTHETIC_PAGE % {
         "receivers": RECEIVERS,
         "channels": CHANNELS,
-        "config": json.dumps({**TILES_CARD, "type": "custom:micboard-card"}),
+        "config": json.dumps(card),
     }
 
     async def serve(route: Route) -> None:
@@ -282,8 +303,8 @@ def report(results: dict[str, list[dict[str, Any]]], loads: tuple[str, str]) -> 
     return "\n".join(lines)
 
 
-async def measure(runs: int, seconds: float) -> None:
-    """Every scenario, ``runs`` times; prints and saves the report."""
+async def measure(runs: int, seconds: float, only: str | None = None) -> None:
+    """Every scenario (or those whose name contains ``only``), ``runs`` times; report."""
     OUT.mkdir(parents=True, exist_ok=True)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -312,9 +333,12 @@ async def measure(runs: int, seconds: float) -> None:
                     scenarios = {
                         "demo-tiles": lambda: dashboard_page(browser, api, "tiles"),
                         "demo-display": lambda: dashboard_page(browser, api, "display"),
-                        "synthetic-10hz": lambda: synthetic_page(browser),
+                        "synthetic-10hz-tiles": lambda: synthetic_page(browser, TILES_CARD),
+                        "synthetic-10hz-display": lambda: synthetic_page(browser, DISPLAY_CARD),
                     }
                     for name, open_page in scenarios.items():
+                        if only and only not in name:
+                            continue
                         for run in range(runs):
                             page = await open_page()
                             result = await measure_page(page, seconds)

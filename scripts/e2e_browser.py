@@ -764,24 +764,37 @@ async def check_meters_move(page: Page) -> None:
     step(f"meters moved on {len(changed)} tiles")
 
 
-async def check_sparklines(page: Page) -> None:
-    """Every metered tile draws its RF and audio history (kept in the browser)."""
+async def check_sparklines(page: Page, span: float = 0.0) -> None:
+    """Every metered tile draws its RF and audio history (kept in the browser).
 
-    async def drawn() -> int | None:
-        counts: list[int] = await page.locator("micboard-card canvas.spark").evaluate_all(
+    ``span``: also wait until the history covers this share of the sparklines' width (for a
+    screenshot that shows some).
+    """
+
+    async def drawn() -> tuple[int, float] | None:
+        found: list[list[float]] = await page.locator("micboard-card canvas.spark").evaluate_all(
             """canvases => canvases.map(c => {
-                if (!c.width || !c.height) return 0;
+                if (!c.width || !c.height) return [0, 0];
                 const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-                let lit = 0;
-                for (let i = 3; i < data.length; i += 4) if (data[i] > 0) lit += 1;
-                return lit;
+                let lit = 0, first = c.width, last = -1;
+                for (let i = 3; i < data.length; i += 4) {
+                    if (data[i] === 0) continue;
+                    lit += 1;
+                    const x = ((i - 3) / 4) % c.width;
+                    first = Math.min(first, x);
+                    last = Math.max(last, x);
+                }
+                return [lit, last < 0 ? 0 : (last - first + 1) / c.width];
             })"""
         )
-        with_history = sum(1 for count in counts if count > 50)  # noqa: PLR2004
-        return with_history if len(counts) == TILES and with_history >= TILES - 2 else None
+        drawing = [covered for lit, covered in found if lit > 50]  # noqa: PLR2004
+        widest = max(drawing, default=0.0)
+        if len(found) == TILES and len(drawing) >= TILES - 2 and widest >= span:
+            return len(drawing), widest
+        return None
 
-    count = await wait_until("sparklines to draw", drawn, limit=45.0, interval=1.0)
-    step(f"RF/audio sparklines drawn on {count} of {TILES} tiles")
+    count, widest = await wait_until("sparklines to draw", drawn, limit=60.0, interval=1.0)
+    step(f"RF/audio sparklines drawn on {count} of {TILES} tiles ({widest:.0%} of their width)")
 
 
 async def check_names_and_pictures(page: Page) -> None:
@@ -1044,7 +1057,7 @@ async def check_layout(page: Page) -> None:
     )
     if len(rows) != TILES:
         raise E2EFailure(f"expected {TILES} layout rows, saw {len(rows)}")
-    titles = await card.locator(".group-title").all_inner_texts()
+    titles = await card.locator(".group-title").all_text_contents()
     if not any(t.startswith("Demo rack") for t in titles) or not any(
         t.startswith("Shure") for t in titles
     ):
@@ -1109,9 +1122,10 @@ async def open_editor(page: Page) -> None:
         await page.locator("micboard-card").click()
     editor = page.locator("micboard-card-editor")
     # The form's own fields, rendered by Home Assistant's selectors, every option there.
-    for label in ("View", "Which channels", "Tiles", "Layout view", "Taps"):
+    sections = ("Which channels", "Tiles, meters and pictures", "Layout view", "Taps")
+    for label in ("View", *sections):
         await editor.get_by_text(label, exact=True).first.wait_for(timeout=UI_TIMEOUT_MS)
-    await editor.get_by_text("Tiles", exact=True).first.click()
+    await editor.get_by_text(sections[1], exact=True).first.click()
     for label in ("Show on each tile", "Group channels", "RF and audio history", "Picture folder"):
         await editor.get_by_text(label).first.wait_for(timeout=UI_TIMEOUT_MS)
     # Changing an option in the editor changes the card in the dialog's preview.
@@ -1127,7 +1141,9 @@ async def open_editor(page: Page) -> None:
 
 async def check_tiles_view(browser: Browser, api: Api) -> Page:
     """The tiles view, every check that needs it; returns the page (the editor opens there)."""
-    page = await open_dashboard(browser, api, dark=False, width=1280, height=900)
+    # Tall enough for the whole card: a screenshot of an element taller than the window
+    # would have the dashboard's toolbar across its top.
+    page = await open_dashboard(browser, api, dark=False, width=1280, height=1200)
     await check_tiles_and_groups(page)
     await check_card_picker(page)
     await check_rules_in_the_browser(page)
@@ -1135,11 +1151,11 @@ async def check_tiles_view(browser: Browser, api: Api) -> Page:
     await check_names_and_pictures(page)
     await check_footer(page, ("Demo rack 2/2 connected", "Shure 1/1 connected"))
     await check_theme_colours(page)
-    await check_sparklines(page)
-    await check_taps(page, api)
     await switch_off_a_transmitter(page, api)
-    await check_sparklines(page)
+    await check_sparklines(page, span=0.8)
     await page.locator("micboard-card").screenshot(path=SCREENSHOTS / "micboard-light.png")
+    await check_taps(page, api)
+    await check_sparklines(page, span=0.8)  # the history survived the view change
 
     early = await open_dashboard(browser, api, dark=False, width=1280, height=900, slow_app=True)
     await early.context.close()
@@ -1149,14 +1165,14 @@ async def check_tiles_view(browser: Browser, api: Api) -> Page:
 
 async def check_other_pages(browser: Browser, api: Api) -> None:
     """German, dark, phone width, the display and the layout views."""
-    german = await open_dashboard(browser, api, dark=False, width=1280, height=900, language="de")
+    german = await open_dashboard(browser, api, dark=False, width=1280, height=1200, language="de")
     await check_german(german)
     await german.locator("micboard-card").screenshot(path=SCREENSHOTS / "micboard-de.png")
     await german.context.close()
 
-    dark = await open_dashboard(browser, api, dark=True, width=1280, height=900)
+    dark = await open_dashboard(browser, api, dark=True, width=1280, height=1200)
     await check_dark_theme(dark)
-    await check_sparklines(dark)
+    await check_sparklines(dark, span=0.5)
     await dark.locator("micboard-card").screenshot(path=SCREENSHOTS / "micboard-dark.png")
     await dark.context.close()
 
@@ -1169,7 +1185,7 @@ async def check_other_pages(browser: Browser, api: Api) -> None:
         browser, api, dark=True, width=1280, height=800, view=DISPLAY_VIEW
     )
     await check_display(display)
-    await check_sparklines(display)
+    await check_sparklines(display, span=0.5)
     await display.screenshot(path=SCREENSHOTS / "micboard-display.png")
     await display.context.close()
 
@@ -1302,6 +1318,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--seconds", type=float, default=30.0, help="--frame-time: seconds measured per run"
     )
+    parser.add_argument("--only", help="--frame-time: only scenarios whose name contains this")
     arguments = parser.parse_args()
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     try:
@@ -1309,7 +1326,9 @@ if __name__ == "__main__":
             sys.path.insert(0, str(Path(__file__).parent))
             from card_frame_time import measure
 
-            asyncio.run(measure(runs=arguments.runs, seconds=arguments.seconds))
+            asyncio.run(
+                measure(runs=arguments.runs, seconds=arguments.seconds, only=arguments.only)
+            )
         else:
             asyncio.run(main(update_docs=not arguments.no_docs))
     except E2EFailure as failure:

@@ -18,9 +18,7 @@ RX1 = "demo_test_rack_rx01"
 
 
 def _child(hass: HomeAssistant, entry_id: str, identifier: str) -> dr.ChildDeviceEntry:
-    device = dr.async_get(hass).async_get_child_device_by_identifier(
-        (DOMAIN, identifier), entry_id
-    )
+    device = dr.async_get(hass).async_get_child_device_by_identifier((DOMAIN, identifier), entry_id)
     assert device is not None
     return device
 

@@ -151,7 +151,10 @@ async def test_snapshot_reflects_the_model(
         )
         assert record["device_name"] is None  # not renamed in Home Assistant
         rx = "1" if record["receiver_id"] == RX1 else "2"
-        assert record["status_entity_id"] == f"sensor.test_rack_rx_{rx}_channel_{record['index']}_status"
+        assert (
+            record["status_entity_id"]
+            == f"sensor.test_rack_rx_{rx}_channel_{record['index']}_status"
+        )
         if model.transmitter is None:
             assert record["transmitter"] is None
         else:
@@ -683,9 +686,7 @@ async def test_meters_of_removed_channels_are_dropped(
     assert subscription.messages_sent["meters"] == sent + 1
 
 
-async def test_filter_by_manufacturer(
-    hass: HomeAssistant, demo_rack: Rack, client: Client
-) -> None:
+async def test_filter_by_manufacturer(hass: HomeAssistant, demo_rack: Rack, client: Client) -> None:
     entry, _coordinator = demo_rack
     # A Shure receiver entry that is not loaded (its receiver is switched off, say).
     shure = MockConfigEntry(

@@ -44,7 +44,7 @@ def channel_device_name(hass: HomeAssistant, receiver_name: str, index: int) -> 
     placeholders = channel_name_placeholders(receiver_name, index)
     try:
         return template.format(**placeholders)
-    except (KeyError, IndexError, ValueError):  # a translation with other placeholders
+    except KeyError, IndexError, ValueError:  # a translation with other placeholders
         return FALLBACK_CHANNEL_NAME.format(**placeholders)
 
 

@@ -23,6 +23,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
+from .channel_names import async_rename_channel_devices
 from .const import (
     BACKOFF_INITIAL_SECONDS,
     BACKOFF_MAX_SECONDS,
@@ -35,7 +36,6 @@ from .const import (
     LOGGER,
     STATUS_BATCH_SECONDS,
 )
-from .channel_names import async_rename_channel_devices
 from .handover import ReferralOffers
 from .plugins.base import (
     METER_FIELDS,

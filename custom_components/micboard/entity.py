@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Hashable, Iterable
 from functools import partial
-
-import asyncio
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
@@ -154,7 +153,7 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
         already starts with. An id already in the entity registry is kept whatever we suggest.
         """
         super().add_to_platform_start(hass, platform, parallel_updates)
-        if self.channel_index is None or self.entity_id is not None:
+        if self.channel_index is None or self.entity_id:  # set by the caller: kept
             return
         name = self.name
         device_name = channel_device_name(hass, self._receiver_name, self.channel_index)

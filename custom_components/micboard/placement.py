@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
-from homeassistant.core import HomeAssistant
 from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
     area_registry as ar,
     device_registry as dr,
@@ -107,9 +107,7 @@ def channel_placement(
         if device is not None:
             labels.update(device.labels)
     status_entity_id = (
-        entities.async_get_entity_id(
-            Platform.SENSOR, DOMAIN, status_unique_id(receiver_id, index)
-        )
+        entities.async_get_entity_id(Platform.SENSOR, DOMAIN, status_unique_id(receiver_id, index))
         if entities is not None
         else None
     )

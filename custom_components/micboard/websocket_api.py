@@ -147,15 +147,7 @@ def parse_filter(hass: HomeAssistant, raw: Mapping[str, Any]) -> ChannelFilter:
             f"Unknown filter '{unknown[0]}'. Supported filters: {', '.join(FILTER_KEYS)}."
         )
     values = {key: _ids(key, raw[key]) for key in FILTER_KEYS if key in raw}
-    protocols: set[str] = set()
-    known = manufacturer_filter_values()
-    for value in sorted(values.get("manufacturer") or ()):
-        if value not in known:
-            raise InvalidFilterError(
-                f"Unknown manufacturer '{value}'. Use a brand or a protocol: "
-                f"{', '.join(sorted(known))}."
-            )
-        protocols |= known[value]
+    protocols = _protocols(values.get("manufacturer"))
     entry_ids = values.get("config_entry_id")
     for entry_id in sorted(entry_ids or ()):
         entry = hass.config_entries.async_get_entry(entry_id)
@@ -183,8 +175,24 @@ def parse_filter(hass: HomeAssistant, raw: Mapping[str, Any]) -> ChannelFilter:
         device_entry_ids=frozenset(device_entry_ids) if device_ids else None,
         area_ids=values.get("area_id"),
         label_ids=values.get("label_id"),
-        protocols=frozenset(protocols) if protocols else None,
+        protocols=protocols,
     )
+
+
+def _protocols(manufacturers: frozenset[str] | None) -> frozenset[str] | None:
+    """The plugin codes a ``manufacturer`` filter stands for."""
+    if manufacturers is None:
+        return None
+    known = manufacturer_filter_values()
+    protocols: set[str] = set()
+    for value in sorted(manufacturers):
+        if value not in known:
+            raise InvalidFilterError(
+                f"Unknown manufacturer '{value}'. Use a brand or a protocol: "
+                f"{', '.join(sorted(known))}."
+            )
+        protocols |= known[value]
+    return frozenset(protocols)
 
 
 def _meter_rate(value: Any) -> float:
@@ -320,9 +328,7 @@ class Subscription:
                 continue
             for receiver_id, receiver in (coordinator.data or {}).items():
                 for index in receiver.channels:
-                    placement = channel_placement(
-                        registry, entry_id, receiver_id, index, entities
-                    )
+                    placement = channel_placement(registry, entry_id, receiver_id, index, entities)
                     if self.filter.matches(entry_id, protocol, placement):
                         matched[(entry_id, receiver_id, index)] = placement
         self._matched = matched

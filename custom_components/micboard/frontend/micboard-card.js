@@ -33,6 +33,8 @@ import { CARD_STYLES } from "./micboard-styles.js";
 const DOCS_URL = "https://github.com/micboard-ha/micboard-homeassistant#the-micboard-card";
 /** A press at least this long is a hold (Home Assistant's cards use the same). */
 const HOLD_MS = 500;
+/** Sparklines redrawn per animation frame (see _drawHistory). */
+const SPARKLINES_PER_FRAME = 16;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -186,14 +188,14 @@ class TileView {
     this.root.classList.toggle("has-picture", Boolean(url));
   }
 
-  /** RF, audio, antenna and quality: called at the meter rate. */
+  /** RF, audio, antenna and quality: called at the meter rate, so it writes only changes. */
   updateMeters(channel) {
     if (this.rf) {
-      // scaleX instead of width: the compositor moves it without a layout per tile.
-      this.rf.fill.style.transform = `scaleX(${rfPercent(channel.rf_level) / 100})`;
-      this.rf.root.dataset.value = channel.rf_level ?? "";
-      this.rf.root.dataset.problem = String(channel.rf_problem === true);
-      this.rf.value.textContent = formatLevel(channel.rf_level, "dBm");
+      // scaleX instead of width: no layout for a moving meter.
+      set(this.rf.fill.style, "transform", `scaleX(${rfPercent(channel.rf_level) / 100})`);
+      set(this.rf.root.dataset, "value", String(channel.rf_level ?? ""));
+      set(this.rf.root.dataset, "problem", String(channel.rf_problem === true));
+      setText(this.rf.value, formatLevel(channel.rf_level, "dBm"));
     }
     if (this.antennas) {
       const count = Math.max(channel.rf_levels ? channel.rf_levels.length : 0, 0);
@@ -203,26 +205,42 @@ class TileView {
         this.antennas.replaceChildren(...names.map((name) => el("b", "", name)));
       }
       for (const node of this.antennas.children) {
-        node.classList.toggle("active", active.includes(node.textContent));
+        const on = active.includes(node.textContent);
+        if (node.classList.contains("active") !== on) node.classList.toggle("active", on);
       }
     }
     if (this.audio) {
-      this.audio.fill.style.transform = `scaleX(${audioPercent(channel.audio_level) / 100})`;
-      this.audio.peak.style.transform = `translateX(${audioPercent(channel.audio_peak)}cqw)`;
-      this.audio.root.dataset.value = channel.audio_level ?? "";
+      set(this.audio.fill.style, "transform", `scaleX(${audioPercent(channel.audio_level) / 100})`);
+      set(
+        this.audio.peak.style,
+        "transform",
+        `translateX(${audioPercent(channel.audio_peak) - 100}%)`,
+      );
+      set(this.audio.root.dataset, "value", String(channel.audio_level ?? ""));
       const peak = channel.audio_peak ?? -120;
       // The device's own clip flag first (the status uses it too); -3 dBFS where it has none.
-      this.audio.root.dataset.zone =
-        channel.audio_clipping || peak >= -3 ? "clip" : peak >= -12 ? "hot" : "ok";
-      this.audio.value.textContent = formatLevel(channel.audio_level, "dBFS");
+      const zone = channel.audio_clipping || peak >= -3 ? "clip" : peak >= -12 ? "hot" : "ok";
+      set(this.audio.root.dataset, "zone", zone);
+      setText(this.audio.value, formatLevel(channel.audio_level, "dBFS"));
     }
     if (this.quality) {
-      this.quality.textContent =
+      setText(
+        this.quality,
         channel.rf_quality === null || channel.rf_quality === undefined
           ? ""
-          : this.strings.t("quality", { percent: channel.rf_quality });
+          : this.strings.t("quality", { percent: channel.rf_quality }),
+      );
     }
   }
+}
+
+/** Write a style or dataset property only when it changes (a write invalidates style). */
+function set(target, key, value) {
+  if (target[key] !== value) target[key] = value;
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 class MicboardCard extends HTMLElement {
@@ -239,7 +257,10 @@ class MicboardCard extends HTMLElement {
     this._subscribedWith = null;
     this._error = null;
     this._history = null;
-    this._historyTimer = null;
+    this._historyStore = null; // the store this card's sparklines follow
+    this._sparkQueue = [];
+    this._sparkFrame = null;
+    this._onHistoryTick = () => this._drawHistory();
     this._sparkSizes = new WeakMap();
     this._sparkStyle = null;
     this._pictures = { folder: null, index: new Map() };
@@ -267,8 +288,9 @@ class MicboardCard extends HTMLElement {
     this._config = normalizeConfig(config);
     if (!previous || previous.sort_by !== this._config.sort_by) this._sortBy = this._config.sort_by;
     if (!this._history || this._history.seconds !== this._config.history_seconds) {
+      this._stopTimers();
       this._history = this._config.history_seconds
-        ? new HistoryStore(this._config.history_seconds)
+        ? HistoryStore.shared(this._config.history_seconds)
         : null;
     }
     this._buildShell();
@@ -376,7 +398,6 @@ class MicboardCard extends HTMLElement {
       }
     }
     if (change.kind === "rebuild") {
-      if (this._history) this._history.retain(new Set(this._model.order));
       this._rebuild();
       return;
     }
@@ -415,15 +436,13 @@ class MicboardCard extends HTMLElement {
   _startTimers() {
     this._stopTimers();
     if (!this._history || !this.isConnected) return;
-    this._historyTimer = setInterval(() => {
-      this._history.advance();
-      this._drawHistory();
-    }, this._history.bucketMs);
+    this._historyStore = this._history;
+    this._history.attach(this._onHistoryTick);
   }
 
   _stopTimers() {
-    if (this._historyTimer !== null) clearInterval(this._historyTimer);
-    this._historyTimer = null;
+    if (this._historyStore) this._historyStore.detach(this._onHistoryTick);
+    this._historyStore = null;
   }
 
   _resized(entries) {
@@ -438,39 +457,43 @@ class MicboardCard extends HTMLElement {
     this._drawHistory();
   }
 
-  /** Redraw every sparkline on the next frame (they change once per history bucket). */
+  /**
+   * Redraw every sparkline (they change once per history bucket), a few per frame: all 64 of
+   * a large rack in one frame would be the one frame that stutters.
+   */
   _drawHistory() {
-    if (this._sparkFrame || !this._history) return;
-    this._sparkFrame = requestAnimationFrame(() => {
+    if (!this._history) return;
+    this._sparkQueue = [...this._views.values()].flat().filter((view) => view.spark);
+    if (this._sparkFrame) return;
+    const next = () => {
       this._sparkFrame = null;
-      this._paintSparklines();
-    });
+      this._paintSparklines(this._sparkQueue.splice(0, SPARKLINES_PER_FRAME));
+      if (this._sparkQueue.length) this._sparkFrame = requestAnimationFrame(next);
+    };
+    this._sparkFrame = requestAnimationFrame(next);
   }
 
-  _paintSparklines() {
+  _paintSparklines(views) {
     if (!this._history) return;
     const style = this._sparkline();
     const ratio = window.devicePixelRatio || 1;
-    for (const [key, views] of this._views) {
-      const history = this._history.get(key);
-      for (const view of views) {
-        const canvas = view.spark;
-        if (!canvas || canvas.hidden) continue;
-        const size = this._sparkSizes.get(canvas);
-        if (!size || !size.width) continue;
-        const width = Math.round(size.width * ratio);
-        const height = Math.round(size.height * ratio);
-        if (canvas.width !== width || canvas.height !== height) {
-          canvas.width = width;
-          canvas.height = height;
-        }
-        drawSparkline(canvas.getContext("2d"), width, height, history, HISTORY_POINTS, {
-          ...style,
-          lineWidth: Math.max(1, ratio),
-          rf: canvas.dataset.rf === "true" ? style.rf : "transparent",
-          audio: canvas.dataset.audio === "true" ? style.audio : "transparent",
-        });
+    for (const view of views) {
+      const canvas = view.spark;
+      if (!canvas.isConnected || canvas.hidden) continue;
+      const size = this._sparkSizes.get(canvas);
+      if (!size || !size.width) continue;
+      const width = Math.round(size.width * ratio);
+      const height = Math.round(size.height * ratio);
+      if (canvas.width !== width || canvas.height !== height) {
+        canvas.width = width;
+        canvas.height = height;
       }
+      drawSparkline(canvas.getContext("2d"), width, height, this._history.get(view.key), HISTORY_POINTS, {
+        ...style,
+        lineWidth: Math.max(1, ratio),
+        rf: canvas.dataset.rf === "true" ? style.rf : "transparent",
+        audio: canvas.dataset.audio === "true" ? style.audio : "transparent",
+      });
     }
   }
 
@@ -684,8 +707,10 @@ class MicboardCard extends HTMLElement {
     );
     const count = this._grid.childElementCount || 1;
     const fit = fillGrid(count, rect.width, height);
+    const rowHeight = Math.floor((height - 8 * (fit.rows - 1)) / fit.rows);
     this._grid.style.gridTemplateColumns = `repeat(${fit.columns}, minmax(0, 1fr))`;
-    this._grid.style.gridAutoRows = `${Math.floor((height - 8 * (fit.rows - 1)) / fit.rows)}px`;
+    this._grid.style.gridAutoRows = `${rowHeight}px`;
+    this._grid.style.setProperty("--mb-h", `${rowHeight}px`);
   }
 
   // -- rendering ------------------------------------------------------------------------------

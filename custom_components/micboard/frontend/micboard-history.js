@@ -19,6 +19,7 @@ class ChannelHistory {
     this.audioNow = NaN;
     this.rfLast = NaN; // last values received, carried into buckets without news
     this.audioLast = NaN;
+    this.quiet = 0; // buckets since the last record
   }
 }
 
@@ -32,6 +33,49 @@ export class HistoryStore {
     this.points = points;
     this.bucketMs = (seconds * 1000) / points;
     this.channels = new Map();
+    this._listeners = new Set();
+    this._timer = null;
+    this._last = 0;
+  }
+
+  /**
+   * The store of this time span for the whole page. Home Assistant builds a new card element
+   * whenever a view is shown again; a page-wide store keeps the history across that, and
+   * every card on the page showing the same span shares one timer.
+   */
+  static shared(seconds) {
+    if (!SHARED.has(seconds)) SHARED.set(seconds, new HistoryStore(seconds));
+    return SHARED.get(seconds);
+  }
+
+  /** Call `listener` after every bucket; the clock runs while anyone listens. */
+  attach(listener) {
+    this._listeners.add(listener);
+    if (this._timer === null) {
+      if (!this._last) this._last = performance.now();
+      this._timer = setInterval(() => this.tick(performance.now()), this.bucketMs);
+    }
+  }
+
+  detach(listener) {
+    this._listeners.delete(listener);
+    if (!this._listeners.size && this._timer !== null) {
+      clearInterval(this._timer);
+      this._timer = null;
+    }
+  }
+
+  /**
+   * Close as many buckets as have passed since the last tick: timers are late or paused in a
+   * background tab, and time without news (no card attached) is a gap, not squeezed out.
+   */
+  tick(now) {
+    const due = Math.floor((now - this._last) / this.bucketMs);
+    if (due < 1) return;
+    this._last += due * this.bucketMs;
+    this.advance();
+    for (let i = 1; i < Math.min(due, this.points); i += 1) this.advance(true);
+    for (const listener of this._listeners) listener();
   }
 
   /** Note the current meter values of a channel (called for every meter or status record). */
@@ -41,6 +85,7 @@ export class HistoryStore {
       history = new ChannelHistory(this.points);
       this.channels.set(channel.key, history);
     }
+    history.quiet = 0;
     const rf = channel.rf_level;
     const audio = channel.audio_peak ?? channel.audio_level;
     history.rfLast = rf === null || rf === undefined ? NaN : rf;
@@ -57,23 +102,25 @@ export class HistoryStore {
     }
   }
 
-  /** Close the open bucket of every channel (called every `bucketMs`). */
-  advance() {
-    for (const history of this.channels.values()) {
-      const rf = Number.isNaN(history.rfNow) ? history.rfLast : history.rfNow;
-      const audio = Number.isNaN(history.audioNow) ? history.audioLast : history.audioNow;
+  /**
+   * Close the open bucket of every channel; `gap` closes it as unknown (time nobody saw).
+   * A channel nobody recorded for a whole span (no card shows it any more) is forgotten.
+   */
+  advance(gap = false) {
+    for (const [key, history] of this.channels) {
+      const rf = gap ? NaN : Number.isNaN(history.rfNow) ? history.rfLast : history.rfNow;
+      const audio = gap
+        ? NaN
+        : Number.isNaN(history.audioNow)
+          ? history.audioLast
+          : history.audioNow;
       history.rf[history.head] = rf;
       history.audio[history.head] = audio;
       history.head = (history.head + 1) % this.points;
       history.rfNow = NaN;
       history.audioNow = NaN;
-    }
-  }
-
-  /** Forget channels that are no longer shown. */
-  retain(keys) {
-    for (const key of this.channels.keys()) {
-      if (!keys.has(key)) this.channels.delete(key);
+      history.quiet += 1;
+      if (history.quiet > this.points) this.channels.delete(key);
     }
   }
 
@@ -81,6 +128,9 @@ export class HistoryStore {
     return this.channels.get(key);
   }
 }
+
+/** Page-wide stores by time span (see HistoryStore.shared). */
+const SHARED = new Map();
 
 /**
  * Draw one channel's history into a canvas: audio as a filled area from the bottom, RF as a

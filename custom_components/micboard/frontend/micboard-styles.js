@@ -40,10 +40,12 @@ export const CARD_STYLES = `
   .tile {
     --mb-status: var(--mb-unknown);
     position: relative; border-radius: 10px; padding: 8px 10px 8px;
+    border: 1px solid color-mix(in srgb, var(--mb-status) 35%, transparent);
     border-top: 5px solid var(--mb-status);
     background: color-mix(in srgb, var(--mb-status) 16%, var(--mb-bg));
     color: var(--mb-text); min-width: 0; overflow: hidden; cursor: pointer;
-    box-shadow: inset 0 0 0 1px color-mix(in srgb, var(--mb-status) 35%, transparent);
+    /* Meters change a tile many times a second: keep layout and paint inside it. */
+    contain: layout paint style;
     -webkit-tap-highlight-color: transparent; user-select: none;
   }
   .tile:focus-visible { outline: 3px solid var(--primary-color); outline-offset: 2px; }
@@ -51,7 +53,12 @@ export const CARD_STYLES = `
   .tile[data-status="good"] { --mb-status: var(--mb-good); }
   .tile[data-status="replace"] { --mb-status: var(--mb-replace); }
   .tile[data-status="critical"] { --mb-status: var(--mb-critical); }
-  .tile[data-status="audio_peak"] { --mb-status: var(--mb-peak); animation: mb-peak 1s ease-in-out infinite alternate; }
+  .tile[data-status="audio_peak"] { --mb-status: var(--mb-peak); }
+  /* The peak pulse animates the opacity of an overlay, which the compositor does alone. */
+  .tile[data-status="audio_peak"]::after {
+    content: ""; position: absolute; inset: 0; pointer-events: none; border-radius: inherit;
+    background: var(--mb-peak); opacity: 0; animation: mb-peak 1s ease-in-out infinite alternate;
+  }
   .tile[data-status="tx_off"] { --mb-status: var(--mb-off); }
   .tile[data-status="rx_offline"] {
     --mb-status: var(--mb-offline);
@@ -65,12 +72,12 @@ export const CARD_STYLES = `
   .tile[data-status="previously_critical"] { --mb-status: var(--mb-critical); }
   .tile[data-status="tx_off"] .meters, .tile[data-status="rx_offline"] .meters,
   .tile[data-status="tx_off"] .spark, .tile[data-status="rx_offline"] .spark { opacity: 0.35; }
-  @keyframes mb-peak { to { background: color-mix(in srgb, var(--mb-peak) 34%, var(--mb-bg)); } }
+  @keyframes mb-peak { to { opacity: 0.2; } }
 
   /* A performer's picture behind the tile, darkened towards the text. */
   .picture {
     position: absolute !important; inset: 0; background-size: cover; background-position: center 25%;
-    opacity: 0.55; pointer-events: none;
+    opacity: 0.7; pointer-events: none;
   }
   .tile.has-picture::before {
     content: ""; position: absolute; inset: 0; pointer-events: none; z-index: 1;
@@ -105,20 +112,23 @@ export const CARD_STYLES = `
   .meter.rf.with-antennas { grid-template-columns: 22px auto 1fr auto; }
   .meter label { color: var(--mb-muted); font-weight: 600; }
   .meter .value { color: var(--mb-muted); font-variant-numeric: tabular-nums; min-width: 4.5em; text-align: right; }
-  .track {
-    position: relative; height: 7px; border-radius: 4px; background: var(--mb-track);
-    overflow: hidden; container-type: inline-size;
-  }
+  .track { position: relative; height: 7px; border-radius: 4px; background: var(--mb-track); overflow: hidden; }
+  /* Meters move by transform only (no layout); no transition, so nothing animates between
+     two meter messages and an idle frame costs nothing. */
   .fill {
     position: absolute; inset: 0; border-radius: 4px; transform-origin: left center;
-    transform: scaleX(0); transition: transform 90ms linear; will-change: transform;
+    transform: scaleX(0);
   }
   .meter.rf .fill { background: var(--mb-rf); }
   .meter.rf[data-problem="true"] .fill { background: var(--mb-critical); }
   .meter.audio .fill { background: var(--mb-good); }
   .meter.audio[data-zone="hot"] .fill { background: var(--mb-replace); }
   .meter.audio[data-zone="clip"] .fill { background: var(--mb-critical); }
-  .peak { position: absolute; top: 0; bottom: 0; width: 2px; left: -1px; background: var(--mb-text); opacity: 0.7; }
+  /* As wide as the track, its right border is the peak mark: translateX(-x%) puts it at 100-x. */
+  .peak {
+    position: absolute; inset: 0; border-right: 2px solid color-mix(in srgb, var(--mb-text) 70%, transparent);
+    transform: translateX(-100%);
+  }
   .antennas { display: inline-flex; gap: 2px; margin-left: 4px; }
   .antennas b { font-size: 0.9em; padding: 0 3px; border-radius: 3px; color: var(--mb-muted); }
   .antennas b.active { background: var(--mb-rf); color: var(--mb-on-status); }
@@ -143,16 +153,24 @@ export const CARD_STYLES = `
   .grid.compact .spark { height: 18px; margin-top: 3px; }
 
   /* Health per manufacturer. */
-  .footer {
-    display: flex; flex-wrap: wrap; gap: 2px 0; margin: 10px 4px 0; font-size: 0.8em; color: var(--mb-muted);
-  }
+  .footer { margin: 10px 4px 0; font-size: 0.8em; color: var(--mb-muted); line-height: 1.5; }
   .footer .health[data-ok="false"] { color: var(--mb-replace); font-weight: 600; }
   .footer .sep { white-space: pre; }
 
   /* Layout view: receiver -> channel -> frequency for technicians. */
   .plan-summary { margin: 0 4px 10px; font-size: 0.9em; color: var(--mb-muted); }
   .plan-summary:not([data-conflicts="0"]) { color: var(--mb-critical); font-weight: 600; }
-  table.layout { width: 100%; border-collapse: collapse; font-size: 0.9em; font-variant-numeric: tabular-nums; }
+  table.layout {
+    width: 100%; border-collapse: collapse; font-size: 0.9em; font-variant-numeric: tabular-nums;
+    table-layout: fixed; /* the same columns in every group */
+  }
+  table.layout th:nth-child(1) { width: 22%; }
+  table.layout th:nth-child(2) { width: 5%; }
+  table.layout th:nth-child(3) { width: 17%; }
+  table.layout th:nth-child(4) { width: 14%; }
+  table.layout th:nth-child(5) { width: 13%; }
+  table.layout th:nth-child(6) { width: 11%; }
+  table.layout td { overflow: hidden; text-overflow: ellipsis; }
   table.layout th {
     text-align: left; font-weight: 500; color: var(--mb-muted); font-size: 0.85em;
     border-bottom: 1px solid var(--divider-color); padding: 4px 6px;
@@ -191,31 +209,32 @@ export const CARD_STYLES = `
   .chip kbd { font: inherit; font-weight: 700; opacity: 0.8; }
   .display-bar .hint { color: #8b949e; font-size: 0.8em; margin-left: auto; }
   .display-grid { gap: 8px; }
+  /* Text scales with the tile: --mb-h is a tile's height in px, set when the grid is fitted
+     to the window (no container queries: they would recompute style on every meter frame). */
+  .display-grid { --mb-h: 160px; }
   .display-grid .tile {
-    container-type: size; border-radius: 6px; border-top: 0; padding: 4cqh 4cqw;
+    border-radius: 6px; padding: 6px 10px; border: 5px solid var(--mb-status);
     background: color-mix(in srgb, var(--mb-status) 30%, #000);
-    box-shadow: inset 0 0 0 clamp(3px, 2.2cqmin, 10px) var(--mb-status);
     display: flex; flex-direction: column; justify-content: space-between;
   }
   .display-grid .tile[data-status="rx_offline"] {
     background: repeating-linear-gradient(135deg, #21262d 0 12px, #0d1117 12px 24px);
   }
-  .display-grid .tile .head { align-items: center; gap: 3cqw; }
-  .display-grid .chid { font-size: clamp(12px, 11cqh, 64px); padding: 0 2.5cqw; border-radius: 1.5cqh; }
-  .display-grid .name { font-size: clamp(14px, 17cqh, 120px); font-weight: 700; line-height: 1.05; }
-  .display-grid .subname { font-size: clamp(10px, 7cqh, 40px); }
-  .display-grid .status-text { font-size: clamp(10px, 7cqh, 36px); color: #fff; }
-  .display-grid .battery { font-size: clamp(11px, 9cqh, 48px); gap: 2cqw; margin: 0; }
-  .display-grid .bars i { width: clamp(6px, 3cqw, 24px); height: clamp(10px, 9cqh, 40px); }
-  .display-grid .meters { margin: 0; gap: 1.5cqh; }
-  .display-grid .meter { font-size: clamp(10px, 6cqh, 28px); grid-template-columns: 2.2em 1fr auto; }
+  .display-grid .tile .head { align-items: center; gap: 8px; }
+  .display-grid .chid { font-size: clamp(12px, calc(var(--mb-h) * 0.1), 64px); padding: 0 0.3em; border-radius: 0.2em; }
+  .display-grid .tile .name { font-size: clamp(14px, calc(var(--mb-h) * 0.17), 120px); font-weight: 700; line-height: 1.05; }
+  .display-grid .subname { font-size: clamp(10px, calc(var(--mb-h) * 0.065), 40px); }
+  .display-grid .status-text { font-size: clamp(10px, calc(var(--mb-h) * 0.065), 36px); color: #fff; }
+  .display-grid .battery { font-size: clamp(11px, calc(var(--mb-h) * 0.08), 48px); gap: 0.4em; margin: 0; }
+  .display-grid .bars i { width: 0.45em; height: 0.9em; }
+  .display-grid .meters { margin: 0; gap: 2px; }
+  .display-grid .meter { font-size: clamp(10px, calc(var(--mb-h) * 0.055), 28px); grid-template-columns: 2.2em 1fr auto; }
   .display-grid .meter.rf.with-antennas { grid-template-columns: 2.2em auto 1fr auto; }
-  .display-grid .track { height: clamp(6px, 5cqh, 22px); }
-  .display-grid .spark { height: clamp(14px, 14cqh, 90px); margin: 0; }
-  .display-grid .info { font-size: clamp(10px, 6cqh, 28px); margin: 0; }
+  .display-grid .track { height: clamp(6px, calc(var(--mb-h) * 0.045), 22px); }
+  .display-grid .spark { height: clamp(14px, calc(var(--mb-h) * 0.13), 90px); margin: 0; }
+  .display-grid .info { font-size: clamp(10px, calc(var(--mb-h) * 0.055), 28px); margin: 0; }
 
   @media (prefers-reduced-motion: reduce) {
-    .tile[data-status="audio_peak"] { animation: none; }
-    .fill { transition: none; }
+    .tile[data-status="audio_peak"]::after { animation: none; opacity: 0.12; }
   }
 `;
