@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.micboard.channel_names import (
+    async_rename_channel_devices,
     channel_device_name,
     channel_object_id,
 )
@@ -127,3 +130,29 @@ async def test_name_helpers_without_translations(hass: HomeAssistant) -> None:
     assert channel_device_name(hass, "RX-A", 2) == "RX-A Channel 2"
     assert channel_object_id("RX-A Channel 2", "RF level") == "rx_a_channel_2_rf_level"
     assert channel_object_id("RX-A Channel 2", None) == "rx_a_channel_2"
+
+
+async def test_rename_skips_what_is_not_a_channel(hass: HomeAssistant, frozen_demo: None) -> None:
+    entry = demo_entry(receivers=1, channels=1)
+    await setup_entry(hass, entry)
+    devices = dr.async_get(hass)
+    parent = devices.async_get_device_by_identifier((DOMAIN, RX1), entry.entry_id)
+    assert parent is not None
+    other = devices.async_get_or_create_child(
+        config_entry_id=entry.entry_id,
+        identifiers={(DOMAIN, "not-a-channel")},
+        parent_device_id=parent.id,
+        name="Something else",
+    )
+    for _ in range(2):  # the second time every name is already right
+        async_rename_channel_devices(hass, entry.entry_id, parent.id, "RX-A")
+    assert _child(hass, entry.entry_id, f"{RX1}-ch1").name == "RX-A Channel 1"
+    assert _child(hass, entry.entry_id, "not-a-channel").name == other.name
+
+
+async def test_a_translation_with_other_placeholders_falls_back(hass: HomeAssistant) -> None:
+    with patch(
+        "custom_components.micboard.channel_names.translation.async_get_cached_translations",
+        return_value={"component.micboard.device.channel.name": "{receiver} Kanal {nummer}"},
+    ):
+        assert channel_device_name(hass, "RX-A", 2) == "RX-A Channel 2"
