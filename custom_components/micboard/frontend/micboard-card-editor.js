@@ -81,7 +81,11 @@ function schema(t) {
         {
           name: "manufacturer",
           selector: {
-            select: { multiple: true, mode: "dropdown", options: options(t, "manufacturer", BRANDS) },
+            select: {
+              multiple: true,
+              mode: "dropdown",
+              options: options(t, "manufacturer", BRANDS),
+            },
           },
         },
       ],
@@ -224,7 +228,9 @@ class MicboardCardEditor extends HTMLElement {
 
   _changed(value) {
     const config = { ...this._config, ...value };
-    if (config.history_seconds !== undefined) config.history_seconds = Number(config.history_seconds);
+    if (config.history_seconds !== undefined) {
+      config.history_seconds = Number(config.history_seconds);
+    }
     // Keep the YAML short: drop empty filters and values equal to the defaults.
     for (const key of OPTIONAL) {
       const item = config[key];
@@ -236,11 +242,14 @@ class MicboardCardEditor extends HTMLElement {
       if (config[key] === fallback) delete config[key];
     }
     if (config.show && config.show.length === FIELDS.length) delete config.show;
-    if (config.tap_action && config.tap_action.action === DEFAULT_TAP_ACTION.action && Object.keys(config.tap_action).length === 1) {
-      delete config.tap_action;
-    }
-    if (config.hold_action && config.hold_action.action === DEFAULT_HOLD_ACTION.action && Object.keys(config.hold_action).length === 1) {
-      delete config.hold_action;
+    for (const [key, fallback] of [
+      ["tap_action", DEFAULT_TAP_ACTION],
+      ["hold_action", DEFAULT_HOLD_ACTION],
+    ]) {
+      const item = config[key];
+      if (!item || (item.action === fallback.action && Object.keys(item).length === 1)) {
+        delete config[key];
+      }
     }
     this._config = config;
     this.dispatchEvent(

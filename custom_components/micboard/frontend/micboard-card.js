@@ -138,18 +138,15 @@ class TileView {
     this.subname.hidden = !names.secondary;
     this.root.dataset.extended = String(Boolean(channel.device_name));
     this.statusText.textContent = t(`status.${status}`);
-    this.root.title = t("tile_title", { receiver: model.receiverName(channel), index: channel.index });
+    const receiver = model.receiverName(channel);
+    this.root.title = t("tile_title", { receiver, index: channel.index });
     this.setPicture(picture);
     const battery = model.battery(channel);
     const transmitter = battery ? battery.transmitter : null;
     const percent = transmitter ? transmitter.battery_percent : null;
     const known = percent !== null && percent !== undefined;
-    this.root.setAttribute(
-      "aria-label",
-      known
-        ? t("aria_battery", { name: names.primary, status: this.strings.statusName(status), percent })
-        : t("aria", { name: names.primary, status: this.strings.statusName(status) }),
-    );
+    const spoken = { name: names.primary, status: this.strings.statusName(status), percent };
+    this.root.setAttribute("aria-label", t(known ? "aria_battery" : "aria", spoken));
     if (this.battery) {
       this.battery.dataset.stale = String(Boolean(battery && battery.stale));
       const bars = batteryBars(transmitter);
@@ -263,7 +260,7 @@ class MicboardCard extends HTMLElement {
     this._onHistoryTick = () => this._drawHistory();
     this._sparkSizes = new WeakMap();
     this._sparkStyle = null;
-    this._pictures = { folder: null, index: new Map() };
+    this._pictures = { asked: null, url: null, index: new Map() }; // the listed picture folder
     this._personIds = [];
     this._personStates = [];
     this._displayGroup = 0; // 0: all groups; n: the n-th group (keys 1-9)
@@ -488,7 +485,8 @@ class MicboardCard extends HTMLElement {
         canvas.width = width;
         canvas.height = height;
       }
-      drawSparkline(canvas.getContext("2d"), width, height, this._history.get(view.key), HISTORY_POINTS, {
+      const history = this._history.get(view.key);
+      drawSparkline(canvas.getContext("2d"), width, height, history, HISTORY_POINTS, {
         ...style,
         lineWidth: Math.max(1, ratio),
         rf: canvas.dataset.rf === "true" ? style.rf : "transparent",
@@ -522,30 +520,28 @@ class MicboardCard extends HTMLElement {
   async _loadPictures() {
     const folder = this._config && this._config.picture_folder;
     if (!this._hass || !folder) {
-      this._pictures = { folder: null, index: new Map() };
+      this._pictures = { asked: null, url: null, index: new Map() };
       return;
     }
-    if (this._pictures.folder === folder) return;
-    this._pictures = { folder, index: new Map() };
+    if (this._pictures.asked === folder) return;
+    this._pictures = { asked: folder, url: null, index: new Map() };
+    let result;
     try {
-      const result = await this._hass.callWS({ type: "micboard/pictures", folder });
-      if (this._pictures.folder !== folder) return;
-      this._pictures = { folder: result.url, index: pictureIndex(result.files || []), asked: folder };
+      result = await this._hass.callWS({ type: "micboard/pictures", folder });
     } catch (err) {
-      // An unusable folder shows no pictures; the editor explains the rule.
-      this._pictures = { folder, index: new Map() };
-      return;
+      return; // an unusable folder shows no pictures; the editor says what is accepted
     }
+    if (this._pictures.asked !== folder) return; // the option changed meanwhile
+    this._pictures = { asked: folder, url: result.url, index: pictureIndex(result.files || []) };
     this._refreshPictures();
   }
 
   _pictureFor(channel) {
     if (!channel || !this._config) return null;
     const names = tileNames(channel, "");
-    const slug = pictureSlug(names.primary);
-    if (this._config.picture_folder && this._pictures.index.size) {
-      const file = this._pictures.index.get(slug);
-      if (file) return `${this._pictures.folder}${encodeURIComponent(file)}`;
+    if (this._config.picture_folder && this._pictures.url) {
+      const file = this._pictures.index.get(pictureSlug(names.primary));
+      if (file) return `${this._pictures.url}${encodeURIComponent(file)}`;
     }
     if (this._config.person_pictures && this._hass) {
       return personPicture(this._personStatesMap(), names.primary);
@@ -879,7 +875,7 @@ class MicboardCard extends HTMLElement {
       const sort = el("button", "sort", t("layout.frequency"));
       sort.type = "button";
       sort.dataset.sort = this._sortBy;
-      sort.title = this._sortBy === "frequency" ? t("layout.sort_rack") : t("layout.sort_frequency");
+      sort.title = t(this._sortBy === "frequency" ? "layout.sort_rack" : "layout.sort_frequency");
       sort.addEventListener("click", () => {
         this._sortBy = this._sortBy === "frequency" ? "rack" : "frequency";
         this._renderLayout();
@@ -1000,7 +996,8 @@ if (!window.customCards.some((card) => card.type === "micboard-card")) {
     type: "micboard-card",
     name: "Micboard",
     description:
-      "Every wireless microphone channel at a glance: battery, runtime, live RF and audio, status colours.",
+      "Every wireless microphone channel at a glance: battery, runtime, live RF and audio " +
+      "with their history, status colours; a stage display and a frequency layout.",
     preview: true,
     documentationURL: DOCS_URL,
     // Offered in the card picker when one of the integration's entities is selected.

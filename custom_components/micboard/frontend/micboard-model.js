@@ -313,7 +313,8 @@ export class LiveModel {
     };
     for (const receiver of this.receivers.values()) {
       const entry = this.entries.get(receiver.entry_id);
-      bump(receiver.manufacturer || (entry && entry.manufacturer) || "", this.receiverLink(receiver));
+      const brand = receiver.manufacturer || (entry && entry.manufacturer) || "";
+      bump(brand, this.receiverLink(receiver));
     }
     if (countUnloadedEntries) {
       const withReceivers = new Set([...this.receivers.values()].map((r) => r.entry_id));
