@@ -33,6 +33,8 @@ import { CARD_STYLES } from "./micboard-styles.js";
 const DOCS_URL = "https://github.com/micboard-ha/micboard-homeassistant#the-micboard-card";
 /** A press at least this long is a hold (Home Assistant's cards use the same). */
 const HOLD_MS = 500;
+/** The numbers beside the meters change at most this often (see TileView._numbers). */
+const NUMBERS_MS = 250;
 /** Sparklines redrawn per animation frame (see _drawHistory). */
 const SPARKLINES_PER_FRAME = 16;
 
@@ -48,6 +50,9 @@ class TileView {
   constructor(key, show, strings, withHistory) {
     this.key = key;
     this.strings = strings;
+    this._numbersAt = -Infinity; // when the numbers were last written
+    this._numbersTimer = null;
+    this._latest = null;
     this.root = el("div", "tile");
     this.root.dataset.key = key;
     // A tile is a button: a tap opens the channel (tap_action), Enter and Space too.
@@ -188,11 +193,9 @@ class TileView {
   /** RF, audio, antenna and quality: called at the meter rate, so it writes only changes. */
   updateMeters(channel) {
     if (this.rf) {
-      // scaleX instead of width: no layout for a moving meter.
-      set(this.rf.fill.style, "transform", `scaleX(${rfPercent(channel.rf_level) / 100})`);
+      set(this.rf.fill.style, "width", `${Math.round(rfPercent(channel.rf_level))}%`);
       set(this.rf.root.dataset, "value", String(channel.rf_level ?? ""));
       set(this.rf.root.dataset, "problem", String(channel.rf_problem === true));
-      setText(this.rf.value, formatLevel(channel.rf_level, "dBm"));
     }
     if (this.antennas) {
       const count = Math.max(channel.rf_levels ? channel.rf_levels.length : 0, 0);
@@ -207,19 +210,39 @@ class TileView {
       }
     }
     if (this.audio) {
-      set(this.audio.fill.style, "transform", `scaleX(${audioPercent(channel.audio_level) / 100})`);
-      set(
-        this.audio.peak.style,
-        "transform",
-        `translateX(${audioPercent(channel.audio_peak) - 100}%)`,
-      );
+      set(this.audio.fill.style, "width", `${Math.round(audioPercent(channel.audio_level))}%`);
+      // Whole percent: a bar that moves less than that is not redrawn.
+      const peak = Math.round(audioPercent(channel.audio_peak));
+      set(this.audio.peak.style, "left", `calc(${peak}% - 1px)`);
       set(this.audio.root.dataset, "value", String(channel.audio_level ?? ""));
-      const peak = channel.audio_peak ?? -120;
+      const peakDb = channel.audio_peak ?? -120;
       // The device's own clip flag first (the status uses it too); -3 dBFS where it has none.
-      const zone = channel.audio_clipping || peak >= -3 ? "clip" : peak >= -12 ? "hot" : "ok";
+      const zone = channel.audio_clipping || peakDb >= -3 ? "clip" : peakDb >= -12 ? "hot" : "ok";
       set(this.audio.root.dataset, "zone", zone);
-      setText(this.audio.value, formatLevel(channel.audio_level, "dBFS"));
     }
+    this._numbers(channel);
+  }
+
+  /**
+   * The numbers beside the meters at most every NUMBERS_MS (bars move at the full rate):
+   * a number that changes ten times a second cannot be read, and each change costs a text
+   * layout. The latest values are written when the wait is over.
+   */
+  _numbers(channel, now = performance.now()) {
+    this._latest = channel;
+    const wait = this._numbersAt + NUMBERS_MS - now;
+    if (wait > 0) {
+      if (this._numbersTimer === null) {
+        this._numbersTimer = setTimeout(() => {
+          this._numbersTimer = null;
+          this._numbers(this._latest);
+        }, wait);
+      }
+      return;
+    }
+    this._numbersAt = now;
+    if (this.rf) setText(this.rf.value, formatLevel(channel.rf_level, "dBm"));
+    if (this.audio) setText(this.audio.value, formatLevel(channel.audio_level, "dBFS"));
     if (this.quality) {
       setText(
         this.quality,

@@ -43,9 +43,10 @@ export const CARD_STYLES = `
     border: 1px solid color-mix(in srgb, var(--mb-status) 35%, transparent);
     border-top: 5px solid var(--mb-status);
     background: color-mix(in srgb, var(--mb-status) 16%, var(--mb-bg));
-    color: var(--mb-text); min-width: 0; overflow: hidden; cursor: pointer;
-    /* Meters change a tile many times a second: keep layout and paint inside it. */
-    contain: layout paint style;
+    color: var(--mb-text); min-width: 0; cursor: pointer;
+    /* Meters change a tile many times a second: keep layout inside it. (Not paint: 64 paint
+       containers made the browser's per-frame layerizing slower than the repaint it saves.) */
+    contain: layout style;
     -webkit-tap-highlight-color: transparent; user-select: none;
   }
   .tile:focus-visible { outline: 3px solid var(--primary-color); outline-offset: 2px; }
@@ -54,8 +55,8 @@ export const CARD_STYLES = `
   .tile[data-status="replace"] { --mb-status: var(--mb-replace); }
   .tile[data-status="critical"] { --mb-status: var(--mb-critical); }
   .tile[data-status="audio_peak"] { --mb-status: var(--mb-peak); }
-  /* The peak pulse animates the opacity of an overlay, which the compositor does alone. */
-  .tile[data-status="audio_peak"]::after {
+  /* The peak pulse animates the opacity of a layer under the content (compositor only). */
+  .tile[data-status="audio_peak"]::before {
     content: ""; position: absolute; inset: 0; pointer-events: none; border-radius: inherit;
     background: var(--mb-peak); opacity: 0; animation: mb-peak 1s ease-in-out infinite alternate;
   }
@@ -77,14 +78,13 @@ export const CARD_STYLES = `
   /* A performer's picture behind the tile, darkened towards the text. */
   .picture {
     position: absolute !important; inset: 0; background-size: cover; background-position: center 25%;
-    opacity: 0.7; pointer-events: none;
+    opacity: 0.7; pointer-events: none; border-radius: inherit;
   }
-  .tile.has-picture::before {
-    content: ""; position: absolute; inset: 0; pointer-events: none; z-index: 1;
+  .picture::after {
+    content: ""; position: absolute; inset: 0; border-radius: inherit;
     background: linear-gradient(180deg, color-mix(in srgb, var(--mb-bg) 30%, transparent) 0%,
       color-mix(in srgb, var(--mb-bg) 82%, transparent) 70%);
   }
-  .tile.has-picture > :not(.picture) { z-index: 2; }
 
   .head { display: flex; align-items: baseline; gap: 6px; min-width: 0; }
   .chid {
@@ -112,22 +112,21 @@ export const CARD_STYLES = `
   .meter.rf.with-antennas { grid-template-columns: 22px auto 1fr auto; }
   .meter label { color: var(--mb-muted); font-weight: 600; }
   .meter .value { color: var(--mb-muted); font-variant-numeric: tabular-nums; min-width: 4.5em; text-align: right; }
-  .track { position: relative; height: 7px; border-radius: 4px; background: var(--mb-track); overflow: hidden; }
-  /* Meters move by transform only (no layout); no transition, so nothing animates between
-     two meter messages and an idle frame costs nothing. */
-  .fill {
-    position: absolute; inset: 0; border-radius: 4px; transform-origin: left center;
-    transform: scaleX(0);
-  }
+  /* No overflow clip on the track: 128 rounded clips made every frame's layerizing slow. */
+  .track { position: relative; height: 7px; border-radius: 4px; background: var(--mb-track); }
+  /* Meters are plain boxes whose width changes (a layout of one box inside its tile): no
+     transform, no layer, no transition, so nothing animates between two meter messages and
+     the browser has no extra layers to sort each frame (measured with scripts/card_frame_time). */
+  .fill { position: absolute; inset: 0 auto 0 0; width: 0; border-radius: 4px; }
   .meter.rf .fill { background: var(--mb-rf); }
   .meter.rf[data-problem="true"] .fill { background: var(--mb-critical); }
   .meter.audio .fill { background: var(--mb-good); }
   .meter.audio[data-zone="hot"] .fill { background: var(--mb-replace); }
   .meter.audio[data-zone="clip"] .fill { background: var(--mb-critical); }
-  /* As wide as the track, its right border is the peak mark: translateX(-x%) puts it at 100-x. */
+  /* The peak mark: --mb-peak-at (0-100 %) from the left edge of the track. */
   .peak {
-    position: absolute; inset: 0; border-right: 2px solid color-mix(in srgb, var(--mb-text) 70%, transparent);
-    transform: translateX(-100%);
+    position: absolute; top: 0; bottom: 0; width: 2px; left: 0;
+    background: color-mix(in srgb, var(--mb-text) 70%, transparent);
   }
   .antennas { display: inline-flex; gap: 2px; margin-left: 4px; }
   .antennas b { font-size: 0.9em; padding: 0 3px; border-radius: 3px; color: var(--mb-muted); }
@@ -235,6 +234,6 @@ export const CARD_STYLES = `
   .display-grid .info { font-size: clamp(10px, calc(var(--mb-h) * 0.055), 28px); margin: 0; }
 
   @media (prefers-reduced-motion: reduce) {
-    .tile[data-status="audio_peak"]::after { animation: none; opacity: 0.12; }
+    .tile[data-status="audio_peak"]::before { animation: none; opacity: 0.12; }
   }
 `;
