@@ -62,9 +62,6 @@ export const STATUSES = [
   "unknown",
 ];
 
-/** How a receiver's link is doing, for the footer and the layout view. */
-export const LINK_STATES = ["connected", "reconnecting", "offline", "not_loaded"];
-
 function asList(value) {
   if (value === undefined || value === null || value === "") return [];
   return Array.isArray(value) ? value.filter((v) => typeof v === "string" && v) : [value];
