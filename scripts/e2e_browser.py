@@ -1178,6 +1178,7 @@ async def check_other_pages(browser: Browser, api: Api) -> None:
 
     narrow = await open_dashboard(browser, api, dark=False, width=390, height=844)
     await check_fits(narrow, 390)
+    await check_sparklines(narrow, span=0.4)
     await narrow.screenshot(path=SCREENSHOTS / "micboard-narrow.png", full_page=True)
     await narrow.context.close()
 
@@ -1190,7 +1191,7 @@ async def check_other_pages(browser: Browser, api: Api) -> None:
     await display.context.close()
 
     layout = await open_dashboard(
-        browser, api, dark=False, width=1280, height=900, view=LAYOUT_VIEW
+        browser, api, dark=False, width=1280, height=1200, view=LAYOUT_VIEW
     )
     await check_layout(layout)
     await layout.locator("micboard-card").screenshot(path=SCREENSHOTS / "micboard-layout.png")

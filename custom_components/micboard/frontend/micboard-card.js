@@ -947,7 +947,9 @@ class MicboardCard extends HTMLElement {
         tbody.append(tr);
       }
       table.append(thead, tbody);
-      section.append(table);
+      const scroll = el("div", "layout-scroll");
+      scroll.append(table);
+      section.append(scroll);
       return section;
     });
     const summary = el(

@@ -163,10 +163,10 @@ export const CARD_STYLES = `
     width: 100%; border-collapse: collapse; font-size: 0.9em; font-variant-numeric: tabular-nums;
     table-layout: fixed; /* the same columns in every group */
   }
-  table.layout th:nth-child(1) { width: 22%; }
+  table.layout th:nth-child(1) { width: 18%; }
   table.layout th:nth-child(2) { width: 5%; }
-  table.layout th:nth-child(3) { width: 17%; }
-  table.layout th:nth-child(4) { width: 14%; }
+  table.layout th:nth-child(3) { width: 15%; }
+  table.layout th:nth-child(4) { width: 13%; }
   table.layout th:nth-child(5) { width: 13%; }
   table.layout th:nth-child(6) { width: 11%; }
   table.layout td { overflow: hidden; text-overflow: ellipsis; }
@@ -188,9 +188,9 @@ export const CARD_STYLES = `
   table.layout tr[data-conflict] td { background: color-mix(in srgb, var(--mb-critical) 12%, transparent); }
   table.layout tr[data-conflict] td.flag { color: var(--mb-critical); font-weight: 600; }
   table.layout td.flag { font-size: 0.85em; }
-  @media (max-width: 600px) {
-    table.layout th:nth-child(5), table.layout td:nth-child(5) { display: none; }
-  }
+  /* Narrow cards (a phone, the editor's preview) scroll the table sideways: every column stays. */
+  .layout-scroll { overflow-x: auto; }
+  table.layout { min-width: 640px; }
 
   /* Display view: a monitor beside the stage. High contrast, tiles as large as the screen. */
   ha-card[data-view="display"] {
