@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.helpers import device_registry as dr
 
+from .channel_names import async_rename_channel_devices
 from .const import LOGGER
 from .identifiers import model_identifiers, receiver_identifier
 from .listeners import ChannelKey
@@ -104,6 +105,8 @@ class EntryDevices:
             registry.async_update_device(
                 device.id, name=name, sw_version=receiver.firmware, model=receiver.model
             )
+            # Channel devices are named after their receiver ("RX-A Channel 1").
+            async_rename_channel_devices(self._coordinator.hass, self._entry_id, device.id, name)
 
     def sync_structure(self, receivers: Mapping[str, Receiver]) -> set[ChannelKey] | None:
         """Register what appeared and remove what is gone, if the structure changed.

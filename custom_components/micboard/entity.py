@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import partial
 
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback, EntityPlatform
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .channel_names import (
+    CHANNEL_TRANSLATION_KEY,
+    channel_device_name,
+    channel_name_placeholders,
+    channel_object_id,
+)
 from .coordinator import MicboardConfigEntry, MicboardCoordinator
 from .identifiers import channel_identifier, receiver_identifier
 from .listeners import KIND_HEALTH, KIND_METER, KIND_STATUS, ChannelKey
@@ -153,12 +160,32 @@ class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):
                 configuration_url=receiver.configuration_url,
             )
         else:
+            self._receiver_name = receiver.name or receiver_id
             self._attr_device_info = ChildDeviceInfo(
                 identifiers={channel_identifier(receiver_id, channel)},
                 parent_device_id=coordinator.receiver_device_id(receiver_id),
-                translation_key="channel",
-                translation_placeholders={"channel": str(channel)},
+                translation_key=CHANNEL_TRANSLATION_KEY,
+                translation_placeholders=channel_name_placeholders(self._receiver_name, channel),
             )
+
+    def add_to_platform_start(
+        self,
+        hass: HomeAssistant,
+        platform: EntityPlatform,
+        parallel_updates: asyncio.Semaphore | None,
+    ) -> None:
+        """Suggest a channel entity's id from its device's name and its own (channel_names.py).
+
+        Home Assistant would prefix the receiver's name, which the channel device's name
+        already starts with. An id already in the entity registry is kept whatever we suggest.
+        """
+        super().add_to_platform_start(hass, platform, parallel_updates)
+        if self.channel_index is None or self.entity_id:  # set by the caller: kept
+            return
+        name = self.name
+        device_name = channel_device_name(hass, self._receiver_name, self.channel_index)
+        object_id = channel_object_id(device_name, name if isinstance(name, str) else None)
+        self.entity_id = f"{platform.domain}.{object_id}"
 
     @property
     def receiver(self) -> Receiver | None:

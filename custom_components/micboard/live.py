@@ -25,6 +25,7 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import (
     area_registry as ar,
     device_registry as dr,
+    entity_registry as er,
     label_registry as lr,
 )
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -154,6 +155,11 @@ class LiveHub:
             ),
             bus.async_listen(ar.EVENT_AREA_REGISTRY_UPDATED, self._registry_event),
             bus.async_listen(lr.EVENT_LABEL_REGISTRY_UPDATED, self._registry_event),
+            bus.async_listen(
+                er.EVENT_ENTITY_REGISTRY_UPDATED,
+                self._registry_event,
+                event_filter=self._is_our_entity_id_change,
+            ),
         ]
 
     @callback
@@ -161,6 +167,18 @@ class LiveHub:
         """A device of a loaded Micboard entry, or one removed (it may have been ours)."""
         device = dr.async_get(self.hass).async_get(event_data["device_id"])
         return device is None or device.config_entry_id in self.coordinators
+
+    @callback
+    def _is_our_entity_id_change(self, event_data: er.EventEntityRegistryUpdatedData) -> bool:
+        """One of our entities created, removed or given another entity id.
+
+        Clients show the channel's status entity (a tap opens it), so only its id matters;
+        every other entity edit (icons, names, hidden…) is ignored here.
+        """
+        if event_data["action"] == "update" and "old_entity_id" not in event_data:
+            return False
+        entry = er.async_get(self.hass).async_get(event_data["entity_id"])
+        return entry is None or entry.platform == DOMAIN
 
     @callback
     def _registry_event(self, _event: Event[Any]) -> None:

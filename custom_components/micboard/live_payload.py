@@ -12,8 +12,10 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 
+from .const import CONF_MANUFACTURER
 from .coordinator import MicboardCoordinator
 from .placement import Placement
+from .plugins import PLUGINS
 from .plugins.model import (
     Channel,
     Receiver,
@@ -37,29 +39,51 @@ def receiver_key(ref: ReceiverRefKey) -> str:
     return f"{ref[0]}/{ref[1]}"
 
 
+def entry_protocol(entry: ConfigEntry) -> str:
+    """The plugin code an entry was set up with (``shure_tcp``, ``demo``…)."""
+    return str(entry.data.get(CONF_MANUFACTURER, ""))
+
+
+def entry_manufacturer(entry: ConfigEntry) -> str:
+    """The brand behind an entry's protocol, also while the entry is not loaded."""
+    plugin = PLUGINS.get(entry_protocol(entry))
+    return plugin.manufacturer_name if plugin is not None else entry_protocol(entry)
+
+
 def entry_record(entry: ConfigEntry, coordinator: MicboardCoordinator | None) -> dict[str, Any]:
-    """An entry and whether its data is live (loaded and the last refresh worked)."""
+    """An entry, whether its data is live (loaded and the last refresh worked), and its link.
+
+    ``manufacturer`` and ``connection`` feed the card's health footer: an entry that is not
+    loaded has no receivers in the stream, but still counts for its brand.
+    """
+    loaded = coordinator is not None and entry.state is ConfigEntryState.LOADED
     return {
         "entry_id": entry.entry_id,
         "title": entry.title,
         "state": entry.state.value,
-        "available": bool(
-            coordinator is not None
-            and entry.state is ConfigEntryState.LOADED
-            and coordinator.last_update_success
-        ),
+        "available": bool(loaded and coordinator is not None and coordinator.last_update_success),
+        "manufacturer": entry_manufacturer(entry),
+        "protocol": entry_protocol(entry),
+        "connection": coordinator.plugin.health.state.value
+        if loaded and coordinator is not None
+        else None,
     }
 
 
 def receiver_record(
-    entry_id: str, receiver: Receiver, device_id: str | None, area_id: str | None
+    entry_id: str,
+    receiver: Receiver,
+    device_id: str | None,
+    area_id: str | None,
+    name_by_user: str | None = None,
 ) -> dict[str, Any]:
-    """A receiver as the card shows it (group header, offline state)."""
+    """A receiver as the card shows it (group header, offline state, layout rows)."""
     return {
         "key": receiver_key((entry_id, receiver.id)),
         "entry_id": entry_id,
         "id": receiver.id,
         "name": receiver.name or receiver.id,
+        "device_name": name_by_user,
         "manufacturer": receiver.manufacturer,
         "model": receiver.model,
         "online": receiver.online,
@@ -106,6 +130,9 @@ def channel_record(
         "labels": sorted(placement.labels),
         "features": sorted(channel.features),
         "name": channel.name,
+        # The channel device's name as renamed in Home Assistant: the card shows it large.
+        "device_name": placement.name_by_user,
+        "status_entity_id": placement.status_entity_id,
         "status": channel.status.value,
         "frequency_mhz": channel.frequency_mhz,
         "transmitter": _transmitter(channel.transmitter),

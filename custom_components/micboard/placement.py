@@ -10,8 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    label_registry as lr,
+)
 
 from .const import DOMAIN
 from .coordinator import MicboardCoordinator
@@ -28,12 +34,17 @@ class Placement:
 
     A channel device without an area of its own is where its receiver is (as Home Assistant
     does for entities without an area), and a label on the receiver covers its channels.
+    The names people gave the devices in Home Assistant and the channel's status entity are
+    part of it too, so that renaming either reaches the dashboards like a move does.
     """
 
     device_id: str | None
     receiver_device_id: str | None
     area_id: str | None
     labels: frozenset[str]
+    name_by_user: str | None = None  # the channel device's name, as renamed in Home Assistant
+    receiver_name_by_user: str | None = None
+    status_entity_id: str | None = None  # what a tap on the card's tile opens
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +82,19 @@ def channel_device(
     )
 
 
+def status_unique_id(receiver_id: str, index: int) -> str:
+    """Unique id of a channel's status sensor (see ``MicboardEntity``)."""
+    return f"{receiver_id}-{index}-status"
+
+
 def channel_placement(
-    registry: dr.DeviceRegistry, entry_id: str, receiver_id: str, index: int
+    registry: dr.DeviceRegistry,
+    entry_id: str,
+    receiver_id: str,
+    index: int,
+    entities: er.EntityRegistry | None = None,
 ) -> Placement:
-    """Devices, effective area and labels of one channel."""
+    """Devices, effective area, labels, user names and status entity of one channel."""
     parent = receiver_device(registry, entry_id, receiver_id)
     child = channel_device(registry, entry_id, receiver_id, index)
     area_id = child.area_id if child is not None else None
@@ -84,11 +104,19 @@ def channel_placement(
     for device in (parent, child):
         if device is not None:
             labels.update(device.labels)
+    status_entity_id = (
+        entities.async_get_entity_id(Platform.SENSOR, DOMAIN, status_unique_id(receiver_id, index))
+        if entities is not None
+        else None
+    )
     return Placement(
         device_id=child.id if child is not None else None,
         receiver_device_id=parent.id if parent is not None else None,
         area_id=area_id,
         labels=frozenset(labels),
+        name_by_user=child.name_by_user if child is not None else None,
+        receiver_name_by_user=parent.name_by_user if parent is not None else None,
+        status_entity_id=status_entity_id,
     )
 
 

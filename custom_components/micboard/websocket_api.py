@@ -4,7 +4,8 @@ Protocol (all messages are events of the subscription):
 
 - ``snapshot``: every matching entry, receiver and channel, plus area and label names. Sent
   first, and again whenever the set of channels or their placement changes (an entry loads or
-  reloads, a receiver appears, a device moves to another area).
+  reloads, a receiver appears, a device moves to another area or is renamed in Home Assistant,
+  a status entity gets another entity id).
 - ``delta``: complete records of what changed in status (battery, transmitter, names,
   derived status, availability), sent as soon as the coordinator has derived the status.
 - ``meters``: RF, audio and antenna values at the client's ``meter_rate`` (Hz, at most
@@ -29,8 +30,15 @@ from homeassistant.components.websocket_api import async_register_command
 from homeassistant.components.websocket_api.connection import ActiveConnection
 from homeassistant.components.websocket_api.decorators import websocket_command
 from homeassistant.components.websocket_api.messages import event_message
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    label_registry as lr,
+)
+from homeassistant.util import slugify
 import probatio as vol
 
 from .const import DOMAIN
@@ -42,10 +50,12 @@ from .live_payload import (
     ReceiverRefKey,
     channel_key,
     channel_record,
+    entry_protocol,
     entry_record,
     meter_values,
     receiver_record,
 )
+from .pictures import async_setup_pictures
 from .placement import (
     Placement,
     area_name,
@@ -54,6 +64,7 @@ from .placement import (
     micboard_entry,
     receiver_device,
 )
+from .plugins import PLUGINS
 from .plugins.model import (
     METER_FIELDS,
     Channel,
@@ -68,7 +79,21 @@ DEFAULT_METER_RATE: Final = 5.0
 REGISTRY_SETTLE_SECONDS: Final = 0.2
 ERR_INVALID_FILTER: Final = "invalid_filter"
 
-FILTER_KEYS: Final = ("config_entry_id", "device_id", "area_id", "label_id")
+FILTER_KEYS: Final = ("config_entry_id", "device_id", "area_id", "label_id", "manufacturer")
+
+
+def manufacturer_filter_values() -> dict[str, frozenset[str]]:
+    """What ``manufacturer`` accepts, and the protocols (plugin codes) each value stands for.
+
+    A brand (the slug of the manufacturer's name: ``shure``, ``sennheiser``,
+    ``audio_technica``, ``demo_rack``) stands for all of its protocols; a protocol code
+    (``shure_tcp``, ``sennheiser_ssc2``…) for itself.
+    """
+    values: dict[str, set[str]] = {}
+    for code, plugin in PLUGINS.items():
+        values.setdefault(slugify(plugin.manufacturer_name), set()).add(code)
+        values.setdefault(code, set()).add(code)
+    return {value: frozenset(codes) for value, codes in values.items()}
 
 
 class InvalidFilterError(ValueError):
@@ -87,16 +112,19 @@ class ChannelFilter:
     device_entry_ids: frozenset[str] | None = None  # entries owning ``device_ids``
     area_ids: frozenset[str] | None = None
     label_ids: frozenset[str] | None = None
+    protocols: frozenset[str] | None = None  # plugin codes, from the ``manufacturer`` filter
 
-    def allows_entry(self, entry_id: str) -> bool:
-        """Whether channels of this entry can match at all."""
-        return (self.entry_ids is None or entry_id in self.entry_ids) and (
-            self.device_entry_ids is None or entry_id in self.device_entry_ids
+    def allows_entry(self, entry_id: str, protocol: str | None = None) -> bool:
+        """Whether channels of this entry (set up with ``protocol``) can match at all."""
+        return (
+            (self.entry_ids is None or entry_id in self.entry_ids)
+            and (self.device_entry_ids is None or entry_id in self.device_entry_ids)
+            and (self.protocols is None or protocol in self.protocols)
         )
 
-    def matches(self, entry_id: str, placement: Placement) -> bool:
+    def matches(self, entry_id: str, protocol: str | None, placement: Placement) -> bool:
         """Whether one channel, placed as it is, is wanted."""
-        if not self.allows_entry(entry_id):
+        if not self.allows_entry(entry_id, protocol):
             return False
         if self.device_ids is not None and (
             placement.device_id not in self.device_ids
@@ -124,6 +152,7 @@ def parse_filter(hass: HomeAssistant, raw: Mapping[str, Any]) -> ChannelFilter:
             f"Unknown filter '{unknown[0]}'. Supported filters: {', '.join(FILTER_KEYS)}."
         )
     values = {key: _ids(key, raw[key]) for key in FILTER_KEYS if key in raw}
+    protocols = _protocols(values.get("manufacturer"))
     entry_ids = values.get("config_entry_id")
     for entry_id in sorted(entry_ids or ()):
         entry = hass.config_entries.async_get_entry(entry_id)
@@ -151,7 +180,24 @@ def parse_filter(hass: HomeAssistant, raw: Mapping[str, Any]) -> ChannelFilter:
         device_entry_ids=frozenset(device_entry_ids) if device_ids else None,
         area_ids=values.get("area_id"),
         label_ids=values.get("label_id"),
+        protocols=protocols,
     )
+
+
+def _protocols(manufacturers: frozenset[str] | None) -> frozenset[str] | None:
+    """The plugin codes a ``manufacturer`` filter stands for."""
+    if manufacturers is None:
+        return None
+    known = manufacturer_filter_values()
+    protocols: set[str] = set()
+    for value in sorted(manufacturers):
+        if value not in known:
+            raise InvalidFilterError(
+                f"Unknown manufacturer '{value}'. Use a brand or a protocol: "
+                f"{', '.join(sorted(known))}."
+            )
+        protocols |= known[value]
+    return frozenset(protocols)
 
 
 def _meter_rate(value: Any) -> float:
@@ -164,8 +210,9 @@ def _meter_rate(value: Any) -> float:
 
 @callback
 def async_setup_websocket(hass: HomeAssistant) -> None:
-    """Register the command (once, from ``async_setup``)."""
+    """Register the commands (once, from ``async_setup``)."""
     async_register_command(hass, ws_subscribe)
+    async_setup_pictures(hass)
 
 
 @websocket_command(
@@ -271,17 +318,23 @@ class Subscription:
 
     # -- what matches -------------------------------------------------------------------------
 
+    def _allows(self, entry: ConfigEntry) -> bool:
+        """Whether the filter lets this entry's channels through at all."""
+        return self.filter.allows_entry(entry.entry_id, entry_protocol(entry))
+
     def _rebuild(self) -> None:
         """Recompute matching channels and their placement from the model and registries."""
         registry = dr.async_get(self.hass)
+        entities = er.async_get(self.hass)
         matched: dict[ChannelRefKey, Placement] = {}
         for entry_id, coordinator in self._hub.coordinators.items():
-            if not self.filter.allows_entry(entry_id):
+            protocol = entry_protocol(coordinator.config_entry)
+            if not self.filter.allows_entry(entry_id, protocol):
                 continue
             for receiver_id, receiver in (coordinator.data or {}).items():
                 for index in receiver.channels:
-                    placement = channel_placement(registry, entry_id, receiver_id, index)
-                    if self.filter.matches(entry_id, placement):
+                    placement = channel_placement(registry, entry_id, receiver_id, index, entities)
+                    if self.filter.matches(entry_id, protocol, placement):
                         matched[(entry_id, receiver_id, index)] = placement
         self._matched = matched
         self._shown_receivers = {(ref[0], ref[1]) for ref in matched}
@@ -339,7 +392,7 @@ class Subscription:
         (:meth:`structure_changed`), which replaces these records.
         """
         entry_id = coordinator.config_entry.entry_id
-        if not self.filter.allows_entry(entry_id):
+        if not self._allows(coordinator.config_entry):
             return
         self._pending_entries.add(entry_id)
         self._pending_receivers.update(key for key in self._shown_receivers if key[0] == entry_id)
@@ -349,7 +402,7 @@ class Subscription:
     @callback
     def structure_changed(self, coordinator: MicboardCoordinator) -> None:
         """Receivers or channels came or went: start over with a snapshot."""
-        if self.filter.allows_entry(coordinator.config_entry.entry_id):
+        if self._allows(coordinator.config_entry):
             self._schedule_snapshot()
 
     @callback
@@ -409,7 +462,7 @@ class Subscription:
             for entry in sorted(
                 self.hass.config_entries.async_entries(DOMAIN), key=lambda e: e.title.casefold()
             )
-            if self.filter.allows_entry(entry.entry_id)
+            if self._allows(entry)
         ]
         receiver_refs = sorted(self._shown_receivers, key=self._sort_key)
         areas, labels = self._names
@@ -506,6 +559,7 @@ class Subscription:
             receiver,
             device.id if device else None,
             device.area_id if device else None,
+            device.name_by_user if device else None,
         )
 
     def _channel(self, ref: ChannelRefKey) -> dict[str, Any] | None:

@@ -163,7 +163,7 @@ async def test_renamed_name_sensor_falls_back_to_the_device(
     )
     await _battery_low(hass, coordinator)
     assert len(calls) == 1
-    assert calls[0].data["channel_name"] == "Channel 1"
+    assert calls[0].data["channel_name"] == "Test rack RX 1 Channel 1"  # the device's own name
     assert calls[0].data["receiver_name"] == "Test rack RX 1"
     assert calls[0].data["battery_percent"] == 18
 

@@ -6,7 +6,12 @@ import asyncio
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import area_registry as ar, device_registry as dr, label_registry as lr
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+    label_registry as lr,
+)
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
@@ -121,7 +126,15 @@ async def test_snapshot_reflects_the_model(
 
     assert snapshot["meter_rate"] == 5.0
     assert snapshot["entries"] == [
-        {"entry_id": entry.entry_id, "title": "Test rack", "state": "loaded", "available": True}
+        {
+            "entry_id": entry.entry_id,
+            "title": "Test rack",
+            "state": "loaded",
+            "available": True,
+            "manufacturer": "Demo rack",
+            "protocol": "demo",
+            "connection": "connected",
+        }
     ]
     assert [r["id"] for r in snapshot["receivers"]] == [RX1, RX2]
     receiver = snapshot["receivers"][0]
@@ -139,6 +152,12 @@ async def test_snapshot_reflects_the_model(
         assert record["audio_level"] == model.audio_level
         assert record["device_id"] == _channel_device(
             hass, entry, record["receiver_id"], record["index"]
+        )
+        assert record["device_name"] is None  # not renamed in Home Assistant
+        rx = "1" if record["receiver_id"] == RX1 else "2"
+        assert (
+            record["status_entity_id"]
+            == f"sensor.test_rack_rx_{rx}_channel_{record['index']}_status"
         )
         if model.transmitter is None:
             assert record["transmitter"] is None
@@ -433,6 +452,8 @@ async def test_filter_by_label(hass: HomeAssistant, demo_rack: Rack, client: Cli
         ({"filter": {"device_id": ["nope"]}}, "invalid_filter", "not a Micboard receiver"),
         ({"filter": {"area_id": ["nowhere"]}}, "invalid_filter", "Unknown area 'nowhere'"),
         ({"filter": {"label_id": "nolabel"}}, "invalid_filter", "Unknown label 'nolabel'"),
+        ({"filter": {"manufacturer": "acme"}}, "invalid_filter", "Unknown manufacturer 'acme'"),
+        ({"filter": {"manufacturer": [1]}}, "invalid_filter", "takes an id or a list of ids"),
         ({"meter_rate": -1}, "invalid_format", "meter_rate"),
         ({"meter_rate": "nan"}, "invalid_format", "meter_rate"),
         ({"filter": "all"}, "invalid_format", "filter"),
@@ -486,6 +507,9 @@ async def test_connection_loss_and_recovery_are_sent(
                 "title": "Test rack",
                 "state": "loaded",
                 "available": False,
+                "manufacturer": "Demo rack",
+                "protocol": "demo",
+                "connection": "error",
             }
         ]
         # Every channel is resent with the entry, so the card can grey them all at once.
@@ -565,6 +589,7 @@ async def test_receiver_changes_are_sent_as_receiver_records(
             "entry_id": entry.entry_id,
             "id": RX1,
             "name": "Stage left rack",
+            "device_name": None,
             "manufacturer": "Demo rack",
             "model": "DR-2 dual",
             "online": True,
@@ -665,3 +690,76 @@ async def test_meters_of_removed_channels_are_dropped(
     subscription._pending_meters.update(subscription._sent_meters)
     subscription._send_meters()
     assert subscription.messages_sent["meters"] == sent + 1
+
+
+async def test_filter_by_manufacturer(hass: HomeAssistant, demo_rack: Rack, client: Client) -> None:
+    entry, _coordinator = demo_rack
+    # A Shure receiver entry that is not loaded (its receiver is switched off, say).
+    shure = MockConfigEntry(
+        domain=DOMAIN, title="RX-A", data={"manufacturer": "shure_tcp", "host": "192.0.2.1"}
+    )
+    shure.add_to_hass(hass)
+
+    await client.subscribe(filter={"manufacturer": "shure"})
+    snapshot = await client.next("snapshot")
+    assert snapshot["channels"] == []
+    assert snapshot["entries"] == [
+        {
+            "entry_id": shure.entry_id,
+            "title": "RX-A",
+            "state": "not_loaded",
+            "available": False,
+            "manufacturer": "Shure",
+            "protocol": "shure_tcp",
+            "connection": None,
+        }
+    ]
+    await client.unsubscribe()
+
+    # A brand and a protocol code select the same Demo rack.
+    for value in ("demo_rack", ["demo", "sennheiser"]):
+        await client.subscribe(filter={"manufacturer": value})
+        snapshot = await client.next("snapshot")
+        assert [e["entry_id"] for e in snapshot["entries"]] == [entry.entry_id]
+        assert len(snapshot["channels"]) == 4
+        await client.unsubscribe()
+
+
+async def test_names_and_status_entity_follow_the_registries(
+    hass: HomeAssistant, demo_rack: Rack, client: Client
+) -> None:
+    entry, _coordinator = demo_rack
+    await client.subscribe(meter_rate=0)
+    await client.next("snapshot")
+    devices = dr.async_get(hass)
+    devices.async_update_child_device(
+        _channel_device(hass, entry, RX1, 2), name_by_user="Lead vocal"
+    )
+    devices.async_update_device(_receiver_device(hass, entry, RX2), name_by_user="Rack B")
+    await advance_time(hass, 1.0)
+    snapshot = await client.next("snapshot")
+    channels = _by_key(snapshot["channels"])
+    assert channels[_key(entry, RX1, 2)]["device_name"] == "Lead vocal"
+    # The receiver's own channel name is still there, for the small line.
+    assert channels[_key(entry, RX1, 2)]["name"] is not None
+    assert channels[_key(entry, RX1, 1)]["device_name"] is None
+    receivers = {r["id"]: r for r in snapshot["receivers"]}
+    assert receivers[RX2]["device_name"] == "Rack B"
+    assert receivers[RX1]["device_name"] is None
+
+    # A new entity id for a status sensor reaches the card (a tap opens it).
+    er.async_get(hass).async_update_entity(
+        "sensor.test_rack_rx_1_channel_1_status", new_entity_id="sensor.lead_vox_status"
+    )
+    await advance_time(hass, 1.0)
+    snapshot = await client.next("snapshot")
+    assert _by_key(snapshot["channels"])[_key(entry, RX1, 1)]["status_entity_id"] == (
+        "sensor.lead_vox_status"
+    )
+
+    # Other edits of our entities (an icon, say) are not followed.
+    subscription = _subscription(hass)
+    sent = subscription.messages_sent["snapshot"]
+    er.async_get(hass).async_update_entity("sensor.lead_vox_status", icon="mdi:microphone")
+    await advance_time(hass, 1.0)
+    assert subscription.messages_sent["snapshot"] == sent
