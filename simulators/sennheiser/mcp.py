@@ -162,6 +162,12 @@ class McpSimulator(UdpDevice):
         """Plugged back in (push must be requested again)."""
         self.answering = True
 
+    def send_garbage_payloads(self, payloads: list[bytes]) -> None:
+        """Send these datagrams as they are to every client seen so far."""
+        for client in self.clients:
+            for payload in payloads:
+                self._send_raw(payload, client)
+
     def send_garbage(self) -> None:
         """Send malformed data to every client seen so far."""
         junk = [

@@ -184,6 +184,7 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
                 self.port,
                 on_notification=self._handle_notification,
                 on_message=self.health.message,
+                on_rejected=self._on_rejected,
             )
             if self.reply_timeout is not None:
                 session.reply_timeout = self.reply_timeout
@@ -191,6 +192,10 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             self._session = session
             self._missed = 0
             return session
+
+    def _on_rejected(self, reason: str, line: str) -> None:
+        """Input that is not a message: counted, the first per connection logged (escaped)."""
+        self.health.rejected(self.host, reason, line)
 
     async def _drop_session(self) -> None:
         session, self._session = self._session, None
@@ -507,6 +512,7 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             port=self.notify_port,
             group=self.notify_group,
             bind=self.notify_bind,
+            rejected=self._on_rejected,
         )
 
     def _stop_notifications(self) -> None:

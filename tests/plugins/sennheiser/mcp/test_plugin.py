@@ -224,6 +224,24 @@ async def test_malformed_datagrams_never_raise(sim: McpSimulator, local_port: in
         await wait_for(lambda: channel.name == "STILL")
 
 
+async def test_huge_numbers_are_dropped_and_never_stay_stored(
+    sim: McpSimulator, local_port: int
+) -> None:
+    """``Frequency 9…9`` (1400 digits) overflowed every later float conversion of the state."""
+    plugin = plugin_for(sim, local_port)
+    channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
+    async with listening(plugin):
+        await wait_for(lambda: bool(sim.pushes))
+        sim.send_garbage_payloads(
+            [b"Frequency " + b"9" * 1400 + b"\r", b"RF " + b"9" * 1400 + b" 1 1\r"]
+        )
+        await wait_for(lambda: plugin.health.messages_rejected >= 2)
+        assert plugin.state.frequency_khz == 566_000
+        sim.rename("STILL")
+        await wait_for(lambda: channel.name == "STILL")
+        assert channel.frequency_mhz == 566.0
+
+
 async def test_command_errors(sim: McpSimulator, local_port: int) -> None:
     plugin = plugin_for(sim, local_port)
     await plugin.get_devices()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import contextlib
+import logging
 import socket
 
 import pytest
@@ -275,6 +276,36 @@ async def test_malformed_datagrams_never_raise(sim: Ssc1Simulator) -> None:
         assert channel.rf_level is None  # "loud" is not a level
         sim.rename(1, "still")
         await wait_for(lambda: channel.name == "STILL")
+
+
+async def test_a_huge_integer_is_dropped_and_never_stays_stored(
+    sim: Ssc1Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 400-digit integer once raised OverflowError, stayed stored and failed every datagram."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.micboard.plugins")
+    plugin = plugin_for(sim)
+    channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
+    async with listening(plugin):
+        await wait_for(lambda: sim.subscribes >= 1)
+        huge = b"9" * 400
+        sim.send_garbage(
+            [
+                b'{"m":{"rx1":{"rssi":' + huge + b"}}}",
+                b'{"rx1":{"frequency":-' + huge + b',"name":' + huge + b"}}",
+                b'{"mates":{"tx1":{"battery":{"gauge":' + huge + b"}}}}",
+                b'{"m":{"rx1":{"af":1e999}}}',
+                b'{"m":{"rx1":{"af":NaN}}}',
+                b"[" * 60_000,
+                b'{"rx1":' * 3000 + b"1" + b"}" * 3000,
+            ]
+        )
+        await wait_for(lambda: plugin.health.messages_rejected >= 7)
+        assert channel.name == "CH 1"  # the integer never became a name
+        sim.rf_fade(1, rssi=-80.0, rsqi=50)
+        sim.rename(1, "after")  # later datagrams for the channel still work
+        await wait_for(lambda: channel.name == "AFTER" and channel.rf_level == -80.0)
+        assert all(not isinstance(v, int) or v < 10**20 for v in plugin._leaves[1].values())
+    assert caplog.text.count("Dropped a datagram that is not SSC") == 1
 
 
 async def test_unknown_addresses_are_dropped_for_good(sim: Ssc1Simulator) -> None:

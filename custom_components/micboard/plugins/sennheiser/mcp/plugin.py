@@ -35,7 +35,6 @@ from ...model import (
     apply_values,
 )
 from ...net.liveness import Liveness
-from ...net.quietlog import QuietLog
 from ...net.udp import (
     SharedUdpPort,
     is_loopback,
@@ -124,9 +123,8 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         self.state = McpState()
         self.renewals = 0
         self.push_mode = PUSH_MODES[0]
-        self._bad = QuietLog(
-            _LOGGER, "Ignoring bad MCP data from %s (%s): %r (further ones not logged)"
-        )
+        #: Datagrams (or lines) dropped as unparseable since the plugin was made.
+        self.bad_datagrams = 0
         self._shared: SharedUdpPort | None = None
         self._unregister: Callable[[], None] | None = None
         self._remote: tuple[str, int] | None = None
@@ -170,7 +168,6 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         self._shared = await SharedUdpPort.acquire(bind, self.local_port)
         self._remote = (address, self.port)
         self._unregister = self._shared.register(self._remote, self._datagram_received)
-        self._bad.rearm()
 
     async def _release(self) -> None:
         if self._unregister is not None:
@@ -212,11 +209,16 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
 
     # -- incoming -----------------------------------------------------------------------------
 
+    def _reject(self, err: McpDecodeError, fragment: bytes | str) -> None:
+        """Drop input that is not MCP: counted, the first per connection logged (escaped)."""
+        self.bad_datagrams += 1
+        self.health.rejected(self.host, f"input that is not MCP ({err})", fragment)
+
     def _datagram_received(self, data: bytes) -> None:
         try:
             lines = split_datagram(data)
         except McpDecodeError as err:
-            self._bad(self.host, err, data[:200])
+            self._reject(err, data)
             return
         self.health.message()
         self._liveness.arrived()
@@ -229,14 +231,9 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
                     continue
                 changed |= self._on_line(parsed)
             except McpDecodeError as err:
-                self._bad(self.host, err, text.encode("ascii", "replace")[:200])
+                self._reject(err, text)
         if changed and self._listener is not None:
             self._listener(ModelUpdate(self.receiver_id, 1, frozenset(changed)))
-
-    @property
-    def bad_datagrams(self) -> int:
-        """Datagrams (or lines) dropped as malformed since the plugin was made."""
-        return self._bad.count
 
     def _on_error(self, error: McpError) -> None:
         pending = self._pending

@@ -17,7 +17,6 @@ import logging
 from typing import Any
 
 from ...errors import CannotConnect
-from ...net.quietlog import QuietLog
 from ...net.udp import DatagramLink
 from .codec import (
     SPLIT_CODES,
@@ -34,6 +33,8 @@ from .codec import (
 _LOGGER = logging.getLogger(__name__)
 
 type MessageHandler = Callable[[SscMessage], None]
+#: Told about every datagram dropped as unparseable: (reason, the datagram).
+type RejectHandler = Callable[[str, bytes], None]
 
 
 @dataclass(slots=True)
@@ -71,24 +72,23 @@ class Ssc1Client:
         *,
         timeout: float,
         attempts: int,
+        on_rejected: RejectHandler | None = None,
     ) -> None:
-        """Talk to ``host:port``; ``on_message`` sees every decoded datagram (answers too)."""
+        """Talk to ``host:port``; ``on_message`` sees every decoded datagram (answers too).
+
+        ``on_rejected`` hears of every datagram that is not SSC (the plugin counts it in its
+        health and logs the first per connection); the client drops it and goes on.
+        """
         self.host = host
         self.port = port
         self.timeout = timeout
         self.attempts = attempts
-        self._bad = QuietLog(
-            _LOGGER, "Ignoring bad datagram from %s (%s): %r (further ones not logged)"
-        )
+        self.bad_datagrams = 0
+        self._on_rejected = on_rejected
         self._on_message = on_message
         self._link: DatagramLink | None = None
         self._lock = asyncio.Lock()
         self._pending: _Pending | None = None
-
-    @property
-    def bad_datagrams(self) -> int:
-        """Datagrams dropped as malformed since the client was made."""
-        return self._bad.count
 
     @property
     def is_open(self) -> bool:
@@ -99,7 +99,6 @@ class Ssc1Client:
         """Open the socket (idempotent)."""
         if self.is_open:
             return
-        self._bad.rearm()
         self._link = await DatagramLink.open(
             self.host, self.port, self._datagram_received, self._error_received
         )
@@ -118,7 +117,9 @@ class Ssc1Client:
         try:
             message = decode(data)
         except SscDecodeError as err:
-            self._bad(self.host, err, data[:200])
+            self.bad_datagrams += 1
+            if self._on_rejected is not None:
+                self._on_rejected(str(err), data)
             return
         self._match(message)
         self._on_message(message)

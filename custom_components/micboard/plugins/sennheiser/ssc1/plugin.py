@@ -115,6 +115,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
             self._on_message,
             timeout=self.request_timeout,
             attempts=self.request_attempts,
+            on_rejected=self._on_rejected,
         )
         self.identity: dict[str, str | None] | None = None
         self.dialect: Dialect | None = None
@@ -303,12 +304,37 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
 
     # -- incoming -----------------------------------------------------------------------------
 
+    def _on_rejected(self, reason: str, data: bytes) -> None:
+        """A datagram that is not SSC: counted, the first per connection logged (escaped)."""
+        self.health.rejected(self.host, f"a datagram that is not SSC ({reason})", data)
+
     def _on_message(self, message: SscMessage) -> None:
-        """Apply every answer and notification to the model (called per datagram)."""
+        """Apply every answer and notification to the model (called per datagram).
+
+        The leaves a datagram sets are kept only if the channels they touch still map to
+        model values; should the mapping fail on some value nobody foresaw, the datagram is
+        dropped as a whole and counted, so a bad value never stays stored to fail again on
+        every later datagram of the channel.
+        """
         self.health.message()
         if message.values or message.errors:
             # Acknowledgements alone do not count: each renewal must bring the values again.
             self._liveness.arrived()
+        saved = {channel: dict(leaves) for channel, leaves in self._leaves.items()}
+        saved_active, saved_name = self._active, (self.identity or {}).get("name")
+        try:
+            self._apply_message(message)
+        except (ArithmeticError, ValueError, TypeError, KeyError) as err:
+            for channel, leaves in saved.items():
+                self._leaves[channel] = leaves
+            self._active = saved_active
+            if self.identity is not None:
+                self.identity["name"] = saved_name
+            self.health.rejected(
+                self.host, f"a datagram whose values cannot be used ({err!r})", repr(message)
+            )
+
+    def _apply_message(self, message: SscMessage) -> None:
         receiver_changed: set[str] = set()
         touched = self._apply_errors(message.errors)
         for path, value in message.values.items():
