@@ -16,6 +16,7 @@ from custom_components.micboard.plugins.audio_technica import (
     DeviceBusy,
     SessionInUse,
     plugin as at_plugin,
+    session as session_module,
 )
 from custom_components.micboard.plugins.audio_technica.notifications import (
     _SOCKETS,
@@ -649,3 +650,46 @@ async def test_an_answer_older_than_a_notification_does_not_undo_it(
     await plugin._read_channels([1], ["gstsmute"])  # a later poll answer is applied again
     assert channel.muted is False
     await plugin.close()
+
+
+# -- hostile streams -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "flood",
+    [b"\r" * (4 << 20), b"x" * (4 << 20) + b"\r", (b"\x00\xff!! ## " + b"." * 50 + b"\r") * 60_000],
+    ids=["bare-CRs", "one-4MB-line", "junk-lines"],
+)
+async def test_a_4mb_hostile_stream_never_holds_the_loop(
+    simulator: AudioTechnicaSimulator, flood: bytes
+) -> None:
+    """The reader hands the loop back every few lines; the session survives and answers."""
+    plugin = make_plugin(simulator)
+    await plugin.get_devices()
+    session = plugin._session
+    assert session is not None
+    turns = 0
+    running = True
+
+    async def ticker() -> None:
+        nonlocal turns
+        while running:
+            turns += 1
+            await asyncio.sleep(0)
+
+    tick = asyncio.create_task(ticker())
+    try:
+        lines_before = session.lines
+        simulator.inject_before_reply(flood)
+        await plugin._query("glevelrf", 1)  # the flood comes first, then the answer
+        read = session.lines - lines_before
+        assert read >= 1  # the answer, at least
+        # Other work ran at least once per LINES_PER_TURN lines handled: no long hold.
+        assert turns >= read // session_module.LINES_PER_TURN
+        # Blank lines are no messages at all; anything else unparseable is counted.
+        assert (plugin.health.messages_rejected >= 1) == (flood.strip(b"\r") != b"")
+        assert await plugin._query("glevelrf", 2) == ("6",)
+    finally:
+        running = False
+        await tick
+        await plugin.close()
