@@ -693,3 +693,14 @@ async def test_a_4mb_hostile_stream_never_holds_the_loop(
         running = False
         await tick
         await plugin.close()
+
+
+async def test_names_are_cleaned_and_capped(simulator: AudioTechnicaSimulator) -> None:
+    plugin = make_plugin(simulator)
+    async with listening(plugin, simulator):
+        receiver = plugin.receivers[RX]
+        simulator.rename_channel(1, "Lead\x1b[5m\x07 " + "v" * 300)
+        simulator.rename("RACK\x00-B")
+        await wait_for(lambda: receiver.channels[1].name not in {None, "Mic 1"})
+        await wait_for(lambda: receiver.name == "RACK-B")
+        assert receiver.channels[1].name == "Lead[5m " + "v" * 56

@@ -44,10 +44,10 @@ from ..model import (
     ModelUpdate,
     Receiver,
     UpdateCallback,
-    apply_values,
 )
 from ..options import NetworkOptions
 from ..plugin import NetworkPlugin, PluginArgs
+from ..validate import MAX_TEXT_LENGTH
 from . import values
 from .errors import (
     CommandNotSupported,
@@ -300,9 +300,10 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             value = values.firmware(params)
         else:
             value = values.text(params[0] if params else None)
+        value = self.gate.text(value, MAX_TEXT_LENGTH)
         self._info[key] = value
         receiver = self.receivers.get(self._receiver_id or "")
-        if receiver is None or not apply_values(receiver, {key: value}):
+        if receiver is None or not self.gate.apply(receiver, {key: value}):
             return
         if self._on_update is not None:
             self._on_update(ModelUpdate(receiver.id, None, frozenset({key})))
@@ -422,7 +423,7 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         if receiver is None or model is None:
             return
         linked_before = model.transmitter is not None
-        changed = apply_values(model, values.channel_values(state))
+        changed = self.gate.apply(model, values.channel_values(state))
         if not linked_before and model.transmitter is not None:
             self._config_due = asyncio.get_running_loop().time() + CONFIG_AFTER_LINK_SECONDS
         if changed and self._on_update is not None:

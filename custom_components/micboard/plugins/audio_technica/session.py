@@ -75,6 +75,11 @@ class _Pending:
     future: asyncio.Future[Answer | Ack]
 
 
+def _consume(future: asyncio.Future[Answer | Ack]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class _LineProtocol(asyncio.Protocol):
     """Splits the byte stream into CR-terminated lines, with bounded work per loop turn."""
 
@@ -240,6 +245,8 @@ class Session:
             if transport is None or transport.is_closing():
                 raise ConnectionClosed("the control session is closed")
             future: asyncio.Future[Answer | Ack] = asyncio.get_running_loop().create_future()
+            # A requester cancelled while the session fails must not leave an error unread.
+            future.add_done_callback(_consume)
             self._pending = _Pending(command, params, future)
             sent = time.monotonic()
             timeout = self.timeout

@@ -242,6 +242,28 @@ async def test_huge_numbers_are_dropped_and_never_stay_stored(
         assert channel.frequency_mhz == 566.0
 
 
+async def test_values_the_family_cannot_report_become_unknown(
+    sim: McpSimulator, local_port: int
+) -> None:
+    """``Frequency 56`` (kHz) once showed as 0.056 MHz; names lose control characters."""
+    plugin = plugin_for(sim, local_port)
+    channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
+    assert channel.frequency_mhz == 566.0
+    async with listening(plugin):
+        await wait_for(lambda: bool(sim.pushes))
+        before = plugin.health.values_rejected
+        sim.send_garbage_payloads([b"Frequency 56 1 5\r"])
+        await wait_for(lambda: channel.frequency_mhz is None)
+        assert plugin.health.values_rejected > before
+        rejected = plugin.health.messages_rejected
+        sim.rename("A\x1b[31m")  # a line with control characters is no MCP line
+        await wait_for(lambda: plugin.health.messages_rejected > rejected)
+        assert channel.name == "VOCAL 1"
+        sim.rename("  LONG " + "x" * 300)
+        await wait_for(lambda: channel.name is not None and channel.name.startswith("LONG x"))
+        assert len(channel.name or "") == 64
+
+
 async def test_command_errors(sim: McpSimulator, local_port: int) -> None:
     plugin = plugin_for(sim, local_port)
     await plugin.get_devices()

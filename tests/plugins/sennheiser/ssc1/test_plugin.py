@@ -308,6 +308,21 @@ async def test_a_huge_integer_is_dropped_and_never_stays_stored(
     assert caplog.text.count("Dropped a datagram that is not SSC") == 1
 
 
+async def test_a_number_never_becomes_a_name_and_names_are_cleaned(sim: Ssc1Simulator) -> None:
+    sim.device_name = "RACK\x07\x00 " + "N" * 300
+    plugin = plugin_for(sim)
+    receiver = (await plugin.get_devices())[plugin.stable_id]
+    assert receiver.name == "RACK " + "N" * 59
+    async with listening(plugin):
+        await wait_for(lambda: sim.subscribes >= 1)
+        sim.send_garbage([b'{"device":{"name":12345},"rx1":{"name":67890}}'])
+        sim.rf_fade(1, rssi=-120.0)  # below what an EW-DX reports (-107 dBm)
+        await wait_for(lambda: plugin.health.values_rejected >= 1)
+        assert receiver.name == "RACK " + "N" * 59
+        assert receiver.channels[1].name is None  # 67890 is no name: unknown
+        assert receiver.channels[1].rf_level is None
+
+
 async def test_unknown_addresses_are_dropped_for_good(sim: Ssc1Simulator) -> None:
     sim.remove_addresses(("rx1", "mute"), ("rx2", "mute"))
     plugin = plugin_for(sim)

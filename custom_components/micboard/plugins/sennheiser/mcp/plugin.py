@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 import re
 import time
@@ -32,7 +32,6 @@ from ...model import (
     ModelUpdate,
     Receiver,
     UpdateCallback,
-    apply_values,
 )
 from ...net.liveness import Liveness
 from ...net.udp import (
@@ -42,6 +41,7 @@ from ...net.udp import (
 )
 from ...options import NetworkOptions
 from ...plugin import BackgroundTasks, NetworkPlugin, PluginArgs
+from ...validate import DEFAULT_LIMITS, Limits
 from .codec import (
     CONFIG_ATTRIBUTES,
     ERROR_TEXT,
@@ -108,6 +108,11 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
 
     manufacturer_code: ClassVar[str] = "sennheiser_mcp"
     manufacturer_name: ClassVar[str] = "Sennheiser"
+    #: ew G3/G4 ranges run from Aw+ (470 MHz) to 1G8 (1800 MHz), so ``Frequency 56`` (kHz)
+    #: is no frequency; AF is 0-100 % of -50..0 dBFS (TI 1254).
+    limits: ClassVar[Limits] = replace(
+        DEFAULT_LIMITS, frequency_mhz=(470.0, 1800.0), audio_dbfs=(-50.0, 0.0)
+    )
     #: Push timeout asked for (s); renewed every third of it.
     push_timeout: ClassVar[float] = 15.0
     request_timeout: ClassVar[float] = 1.0
@@ -263,12 +268,12 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         channel = receiver.channels.get(1) if receiver is not None else None
         if channel is None:
             return set()
-        changed = apply_values(channel, channel_values(self.state))
+        changed = self.gate.apply(channel, channel_values(self.state))
         firmware = self.state.firmware
         if (
             receiver is not None
             and firmware is not None
-            and apply_values(receiver, {"firmware": firmware})
+            and self.gate.apply(receiver, {"firmware": firmware})
             and self._listener is not None
         ):
             self._listener(ModelUpdate(self.receiver_id, None, frozenset({"firmware"})))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 import time
 from typing import Any, ClassVar, Final, Unpack
@@ -32,11 +32,11 @@ from ...model import (
     ModelUpdate,
     Receiver,
     UpdateCallback,
-    apply_values,
 )
 from ...net.liveness import Liveness
 from ...options import NetworkOptions
 from ...plugin import BackgroundTasks, NetworkPlugin, PluginArgs
+from ...validate import DEFAULT_LIMITS, MAX_TEXT_LENGTH, Limits, clean_text
 from .client import (
     GetResult,
     Ssc1Client,
@@ -81,11 +81,15 @@ _METER_ROOT: Final = "m"
 
 
 def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # some firmware sends the serial as a number
-    return None
+    """A device-supplied text, cleaned and capped; a number is never a name."""
+    return clean_text(value, MAX_TEXT_LENGTH)
+
+
+def _serial(value: Any) -> str | None:
+    """The serial: text, or a number (some firmware sends it so; at most 20 digits decode)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    return _text(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +104,15 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc1"
     manufacturer_name: ClassVar[str] = "Sennheiser"
+    #: EW-DX: RSSI -107..0 dBm and AF -138.5..0 dBFS (the same hardware's SSCv2 documents
+    #: them), frequency ranges Q1-9 (470.2 MHz) up to Y1-3 (1800 MHz). SpeechLine DW
+    #: reports no RF, audio or frequency.
+    limits: ClassVar[Limits] = replace(
+        DEFAULT_LIMITS,
+        rf_dbm=(-107.0, 0.0),
+        audio_dbfs=(-138.5, 0.0),
+        frequency_mhz=(470.0, 1800.0),
+    )
     #: Subscription lifetime asked for (s); renewed at half of it.
     subscription_lifetime: ClassVar[float] = 10.0
     #: Per-attempt answer timeout (s) and attempts per request.
@@ -180,7 +193,10 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
 
     async def _identify(self) -> None:
         result = await self.client.get_tolerant(_IDENTITY.values())
-        identity = {key: _text(result.values.get(path)) for key, path in _IDENTITY.items()}
+        identity = {
+            key: (_serial if key == "serial" else _text)(result.values.get(path))
+            for key, path in _IDENTITY.items()
+        }
         serial = identity["serial"]
         if serial is None:
             code = result.errors.get(_IDENTITY["serial"])
@@ -386,7 +402,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         receiver = self.receivers.get(self.receiver_id)
         if receiver is None:
             return set()
-        return apply_values(receiver, {"name": name})
+        return self.gate.apply(receiver, {"name": name})
 
     def _refresh_channel(self, index: int) -> None:
         dialect = self.dialect
@@ -411,7 +427,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         channel = receiver.channels.get(index) if receiver is not None else None
         if channel is None:
             return
-        changed = apply_values(channel, values)
+        changed = self.gate.apply(channel, values)
         if changed and self._listener is not None:
             self._listener(ModelUpdate(self.receiver_id, index, frozenset(changed)))
 
