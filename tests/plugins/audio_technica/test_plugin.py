@@ -28,6 +28,7 @@ from custom_components.micboard.plugins.audio_technica.protocol import Answer
 from custom_components.micboard.plugins.errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     UnsupportedDevice,
 )
 from custom_components.micboard.plugins.health import ConnectionState
@@ -704,3 +705,53 @@ async def test_names_are_cleaned_and_capped(simulator: AudioTechnicaSimulator) -
         await wait_for(lambda: receiver.channels[1].name not in {None, "Mic 1"})
         await wait_for(lambda: receiver.name == "RACK-B")
         assert receiver.channels[1].name == "Lead[5m " + "v" * 56
+
+
+# -- identity ------------------------------------------------------------------------------------
+
+
+async def test_another_model_at_the_address_is_a_different_device(
+    simulator: AudioTechnicaSimulator,
+) -> None:
+    plugin = make_plugin(simulator, expected_id="audio_technica_atw_r1440_stage")
+    try:
+        with pytest.raises(DifferentDevice) as caught:
+            await plugin.get_devices()
+        assert caught.value.found == RX
+        assert caught.value.expected == "audio_technica_atw_r1440_stage"
+        assert plugin.receivers == {}
+    finally:
+        await plugin.close()
+
+
+async def test_a_renamed_unit_on_the_same_model_is_accepted_at_first_contact(
+    simulator: AudioTechnicaSimulator,
+) -> None:
+    """Without a serial, a rename while away and a same-model swap look alike: accepted."""
+    plugin = make_plugin(simulator, expected_id="audio_technica_esw_r4180dan_old_name")
+    try:
+        assert RX in await plugin.get_devices()
+    finally:
+        await plugin.close()
+
+
+async def test_another_unit_after_a_reconnect_is_a_different_device(
+    simulator: AudioTechnicaSimulator,
+) -> None:
+    plugin = make_plugin(simulator)
+    try:
+        receiver = (await plugin.get_devices())[RX]
+        simulator.drop_connection()
+        await wait_for(lambda: not plugin._session or not plugin._session.is_open)
+        simulator.name = "RACK-B"  # another unit of the same model answers now
+        simulator.channel(1).name = "Other"
+        with pytest.raises(DifferentDevice) as caught:
+            await plugin.get_devices()
+        assert (caught.value.expected, caught.value.found) == (
+            RX,
+            "audio_technica_esw_r4180dan_rack_b",
+        )
+        assert receiver.name == "RACK-A"
+        assert receiver.channels[1].name == "Mic 1"  # nothing of it was taken
+    finally:
+        await plugin.close()

@@ -37,6 +37,7 @@ from typing import Any, ClassVar, Unpack
 from ..errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     MicboardError,
     UnsupportedDevice,
 )
@@ -47,7 +48,7 @@ from ..model import (
 )
 from ..options import NetworkOptions
 from ..plugin import NetworkPlugin, PluginArgs
-from ..validate import MAX_TEXT_LENGTH
+from ..validate import MAX_TEXT_LENGTH, clean_text
 from . import values
 from .errors import (
     CommandNotSupported,
@@ -145,6 +146,9 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         self._subscription: NotificationSubscription | None = None
         self._on_update: UpdateCallback | None = None
         self._config_due: float | None = None
+        #: Whether the receiver on the current session was confirmed as the expected one;
+        #: until then nothing it sends is applied.
+        self._confirmed = False
 
     # -- identity -------------------------------------------------------------------------
 
@@ -188,6 +192,7 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             )
             if self.reply_timeout is not None:
                 session.reply_timeout = self.reply_timeout
+            self._confirmed = False
             await session.open()
             self._session = session
             self._missed = 0
@@ -268,7 +273,9 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         return self.store_snapshot([self.transform_device_data(self._raw())])
 
     async def _read_device_info(self) -> None:
+        """Model, name and firmware; who answers is confirmed before any of it is taken."""
         first_time = self._info["model"] is None
+        found: dict[str, tuple[str, ...]] = {}
         for command in _DEVICE_FIELDS:
             try:
                 params = await self._query_patiently(command)
@@ -291,7 +298,57 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
                         "controller may hold its only control session"
                     )
                 continue
+            found[command] = params
+        self._confirm_identity(found)
+        for command, params in found.items():
             self._set_device_value(command, params)
+
+    def _confirm_identity(self, found: Mapping[str, tuple[str, ...]]) -> None:
+        """Raise :class:`DifferentDevice` unless the receiver answering is the expected one.
+
+        The protocol has no serial number (research §5); what a receiver says of itself is
+        its model and its name. The model must match the one the entry was made for (its
+        pinned id starts with it), and once this plugin has talked to the receiver, a new
+        session must find the same model and name (a rename seen on an unbroken session,
+        by notification, poll or resync, is learnt). A same-model unit given the same name
+        is indistinguishable: docs/reliability.md says so.
+        """
+        model = clean_text(values.text(_first(found.get(values.GET_MODEL))), MAX_TEXT_LENGTH)
+        name = clean_text(values.text(_first(found.get(values.GET_NAME))), MAX_TEXT_LENGTH)
+        if model is None:
+            if self._confirmed:
+                return  # unanswered on a resync of a confirmed session: keep going
+            raise CannotConnect(f"{self.host} did not say which receiver it is")
+        found_id = device_uid(model, name)
+        known_model, known_name = self._info["model"], self._info["name"]
+        if self._confirmed:
+            return  # the same TCP session: the same receiver, perhaps renamed
+        if known_model is not None:
+            if model != known_model or (name is not None and name != known_name):
+                raise DifferentDevice(
+                    f"{self.host} is now {model} {name!r}, not {known_model} {known_name!r}",
+                    host=self.host,
+                    expected=self._receiver_id or device_uid(known_model, known_name),
+                    found=found_id,
+                    found_name=name,
+                )
+            self._confirmed = True
+            return
+        expected = self.options.expected_id or self.options.device_uid
+        prefix = device_uid(model, None)
+        if (
+            expected is not None
+            and expected.startswith(device_uid(None, None) + "_")  # an id made from a model
+            and not (expected == prefix or expected.startswith(prefix + "_"))
+        ):
+            raise DifferentDevice(
+                f"{self.host} is a {model}, not the receiver {expected!r}",
+                host=self.host,
+                expected=expected,
+                found=found_id,
+                found_name=name,
+            )
+        self._confirmed = True
 
     def _set_device_value(self, command: str, params: tuple[str, ...]) -> None:
         """Record model, name or firmware and push the change to a running listener."""
@@ -414,6 +471,8 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
 
     def _store(self, channel: int, command: str, params: tuple[str, ...]) -> None:
         """Record one answer or notification and push what it changed."""
+        if not self._confirmed:
+            return
         state = self._state.setdefault(channel, {})
         if state.get(command) == params:
             return
@@ -431,6 +490,8 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
 
     def _handle_notification(self, answer: Answer) -> None:
         """Apply a notification (or an unsolicited answer); bad ones are dropped."""
+        if not self._confirmed:
+            return  # not (yet) known to come from the expected receiver
         command = answer.get_command
         if command in _DEVICE_FIELDS:
             self._set_device_value(command, answer.params)
@@ -526,6 +587,10 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         self._stop_notifications()
         await self._drop_session()
         self.health.stopped()
+
+
+def _first(params: tuple[str, ...] | None) -> str | None:
+    return params[0] if params else None
 
 
 def _channel_number(params: tuple[str, ...]) -> int:

@@ -13,6 +13,7 @@ import pytest
 from custom_components.micboard.plugins.errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     ProtocolError,
     UnsupportedDevice,
 )
@@ -374,10 +375,33 @@ async def test_unsupported_devices(sim: Ssc1Simulator, missing: list[tuple[str, 
 
 async def test_other_device_at_the_address(sim: Ssc1Simulator) -> None:
     plugin = plugin_for(sim)
-    await plugin.get_devices()
+    receiver = (await plugin.get_devices())[plugin.stable_id]
     sim.serial = "5555"
-    with pytest.raises(ProtocolError):
+    sim.rename(1, "other")
+    with pytest.raises(DifferentDevice) as caught:
         await plugin.get_devices()
+    assert (caught.value.expected, caught.value.found) == ("1234567890", "5555")
+    assert receiver.channels[1].name == "CH 1"  # nothing of the other receiver was taken
+    assert plugin.stable_id == "1234567890"
+    await plugin.close()
+
+
+async def test_the_entry_expects_another_serial(sim: Ssc1Simulator) -> None:
+    host, port = sim.address
+    plugin = SennheiserSsc1Plugin(Ssc1Options(host=host, port=port, expected_id="777"))
+    with pytest.raises(DifferentDevice) as caught:
+        await plugin.get_devices()
+    assert (caught.value.host, caught.value.expected, caught.value.found) == (
+        host,
+        "777",
+        "1234567890",
+    )
+    assert caught.value.found_name == "EWDXRACK"
+    assert plugin.receivers == {}
+    sim.rename(1, "x")
+    sim.send_garbage([b'{"rx1":{"name":"TAKEN"}}'])
+    await asyncio.sleep(0.05)
+    assert plugin.receivers == {}
     await plugin.close()
 
 

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Final, Unpack
 from ...errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     MicboardError,
     ProtocolError,
     UnsupportedDevice,
@@ -144,6 +145,9 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         self._resubscribe = asyncio.Event()
         self._tasks = BackgroundTasks()
         self._liveness = Liveness()
+        #: Whether the device answering now was confirmed as the expected one; until then
+        #: nothing it sends is applied.
+        self._confirmed = False
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -182,6 +186,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         """Connect if needed, (re)identify, read every address, return the receiver."""
         if not self.client.is_open:
             self.health.connecting()
+            self._confirmed = False
         with self.health.errors_recorded():
             await self.client.open()
             await self._identify()
@@ -192,6 +197,12 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         return self.store_snapshot([self.transform_device_data(self._raw())])
 
     async def _identify(self) -> None:
+        """Who answers, on every (re)connect and resync, before any of its values are taken.
+
+        Another serial than the entry's (or than the one this plugin talked to before) is
+        another receiver: :class:`DifferentDevice`, and nothing it sends reaches the model.
+        """
+        self._confirmed = False
         result = await self.client.get_tolerant(_IDENTITY.values())
         identity = {
             key: (_serial if key == "serial" else _text)(result.values.get(path))
@@ -203,11 +214,18 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
             if code in {UNAVAILABLE, SERVER_ERROR} or result.missing:
                 raise CannotConnect(f"{self.host} did not give its serial number ({code})")
             raise UnsupportedDevice(f"{self.host} speaks SSC but reports no serial number")
-        if self.identity is not None and self.identity.get("serial") != serial:
-            raise ProtocolError(
-                f"{self.host} now answers as serial {serial}, not {self.identity.get('serial')}"
+        self.confirm_identity(serial, identity.get("name"))
+        known = (self.identity or {}).get("serial")
+        if known is not None and known != serial:
+            raise DifferentDevice(
+                f"{self.host} now answers as serial {serial}, not {known}",
+                host=self.host,
+                expected=known,
+                found=serial,
+                found_name=identity.get("name"),
             )
         self.identity = identity
+        self._confirmed = True
 
     async def _detect(self) -> None:
         """Pick the address map whose probe address exists, then count channels."""
@@ -336,6 +354,8 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         if message.values or message.errors:
             # Acknowledgements alone do not count: each renewal must bring the values again.
             self._liveness.arrived()
+        if not self._confirmed:
+            return  # who sends it is not confirmed (yet, or it is another receiver)
         saved = {channel: dict(leaves) for channel, leaves in self._leaves.items()}
         saved_active, saved_name = self._active, (self.identity or {}).get("name")
         try:
