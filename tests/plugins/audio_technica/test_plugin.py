@@ -755,3 +755,32 @@ async def test_another_unit_after_a_reconnect_is_a_different_device(
         assert receiver.channels[1].name == "Mic 1"  # nothing of it was taken
     finally:
         await plugin.close()
+
+
+# -- slow receivers ------------------------------------------------------------------------------
+
+
+async def test_a_slow_receiver_sets_up_within_its_budget_and_polling_reads_the_rest(
+    simulator: AudioTechnicaSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(at_plugin, "SNAPSHOT_BUDGET_SECONDS", 0.05)
+    simulator.reply_delay = 0.05
+    plugin = make_plugin(simulator, reply_timeout=1.0)
+    try:
+        receiver = (await plugin.get_devices())[RX]
+        # Device info and channel discovery, then the budget was spent.
+        assert len(simulator.received) <= 3 + 3 + 2
+        assert receiver.channels[1].transmitter is not None  # from the probe's answer
+        assert receiver.channels[1].name is None
+        session = plugin._session
+        assert session is not None
+        assert session.round_trip is not None
+        assert session.round_trip.samples >= 5
+        updates: list[ModelUpdate] = []
+        task = asyncio.create_task(plugin.listen(updates.append))
+        await wait_for(lambda: receiver.channels[1].name == "Mic 1", timeout=10)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        await plugin.close()

@@ -81,6 +81,10 @@ MAX_MISSED_REPLIES = 2
 BUSY_RETRIES = 3
 BUSY_RETRY_DELAY = 0.5
 BUSY_PAUSE_SECONDS = 2.0
+#: A snapshot stops reading channel values after this long (the poll loop goes on at once):
+#: at 2 s per request, device info and channel discovery alone take about 22 s of the
+#: 30 s a set-up may take.
+SNAPSHOT_BUDGET_SECONDS = 12.0
 
 #: Commands tried, in order, to find out whether a channel number exists.
 _PROBE_COMMANDS = (
@@ -252,13 +256,17 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Connect if needed, read device info, channels and every supported value."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SNAPSHOT_BUDGET_SECONDS
         try:
             await self._ensure_session()
             await self._read_device_info()
             if self._channel_count is None:
                 self._channel_count = await self._discover_channels()
             try:
-                await self._read_channels(self._channel_range(), values.CHANNEL_COMMANDS)
+                await self._read_channels(
+                    self._channel_range(), values.CHANNEL_COMMANDS, deadline=deadline
+                )
             except DeviceBusy as err:
                 # Not a failure: what is known stays, the poll loop fills in the rest.
                 _LOGGER.debug("%s is busy during a snapshot (%s)", self.host, err)
@@ -416,12 +424,15 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             _LOGGER.debug("%s: %s (channel %s)", self.host, err, channel)
         return None
 
-    async def _read_channels(self, channels: Iterable[int], commands: Iterable[str]) -> None:
+    async def _read_channels(
+        self, channels: Iterable[int], commands: Iterable[str], *, deadline: float | None = None
+    ) -> None:
         """Ask every supported command of every channel; busy ends the round early.
 
         An answer is older than a notification about the same value that arrived while it was
         on its way (the receiver answered before the change), so it is dropped rather than
-        allowed to undo the notification.
+        allowed to undo the notification. Past ``deadline`` (a snapshot on a slow link) the
+        round stops and the poll loop asks the rest, at once.
         """
         commands = tuple(commands)
         clock = asyncio.get_running_loop().time
@@ -429,6 +440,10 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             for command in commands:
                 if command in self._unsupported:
                     continue
+                if deadline is not None and clock() > deadline:
+                    _LOGGER.debug("%s answers slowly; polling reads the rest", self.host)
+                    self._config_due = clock()
+                    return
                 asked_at = clock()
                 params = await self._ask(command, channel)
                 if (

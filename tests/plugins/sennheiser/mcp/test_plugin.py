@@ -394,3 +394,20 @@ async def test_unusable_answer_does_not_block_setup(sim: McpSimulator, local_por
     await plugin.close()
     assert channel.frequency_mhz is None
     assert plugin.bad_datagrams == 1
+
+
+async def test_a_slow_receiver_sets_up_and_timeouts_follow_it(
+    sim: McpSimulator, local_port: int
+) -> None:
+    sim.reply_delay = 0.6  # 2.4 x the fixture's first wait
+    plugin = plugin_for(sim, local_port)
+    try:
+        channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
+        assert channel.name == "VOCAL 1"
+        assert plugin.round_trip.samples == 4  # firmware, name, frequency, mute
+        assert plugin.round_trip.timeout > 0.6
+        before = sum(sim.requests.values())
+        await plugin._request("Name")
+        assert sum(sim.requests.values()) == before + 1  # no resend any more
+    finally:
+        await plugin.close()

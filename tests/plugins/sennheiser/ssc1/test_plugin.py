@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import contextlib
 import logging
 import socket
+import time
 
 import pytest
 
@@ -27,6 +28,7 @@ from custom_components.micboard.plugins.sennheiser.ssc1.codec import SscError
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.ssc1 import Ssc1Simulator
 from tests.support.helpers import free_port, wait_for
+from tests.support.stalled_loop import simulator_in_thread
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -547,3 +549,57 @@ async def test_close_fails_a_pending_request() -> None:
         await plugin.close()
         with pytest.raises(CannotConnect, match="closed"):
             await pending
+
+
+# -- slow devices ------------------------------------------------------------------------------
+
+
+async def test_a_slow_device_sets_up_in_few_requests_and_timeouts_follow_it() -> None:
+    """A 4-channel EW-DX in 5 requests; answers 2.4 x the first wait late still count."""
+    simulator = await Ssc1Simulator(channels=4).start()
+    simulator.reply_delay = 0.6  # the fixture's first wait is 0.25 s
+    plugin = plugin_for(simulator)
+    try:
+        receiver = (await plugin.get_devices())[plugin.stable_id]
+        assert len(receiver.channels) == 4
+        assert receiver.channels[4].name == "CH 4"
+        # identity, dialect probe, channel count (2), everything at once
+        assert simulator.requests <= 2 * 5  # each at most resent once while waiting
+        assert plugin.client.round_trip.samples == 5
+        assert plugin.client.round_trip.timeout > 0.6  # learnt: no resends from now on
+        before = simulator.requests
+        await plugin.client.get([("device", "name")])
+        assert simulator.requests == before + 1
+    finally:
+        await plugin.close()
+        await simulator.close()
+
+
+async def test_subscriptions_of_a_slow_device_live_longer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SennheiserSsc1Plugin, "subscription_lifetime", 1.0)
+    simulator = await Ssc1Simulator(channels=2).start()
+    simulator.reply_delay = 0.3  # three subscribe requests in a round
+    plugin = plugin_for(simulator)
+    await plugin.get_devices()  # learns the round trip
+    try:
+        async with listening(plugin):
+            await wait_for(lambda: plugin.renewals >= 2)
+            # Four rounds long, so no subscription lapses before its renewal.
+            assert plugin.lifetime >= 4 * 0.3 * 2
+            assert all(s.params["lifetime"] >= 2 for s in simulator.subscriptions)
+            assert simulator.expirations == 0
+    finally:
+        await simulator.close()
+
+
+async def test_an_answer_that_came_during_a_loop_stall_is_no_timeout() -> None:
+    with simulator_in_thread(Ssc1Simulator(channels=2).start) as (sim, _call):
+        plugin = plugin_for(sim)
+        await plugin.get_devices()
+        before = sim.requests
+        loop = asyncio.get_running_loop()
+        loop.call_soon(time.sleep, 0.8)  # the answer arrives while the loop is blocked
+        result = await plugin.client.get([("device", "name")])
+        assert result.values == {("device", "name"): "EWDXRACK"}
+        assert sim.requests == before + 1  # not resent: the stall was no timeout
+        await plugin.close()

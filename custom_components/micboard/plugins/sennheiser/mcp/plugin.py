@@ -34,6 +34,7 @@ from ...model import (
     UpdateCallback,
 )
 from ...net.liveness import Liveness
+from ...net.timing import RoundTrip, wait_answer
 from ...net.udp import (
     SharedUdpPort,
     is_loopback,
@@ -70,6 +71,12 @@ CYCLE_STEP_MS: Final = 100
 #: Mode bits: 1 config on change, 2 cyclic on warning change, 4 cyclic on pilot/battery change.
 PUSH_MODES: Final = (7, 3, 1)
 _PUSH_REFUSED: Final = frozenset({1010, 1020, 1040})
+
+
+def _consume(future: asyncio.Future[McpLine]) -> None:
+    """Mark an error as seen: a request given up on must not log "never retrieved"."""
+    if not future.cancelled():
+        future.exception()
 
 
 class McpCommandError(ProtocolError):
@@ -140,6 +147,13 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         self._pushing = False
         self._tasks = BackgroundTasks()
         self._liveness = Liveness()
+        #: The receiver's measured round trip: waits start at ``request_timeout``, never go
+        #: below it, and grow to what a slow receiver needs (at most 5 s).
+        self.round_trip = RoundTrip(
+            initial=self.request_timeout,
+            floor=self.request_timeout,
+            ceiling=max(5.0, self.request_timeout),
+        )
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -196,21 +210,33 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
             if self._shared is None:
                 raise CannotConnect("connection closed")
             loop = asyncio.get_running_loop()
-            for _attempt in range(self.request_attempts):
+            first_sent = time.monotonic()
+            for attempt in range(self.request_attempts):
                 future: asyncio.Future[McpLine] = loop.create_future()
+                future.add_done_callback(_consume)
                 self._pending = (name, future)
                 self._send(command)
                 try:
-                    async with asyncio.timeout(self.request_timeout):
-                        return await future
+                    answer = await wait_answer(future, self._wait(attempt))
                 except TimeoutError:
                     continue
+                else:
+                    # From the first send: a resend is answered by the first send's answer
+                    # too, so a slow receiver is over- rather than under-estimated.
+                    self.round_trip.sample(time.monotonic() - first_sent)
+                    return answer
                 finally:
                     self._pending = None
+                    if not future.done():
+                        future.cancel()
         raise CannotConnect(
             f"no answer to {name} from {self.host}:{self.port} after "
             f"{self.request_attempts} attempts (is Network control enabled on the receiver?)"
         )
+
+    def _wait(self, attempt: int) -> float:
+        """How long to wait for an answer: the measured round trip, doubled per resend."""
+        return min(self.round_trip.timeout * 2.0**attempt, self.round_trip.ceiling)
 
     # -- incoming -----------------------------------------------------------------------------
 
@@ -312,14 +338,16 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
 
     async def _one_cycle(self) -> None:
         """``Push 0 100 0``: one block of cyclic attributes, for a snapshot without push."""
-        for _attempt in range(self.request_attempts):
+        for attempt in range(self.request_attempts):
             self._cycle_done.clear()
             self._send(f"Push 0 {MIN_CYCLE_MS} 0")
+            done = asyncio.ensure_future(self._cycle_done.wait())
             try:
-                async with asyncio.timeout(self.request_timeout):
-                    await self._cycle_done.wait()
+                await wait_answer(done, self._wait(attempt))
             except TimeoutError:
                 continue
+            finally:
+                done.cancel()
             return
         raise CannotConnect(
             f"{self.host} answers but sends no status; enable Network control on the receiver"

@@ -14,11 +14,14 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import logging
+import time
 from typing import Any
 
 from ...errors import CannotConnect
+from ...net.timing import RoundTrip, wait_answer
 from ...net.udp import DatagramLink
 from .codec import (
+    NOT_UNDERSTOOD,
     SPLIT_CODES,
     UNKNOWN_ADDRESS_CODES,
     Path,
@@ -61,6 +64,12 @@ class _Pending:
     result: GetResult = field(default_factory=GetResult)
 
 
+def _consume(future: asyncio.Future[GetResult]) -> None:
+    """Mark an error as seen: a request given up on must not log "never retrieved"."""
+    if not future.cancelled():
+        future.exception()
+
+
 class Ssc1Client:
     """One SSC v1 device over a connected UDP socket."""
 
@@ -83,6 +92,9 @@ class Ssc1Client:
         self.port = port
         self.timeout = timeout
         self.attempts = attempts
+        #: The device's measured round trip: waits start at ``timeout``, never go below it,
+        #: and grow to what a slow device needs (at most 5 s, or ``timeout`` if longer).
+        self.round_trip = RoundTrip(initial=timeout, floor=timeout, ceiling=max(5.0, timeout))
         self.bad_datagrams = 0
         self._on_rejected = on_rejected
         self._on_message = on_message
@@ -175,24 +187,38 @@ class Ssc1Client:
     async def _request(
         self, kind: str, paths: set[Path], payload: Callable[[], bytes]
     ) -> GetResult:
+        """Send, wait, resend with a doubled wait (bounded), until answered or out of tries.
+
+        The wait follows the device's measured round trip, timed from the first send: an
+        answer to an earlier send answers a resend too (matching is by address), so this
+        over- rather than under-estimates a slow device. An answer that arrived while the
+        event loop was stalled is found before a timeout is declared.
+        """
         async with self._lock:
             if not self.is_open:
                 raise CannotConnect("connection closed")
             loop = asyncio.get_running_loop()
             result = GetResult()
             remaining = set(paths)
-            for _attempt in range(self.attempts):
+            first_sent = time.monotonic()
+            for attempt in range(self.attempts):
                 pending = _Pending(kind, set(remaining), loop.create_future(), result)
+                pending.future.add_done_callback(_consume)
                 self._pending = pending
                 assert self._link is not None  # noqa: S101  checked by is_open above
                 self._link.send(encode_get(remaining) if kind == "get" else payload())
+                wait = min(self.round_trip.timeout * 2.0**attempt, self.round_trip.ceiling)
                 try:
-                    async with asyncio.timeout(self.timeout):
-                        return await pending.future
+                    answer = await wait_answer(pending.future, wait)
                 except TimeoutError:
                     remaining = pending.remaining
+                else:
+                    self.round_trip.sample(time.monotonic() - first_sent)
+                    return answer
                 finally:
                     self._pending = None
+                    if not pending.future.done():
+                        pending.future.cancel()
             if kind == "subscribe" or (not result.values and not result.errors):
                 raise CannotConnect(
                     f"no answer from {self.host}:{self.port} after {self.attempts} attempts"
@@ -206,30 +232,46 @@ class Ssc1Client:
         return await self._request("get", wanted, lambda: encode_get(wanted))
 
     async def get_tolerant(self, paths: Iterable[Path]) -> GetResult:
-        """GET addresses together, falling back to one by one if the device refuses the group.
+        """GET addresses together, asking again in smaller groups if the device refuses.
 
-        Devices reject a whole message for one unknown address (and some reject long
-        answers), so a refused group is asked again address by address to learn which ones
-        exist. Per-address errors stay in ``errors``.
+        Devices reject a whole message for one unknown address (naming it: the rest is asked
+        again together, without it) and refuse answers that would be too long (the group is
+        halved until it fits). So a device that has everything answers in one round trip,
+        and one that lacks a few addresses in a few. Per-address errors stay in ``errors``.
         """
-        wanted = set(paths)
-        result = await self.get(wanted)
-        remaining = wanted - set(result.values) - set(result.errors) - result.missing
-        if not remaining or not (result.rejected or result.message_error in SPLIT_CODES):
-            if result.message_error is not None:
-                result.errors.update(dict.fromkeys(remaining, result.message_error))
-            return result
-        combined = GetResult(values=dict(result.values), missing=set(result.missing))
-        combined.errors = {
-            path: code for path, code in result.errors.items() if code not in SPLIT_CODES
-        }
-        for path in sorted(remaining - set(combined.errors)):
-            single = await self.get([path])
-            combined.merge(single)
-            combined.missing |= single.missing
-            if single.message_error is not None and path not in single.values:
-                combined.errors[path] = single.message_error
+        combined = GetResult()
+        await self._get_split(sorted(set(paths)), combined)
         return combined
+
+    async def _get_split(self, paths: list[Path], combined: GetResult) -> None:
+        result = await self.get(paths)
+        combined.values.update(result.values)
+        combined.missing |= result.missing
+        combined.errors.update(
+            {path: code for path, code in result.errors.items() if code not in SPLIT_CODES}
+        )
+        remaining = [
+            path
+            for path in paths
+            if path not in result.values
+            and path not in combined.errors
+            and path not in result.missing
+        ]
+        if not remaining:
+            return
+        if not (result.rejected or result.message_error in SPLIT_CODES):
+            if result.message_error is not None:
+                combined.errors.update(dict.fromkeys(remaining, result.message_error))
+            return
+        if any(code in UNKNOWN_ADDRESS_CODES for code in result.errors.values()):
+            await self._get_split(remaining, combined)  # without what the device named
+            return
+        if len(remaining) == 1:
+            combined.errors[remaining[0]] = result.message_error or NOT_UNDERSTOOD
+            return
+        half = len(remaining) // 2
+        await self._get_split(remaining[:half], combined)
+        await self._get_split(remaining[half:], combined)
 
     async def subscribe(
         self, groups: Iterable[tuple[Mapping[str, Any], Iterable[Path]]]

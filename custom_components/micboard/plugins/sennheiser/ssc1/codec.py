@@ -230,8 +230,12 @@ def _encode(document: Mapping[str, Any]) -> bytes:
 
 
 def encode_get(paths: Iterable[Path]) -> bytes:
-    """A GET: the addresses with ``null`` leaves."""
-    return _encode(build_tree((path, None) for path in paths))
+    """A GET: the addresses with ``null`` leaves, in order.
+
+    A device rejecting the message names the first address it lacks, so ``rx1``… before
+    ``rx5`` tells where the channels end.
+    """
+    return _encode(build_tree((path, None) for path in sorted(paths)))
 
 
 def encode_set(values: Mapping[Path, Any]) -> bytes:

@@ -67,6 +67,8 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_PORT: Final = 45
 #: Channels probed at most (EW-DX has 2 or 4, SL MCR DW up to 4).
 MAX_CHANNELS: Final = 8
+#: Longest subscription lifetime asked for (s), however slow the device.
+MAX_LIFETIME: Final = 120
 #: Meter subscriptions are never asked to notify faster than this (ms).
 MIN_METER_MS: Final = 100
 
@@ -136,6 +138,8 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         self.channel_count = 0
         self.supported: frozenset[str] = frozenset()
         self.renewals = 0
+        #: The lifetime asked for now: ``subscription_lifetime``, longer for a slow device.
+        self.lifetime = self.subscription_lifetime
         self._leaves: dict[int, dict[str, Any]] = {}
         self._addresses: dict[Path, tuple[int, str]] = {}
         self._active: frozenset[int] | None = None
@@ -242,17 +246,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
                 f"{product}: its SSC v1 address tree is not one this version maps "
                 "(EW-DX, SpeechLine Digital Wireless)"
             )
-        count = 0
-        for channel in range(1, MAX_CHANNELS + 1):
-            probe = dialect.address(dialect.channel_probe, channel)
-            result = await self.client.get([probe])
-            code = result.errors.get(probe)
-            exists = probe in result.values or (
-                code is not None and code not in UNKNOWN_ADDRESS_CODES | SPLIT_CODES
-            )
-            if not exists:
-                break
-            count = channel
+        count = await self._count_channels(dialect)
         if count == 0:
             raise UnsupportedDevice(f"{self.host}: no receiver channel found")
         self.dialect = dialect
@@ -262,6 +256,38 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         _LOGGER.debug(
             "%s is %s with %d channel(s), serial %s", self.host, dialect.family, count, self.serial
         )
+
+    async def _count_channels(self, dialect: Dialect) -> int:
+        """How many channels: every channel's probe address asked in one message.
+
+        Channels are numbered without gaps and a device rejects a message naming the first
+        address it lacks, so an answer rejecting channel k's address leaves 1..k-1 to
+        confirm: two round trips where asking channel by channel took up to nine.
+        """
+        count = MAX_CHANNELS
+        while count > 0:
+            probes = {dialect.address(dialect.channel_probe, n): n for n in range(1, count + 1)}
+            result = await self.client.get(probes)
+            absent = [
+                probes[path]
+                for path, code in result.errors.items()
+                if path in probes and code in UNKNOWN_ADDRESS_CODES | SPLIT_CODES
+            ]
+            if absent:
+                count = min(absent) - 1
+                continue
+            if result.rejected or result.message_error is not None:
+                result = await self.client.get_tolerant(probes)  # too long: smaller groups
+            found = 0
+            for path, channel in probes.items():
+                code = result.errors.get(path)
+                if path not in result.values and (
+                    code is None or code in UNKNOWN_ADDRESS_CODES | SPLIT_CODES
+                ):
+                    break
+                found = channel
+            return found
+        return 0
 
     def _rebuild_addresses(self) -> None:
         assert self.dialect is not None  # noqa: S101  called after detection
@@ -282,13 +308,12 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         return list(groups.values())
 
     async def _read_all(self) -> None:
-        dropped: set[str] = set()
-        for channel in range(1, self.channel_count + 1):
-            for group in self._groups(channel):
-                result = await self.client.get_tolerant(group)
-                dropped |= self._unknown_keys(result)
+        """Every address of every channel in one GET (split only if the device refuses)."""
+        paths: list[Path] = list(self._addresses)
         if self.dialect is not None and self.dialect.active_mates is not None:
-            await self.client.get_tolerant([self.dialect.active_mates])
+            paths.append(self.dialect.active_mates)
+        result = await self.client.get_tolerant(paths)
+        dropped = self._unknown_keys(result)
         if dropped:
             _LOGGER.debug("%s has no %s; not asking again", self.host, sorted(dropped))
             self.supported -= dropped
@@ -499,14 +524,24 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         self._listener = on_update
         liveness = self._liveness
         liveness.restart()
-        lifetime = self.subscription_lifetime
+        took = 0.0
         try:
             while True:
                 self._resubscribe.clear()
+                # A slow device (2 s per request) needs longer than half a lifetime to renew
+                # every channel: ask for a lifetime four rounds long, so none lapses; the
+                # first round's length is estimated from the measured round trip.
+                rtt = self.client.round_trip
+                estimate = (self.channel_count + 1) * (rtt.smoothed or rtt.timeout)
+                self.lifetime = min(
+                    MAX_LIFETIME, max(self.subscription_lifetime, 4 * estimate, 4 * took)
+                )
+                started = time.monotonic()
                 await self._subscribe_all()
+                took = time.monotonic() - started
                 # A subscription that ends early (310) sets _resubscribe: renew at once.
-                renew_at = time.monotonic() + lifetime / 2
-                silent = await liveness.watch(renew_at, lifetime, self._resubscribe)
+                renew_at = started + self.lifetime / 2
+                silent = await liveness.watch(renew_at, self.lifetime, self._resubscribe)
                 if silent is not None:
                     raise ConnectionClosed(
                         f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
@@ -516,7 +551,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
 
     def subscription_groups(self, channel: int) -> list[tuple[dict[str, Any], list[Path]]]:
         """The subscribe trees of one channel: status addresses, and throttled meters."""
-        lifetime = round(self.subscription_lifetime)
+        lifetime = round(self.lifetime)
         status: list[Path] = []
         meters: list[Path] = []
         for path, (owner, _key) in self._addresses.items():
@@ -533,7 +568,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         paths: list[Path] = [_DEVICE_NAME]
         if self.dialect is not None and self.dialect.active_mates is not None:
             paths.append(self.dialect.active_mates)
-        return [({"lifetime": round(self.subscription_lifetime)}, paths)]
+        return [({"lifetime": round(self.lifetime)}, paths)]
 
     async def _subscribe_all(self) -> None:
         """One subscribe message per channel, one for the device; renewals are the same."""
