@@ -58,7 +58,10 @@ async def test_microphone_scenario(hass: HomeAssistant, family: str) -> None:  #
         await until("rf_problem", STATE_OFF, "binary_sensor")
         sim.set_rf(1, -100)
         await until("rf_problem", STATE_ON, "binary_sensor")
-        assert ch("rf_level") == "-100.0"
+        # UHF-R's weakest end of the scale (raw 100) is 0 % quality; it has no dBm.
+        assert ch("rf_quality" if family == "uhfr" else "rf_level") == (
+            "0" if family == "uhfr" else "-100.0"
+        )
         sim.set_rf(1, -55)
         await until("rf_problem", STATE_OFF, "binary_sensor")
 
@@ -129,7 +132,8 @@ def expected_keys(family: str) -> set[str]:
                             "transmitter_model", "rf_level", "rf_quality", "antenna",
                             "audio_level", "transmitter", "low_battery", "rf_problem", "muted",
                             "transmitter_muted", "interference", "encryption_warning"},
-            "uhfr": common | {"battery_bars", "battery_runtime_estimated", "rf_level",
+            # UHF-R's RF is a quality percentage: no dBm is documented for it.
+            "uhfr": common | {"battery_bars", "battery_runtime_estimated", "rf_quality",
                               "antenna", "transmitter", "low_battery", "rf_problem", "muted"},
             "psm1000": common | {"muted"},
         }[family]  # fmt: skip

@@ -438,10 +438,11 @@ def test_uhfr_values_and_sample() -> None:
     assert UHFR.sample is not None
     state: dict[str, str] = {}
     sample = UHFR.sample(split("SAMPLE 1 ALL AX 045 060 3 255"), state)
+    # RF is Micboard's percent of the inverted scale, 100 * (100 - v) / 80, strongest antenna:
+    # A 045 → 68.75 %, B 060 → 50 %. No dBm: none is documented.
     assert sample == {
         "antenna": "A",
-        "rf_levels": (-45.0, -60.0),
-        "rf_level": -45.0,
+        "rf_quality": 69,
         "audio_clipping": True,
         "transmitter": Transmitter(battery_bars=3),
     }
@@ -451,11 +452,33 @@ def test_uhfr_values_and_sample() -> None:
     assert off["transmitter"] is None
     assert off["antenna"] is None
     assert off["audio_clipping"] is False
+    assert off["rf_quality"] == 0
     assert UHFR.sample(split("SAMPLE 1 ALL AX 045 060 3"), state) is None
     bad = UHFR.sample(split("SAMPLE 1 ALL AX ZZZ 060 3 999"), state)
     assert bad is not None
-    assert bad["rf_levels"] == (None, -60.0)
+    assert bad["rf_quality"] == 50
     assert bad["audio_clipping"] is None
+    assert Feature.RF_QUALITY in UHFR.features
+    assert Feature.RF_LEVEL not in UHFR.features
+
+
+@pytest.mark.parametrize(
+    ("line", "quality"),
+    [
+        ("SAMPLE 1 ALL AX 020 100 5 000", 100),  # the documented ends of the scale
+        ("SAMPLE 1 ALL XB 100 084 5 000", 20),
+        ("SAMPLE 1 ALL AX 000 060 5 000", 125),  # below 020: off the scale, for the gate
+        ("SAMPLE 1 ALL AX 050 101 5 000", -1),  # above 100: likewise, even beside a good one
+        ("SAMPLE 1 ALL AX --- ZZZ 5 000", None),
+    ],
+)
+def test_uhfr_rf_scale_ends(line: str, quality: int | None) -> None:
+    assert UHFR.sample is not None
+    sample = UHFR.sample(split(line), {})
+    assert sample is not None
+    assert sample["rf_quality"] == quality
+    assert "rf_level" not in sample
+    assert "rf_levels" not in sample
 
 
 # -- PSM1000 -----------------------------------------------------------------------------------

@@ -115,7 +115,9 @@ async def test_family_snapshot_push_and_goodbye(family: str, make_plugin: Plugin
             assert channel.transmitter.battery_bars == 5
 
         listener = Listener(plugin)
-        if family != "psm1000":  # metered families: samples arrive
+        if family == "uhfr":  # UHF-R's RF is a quality percentage (no dBm documented)
+            await wait_for(lambda: channel.rf_quality is not None)
+        elif family != "psm1000":  # metered families: samples arrive
             await wait_for(lambda: channel.rf_level is not None)
         sim.set_name(1, "Pastor")
         await wait_for(lambda: channel.name == "Pastor")
@@ -633,3 +635,22 @@ async def test_goodbye_on_a_dead_link_is_best_effort(
         await plugin.close()
         assert "Could not switch metering off" in caplog.text
         assert plugin.health.state is ConnectionState.STOPPED
+
+
+async def test_uhfr_rf_off_the_scale_is_unknown_and_counted(make_plugin: PluginFactory) -> None:
+    """UHF-R RF raw outside 020-100 never reaches the model as a reading; the gate counts it."""
+    async with running_simulator("uhfr", 1) as sim:
+        # Metering as slow as UHF-R goes: only the lines injected here carry meters.
+        plugin = make_plugin(sim, transport="udp", meter_interval=60)
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"* SAMPLE 1 ALL AX 045 060 3 000 *")
+        await wait_for(lambda: channel.rf_quality == 69)
+        assert channel.rf_level is None
+        assert plugin.health.values_rejected == 0
+        sim.inject_garbage(b"* SAMPLE 1 ALL AX 000 060 3 000 *")
+        await wait_for(lambda: plugin.health.values_rejected == 1)
+        assert channel.rf_quality is None
+        assert channel.transmitter is not None
+        assert channel.transmitter.battery_bars == 3
+        await listener.stop()

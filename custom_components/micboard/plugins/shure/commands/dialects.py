@@ -29,6 +29,7 @@ from ...model import (
     Feature,
     Transmitter,
 )
+from ...validate import DEFAULT_LIMITS, in_range
 from .values import (
     antennas,
     bars,
@@ -64,6 +65,11 @@ SLX_CLIP_DBFS = -1.0
 AD_OVERLOAD_BIT = 0x80
 #: UHF-R's audio field, read as Micboard does: an 8-LED bitmap whose top LED is the peak. [?]
 UHFR_PEAK_BIT = 0x80
+#: UHF-R's per-antenna RF scale: 020 is the strongest (overload), 100 the weakest. [I]
+UHFR_RF_STRONGEST = 20
+UHFR_RF_WEAK = 100
+#: What the value gate accepts as a quality percentage.
+QUALITY_RANGE = DEFAULT_LIMITS.rf_quality_percent
 #: Axient link quality is 0-5; the model wants percent.
 AD_QUALITY_STEPS = 5
 #: Antennas per Axient SAMPLE section: diversity or quadversity.
@@ -570,23 +576,40 @@ _UHFR_TRANSMITTER = transmitter_field(
 _uhfr_transmitter = _UHFR_TRANSMITTER.read
 
 
-def _uhfr_rf(raw: str) -> float | None:
-    """Per-antenna RF, 020 (overload) … 100 (weak); read as -dBm. [?] see the docs."""
-    value = number(raw, 0, 130)
-    return None if value is None else float(-value)
+def _uhfr_quality(raw: str) -> float | None:
+    """One antenna's RF as percent: ``100 * (100 - v) / 80`` (020 → 100 %, 100 → 0 %).
+
+    UHF-R's RF is documented only as an inverted coarse scale (020 = overload … 100 = weak),
+    not in dBm; the percent is Micboard's reading of it. Raw values outside 020-100 land
+    outside 0-100 % on purpose: the value gate then makes them unknown and counts them.
+    """
+    if not raw.isdecimal():
+        return None
+    return (UHFR_RF_WEAK - int(raw)) * 100 / (UHFR_RF_WEAK - UHFR_RF_STRONGEST)
+
+
+def _uhfr_rf_quality(levels: tuple[float | None, ...]) -> int | None:
+    """The strongest antenna's percent; an antenna off the scale makes the reading invalid.
+
+    Taking the maximum would hide a raw ``000`` behind the other antenna (or make it win at
+    125 %), so an off-scale antenna is passed on as the reading for the gate to refuse.
+    """
+    known = [value for value in levels if value is not None]
+    if not known:
+        return None
+    off_scale = [value for value in known if not in_range(value, QUALITY_RANGE)]
+    return round(off_scale[0] if off_scale else max(known))
 
 
 def _uhfr_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
     """``SAMPLE n ALL nn aaa bbb d eee``: antennas, RF A/B, battery, audio LED bitmap."""
     match tokens:
         case [_, _, _, antenna, rf_a, rf_b, battery, audio_raw]:
-            rf = (_uhfr_rf(rf_a), _uhfr_rf(rf_b))
             audio = number(audio_raw, 0, 255)
             raw["TX_BAT"] = battery
             return {
                 "antenna": antennas(antenna),
-                "rf_levels": rf,
-                "rf_level": strongest(rf),
+                "rf_quality": _uhfr_rf_quality((_uhfr_quality(rf_a), _uhfr_quality(rf_b))),
                 "audio_clipping": None if audio is None else bool(audio & UHFR_PEAK_BIT),
                 "transmitter": _uhfr_transmitter(raw),
             }
@@ -598,12 +621,13 @@ UHFR = Dialect(
     label="UHF-R",
     transport="udp",
     reply="REPORT",
-    # No dBFS audio (the field is an LED bitmap), no TX model, percent or runtime.
+    # No dBFS audio (the field is an LED bitmap), no TX model, percent or runtime; RF is a
+    # quality percentage (no dBm is documented).
     features=frozenset(
         {
             Feature.NAME,
             Feature.FREQUENCY,
-            Feature.RF_LEVEL,
+            Feature.RF_QUALITY,
             Feature.ANTENNA,
             Feature.MUTE,
             Feature.TRANSMITTER,
