@@ -423,6 +423,21 @@ def test_slxd_values_and_sample() -> None:
         assert feature not in SLXD.features
 
 
+@pytest.mark.parametrize(
+    ("reps", "dbm"),
+    [
+        ({"RSSI:1": "070", "RSSI:2": "086"}, -34.0),  # antenna 2 is the stronger
+        ({"RSSI:1": "086", "RSSI:2": "070"}, -34.0),
+        ({"RSSI:2": "086"}, -34.0),  # only one antenna reported so far
+        ({"RSSI:1": "086", "RSSI:2": "XXX"}, -34.0),
+        ({"RSSI:1": "ZZZ"}, None),
+    ],
+)
+def test_slxd_rf_from_both_antennas(reps: dict[str, str], dbm: float | None) -> None:
+    """``REP n RSSI 1/2 vvv`` mean what the SAMPLE's combined RSSI means: the stronger one."""
+    assert SLXD.channel_values(reps)["rf_level"] == dbm
+
+
 # -- UHF-R -------------------------------------------------------------------------------------
 
 

@@ -654,3 +654,18 @@ async def test_uhfr_rf_off_the_scale_is_unknown_and_counted(make_plugin: PluginF
         assert channel.transmitter is not None
         assert channel.transmitter.battery_bars == 3
         await listener.stop()
+
+
+async def test_slxd_rf_is_the_same_from_rep_and_sample(make_plugin: PluginFactory) -> None:
+    """Both antennas' REPs and the SAMPLE's combined RSSI give one RF level."""
+    async with running_simulator("slxd", 1) as sim:
+        plugin = make_plugin(sim, meter_interval=60)  # only the injected lines carry meters
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"< REP 1 RSSI 1 070 >< REP 1 RSSI 2 086 >")
+        await wait_for(lambda: channel.rf_level == -34.0)
+        sim.inject_garbage(b"< SAMPLE 1 ALL 102 102 080 >")
+        await wait_for(lambda: channel.rf_level == -40.0)
+        sim.inject_garbage(b"< REP 1 RSSI 2 075 >< REP 1 RSSI 1 081 >")
+        await wait_for(lambda: channel.rf_level == -39.0)
+        await listener.stop()

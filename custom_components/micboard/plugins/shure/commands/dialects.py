@@ -543,6 +543,15 @@ def _slx_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
     return None
 
 
+def _slx_rf_level(raw: Mapping[str, str]) -> float | None:
+    """``REP n RSSI 1 vvv`` and ``REP n RSSI 2 vvv`` (dBm = vvv - 120): the stronger antenna.
+
+    The SAMPLE's one RSSI is "combined across antennas"; taking the stronger of the two REPs
+    is how that combined figure is read here, so both paths give the same meaning. [?]
+    """
+    return strongest(_ad_rf_levels(raw))
+
+
 SLXD = Dialect(
     code="slxd",
     label="SLX-D",
@@ -554,7 +563,7 @@ SLXD = Dialect(
         transmitter_field(
             TransmitterParams(model="TX_MODEL", bars="TX_BATT_BARS", runtime="TX_BATT_MINS")
         ),
-        meter_field("rf_level", "RSSI", key="RSSI:1"),
+        FieldSpec("rf_level", ("RSSI",), _slx_rf_level),
         _AUDIO_LEVEL,
         _AUDIO_PEAK,
     ),
