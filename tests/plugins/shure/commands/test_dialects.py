@@ -438,6 +438,28 @@ def test_slxd_rf_from_both_antennas(reps: dict[str, str], dbm: float | None) -> 
     assert SLXD.channel_values(reps)["rf_level"] == dbm
 
 
+@pytest.mark.parametrize(
+    ("reps", "transmitter"),
+    [
+        # < REP 1 TX_TYPE SLXD2 > (what Companion reads on SLX-D) instead of TX_MODEL
+        ({"TX_TYPE": "SLXD2", "TX_BATT_BARS": "004"},
+         Transmitter(model="SLXD2", battery_bars=4)),
+        ({"TX_MODEL": "SLXD1", "TX_TYPE": "SLXD2"}, Transmitter(model="SLXD1")),
+        ({"TX_MODEL": "UNKNOWN", "TX_TYPE": "SLXD2"}, Transmitter(model="SLXD2")),
+        # No model word at all, but the battery says a transmitter is on: it stays.
+        ({"TX_BATT_BARS": "003"}, Transmitter(battery_bars=3)),
+        ({"TX_BATT_BARS": "255", "TX_BATT_MINS": "00200"}, Transmitter(runtime_minutes=200)),
+        ({"TX_MODEL": "UNKNOWN", "TX_TYPE": "UNKN", "TX_BATT_BARS": "255",
+          "TX_BATT_MINS": "65535"}, None),
+        ({"AUDIO_LEVEL_RMS": "090", "RSSI:1": "086"}, None),  # meters alone: no proof
+    ],
+)  # fmt: skip
+def test_slxd_transmitter_model_and_presence(
+    reps: dict[str, str], transmitter: Transmitter | None
+) -> None:
+    assert SLXD.channel_values(reps)["transmitter"] == transmitter
+
+
 # -- UHF-R -------------------------------------------------------------------------------------
 
 

@@ -669,3 +669,21 @@ async def test_slxd_rf_is_the_same_from_rep_and_sample(make_plugin: PluginFactor
         sim.inject_garbage(b"< REP 1 RSSI 2 075 >< REP 1 RSSI 1 081 >")
         await wait_for(lambda: channel.rf_level == -39.0)
         await listener.stop()
+
+
+async def test_slxd_tx_type_names_the_transmitter(make_plugin: PluginFactory) -> None:
+    """``TX_TYPE`` is understood like ``TX_MODEL``; losing the model word keeps the transmitter."""
+    async with running_simulator("slxd", 1) as sim:
+        plugin = make_plugin(sim, meter_interval=60)
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"< REP 1 TX_MODEL UNKNOWN >< REP 1 TX_TYPE SLXD1 >")
+        await wait_for(
+            lambda: channel.transmitter is not None and channel.transmitter.model == "SLXD1"
+        )
+        sim.inject_garbage(b"< REP 1 TX_TYPE UNKN >")
+        await wait_for(
+            lambda: channel.transmitter is not None and channel.transmitter.model is None
+        )
+        assert channel.transmitter.battery_bars == 5  # still on: its battery says so
+        await listener.stop()

@@ -265,6 +265,8 @@ class TransmitterParams:
     """
 
     model: str | None
+    #: Read when ``model`` says nothing (SLX-D firmware that answers ``TX_TYPE``).
+    model_fallback: str | None = None
     bars: str
     #: Read when ``bars`` was never reported (UHF-R's TX_BAT, or BATT_BARS as Micboard asks).
     bars_fallback: str | None = None
@@ -279,6 +281,7 @@ class TransmitterParams:
         """Every parameter that feeds the transmitter."""
         names = (
             self.model,
+            self.model_fallback,
             self.bars,
             self.bars_fallback,
             self.percent,
@@ -310,31 +313,38 @@ if tuple(item.name for item in fields(Transmitter))[:8] != _TRANSMITTER_ORDER:  
 
 
 def transmitter_field(where: TransmitterParams) -> FieldSpec[Transmitter | None]:
-    """The ``transmitter`` field: linked while the receiver knows its model or its battery.
+    """The ``transmitter`` field: linked while the receiver knows its model or any battery value.
 
+    A model word alone is not needed: a receiver reporting bars, percent or runtime has a
+    transmitter on, whatever its model parameter says (or if it never says one).
     The parameter names are bound into the reader once, so reading costs what a hand-written
     function per family did.
     """
     model_param, bars_param, fallback = where.model, where.bars, where.bars_fallback
+    model_fallback = where.model_fallback
     percent_param, runtime_param = where.percent, where.runtime
     type_param, source_param = where.battery_type, where.power_source
     muted = None if where.muted is None else where.muted.read
     locked = None if where.locked is None else where.locked.read
 
     def read(raw: Mapping[str, str]) -> Transmitter | None:
-        model = None if model_param is None else word(raw.get(model_param, ""))
-        value = raw.get(bars_param)
-        if value is None:
-            value = "" if fallback is None else raw.get(fallback, "")
-        battery_bars = bars(value)
-        if model is None and battery_bars is None:
-            return None
         get = raw.get
+        model = None if model_param is None else word(get(model_param, ""))
+        if model is None and model_fallback is not None:
+            model = word(get(model_fallback, ""))
+        value = get(bars_param)
+        if value is None:
+            value = "" if fallback is None else get(fallback, "")
+        battery_bars = bars(value)
+        battery_percent = None if percent_param is None else percent(get(percent_param, ""))
+        runtime = None if runtime_param is None else minutes(get(runtime_param, ""))
+        if model is None and battery_bars is None and battery_percent is None and runtime is None:
+            return None
         return Transmitter(  # in _TRANSMITTER_ORDER
             model,
             battery_bars,
-            None if percent_param is None else percent(get(percent_param, "")),
-            None if runtime_param is None else minutes(get(runtime_param, "")),
+            battery_percent,
+            runtime,
             None if type_param is None else word(get(type_param, "")),
             None if source_param is None else word(get(source_param, "")),
             None if muted is None else muted(raw),
@@ -561,7 +571,14 @@ SLXD = Dialect(
         NAME,
         FREQUENCY,
         transmitter_field(
-            TransmitterParams(model="TX_MODEL", bars="TX_BATT_BARS", runtime="TX_BATT_MINS")
+            # TX_MODEL in Shure's SLX-D strings; a client written against SLX-D units reads
+            # TX_TYPE (Companion), so either is taken.
+            TransmitterParams(
+                model="TX_MODEL",
+                model_fallback="TX_TYPE",
+                bars="TX_BATT_BARS",
+                runtime="TX_BATT_MINS",
+            )
         ),
         FieldSpec("rf_level", ("RSSI",), _slx_rf_level),
         _AUDIO_LEVEL,
