@@ -170,3 +170,27 @@ async def test_receiver_device(hass: HomeAssistant) -> None:
         assert state(hass, "binary_sensor", f"{rid}-connectivity") == STATE_ON
         assert hass.states.get(entity_id(hass, "sensor", f"{rid}-connection_state")) is not None
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_runtime_status_attribute(hass: HomeAssistant) -> None:
+    """A receiver that says "calculating" shows it on the runtime sensor (state unknown)."""
+    async with running_simulator("ulxd", 1) as sim:
+        entry, _ = await setup_shure(hass, sim)
+        rid = receiver_id(sim)
+
+        def runtime() -> tuple[str, object] | None:
+            current = hass.states.get(entity_id(hass, "sensor", f"{rid}-1-battery_runtime"))
+            if current is None:
+                return None
+            return current.state, current.attributes.get("runtime_status")
+
+        await wait_for(lambda: runtime() is not None and runtime()[1] is None)  # type: ignore[index]
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 65534 >")
+        await wait_for(lambda: runtime() == (STATE_UNKNOWN, "calculating"))
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 65533 >")
+        await wait_for(lambda: runtime() == (STATE_UNKNOWN, "error"))
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 00300 >")
+        await wait_for(lambda: runtime() == ("300", None))
+        assert state(hass, "binary_sensor", f"{rid}-1-transmitter") == STATE_ON
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()

@@ -8,6 +8,7 @@ import pytest
 
 from custom_components.micboard.plugins.model import (
     Feature,
+    RuntimeStatus,
     Transmitter,
 )
 from custom_components.micboard.plugins.shure.commands import ShureCommandsOptions
@@ -31,6 +32,7 @@ from custom_components.micboard.plugins.shure.commands.values import (
     level,
     minutes,
     percent,
+    runtime_status,
     strongest,
     switch,
     word,
@@ -69,6 +71,42 @@ def test_percent_sentinels(raw: str, value: int | None) -> None:
 )  # fmt: skip
 def test_minutes_sentinels(raw: str, value: int | None) -> None:
     assert minutes(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [("65534", RuntimeStatus.CALCULATING), ("65533", RuntimeStatus.ERROR), ("65535", None),
+     ("00125", None), ("65532", None), ("", None)],
+)  # fmt: skip
+def test_runtime_codes_keep_their_meaning(raw: str, status: RuntimeStatus | None) -> None:
+    assert runtime_status(raw) == status
+    assert minutes(raw) is None or status is None  # a code is never a number of minutes
+
+
+@pytest.mark.parametrize(
+    ("dialect", "reps", "transmitter"),
+    [
+        # < REP 1 BATT_RUN_TIME 65534 > on a ULX-D: calculating, not a runtime
+        (ULXD, {"BATT_BARS": "004", "BATT_RUN_TIME": "65534"},
+         Transmitter(battery_bars=4, runtime_status=RuntimeStatus.CALCULATING)),
+        # < REP 1 TX_BATT_MINS 65533 > on an Axient Digital: the pack cannot be read
+        (AD, {"TX_BATT_BARS": "003", "TX_BATT_MINS": "65533"},
+         Transmitter(battery_bars=3, runtime_status=RuntimeStatus.ERROR)),
+        # < REP 1 TX_BATT_MINS 65534 > on an SLX-D, before any bars: a transmitter is on
+        (SLXD, {"TX_BATT_BARS": "255", "TX_BATT_MINS": "65534"},
+         Transmitter(runtime_status=RuntimeStatus.CALCULATING)),
+        # 65535: plain unknown (off, or AA cells), no status
+        (ULXD, {"BATT_BARS": "004", "BATT_RUN_TIME": "65535"}, Transmitter(battery_bars=4)),
+        (ULXD, {"BATT_BARS": "004", "BATT_RUN_TIME": "00300"},
+         Transmitter(battery_bars=4, runtime_minutes=300)),
+    ],
+)  # fmt: skip
+def test_runtime_status_from_the_wire(
+    dialect: object, reps: dict[str, str], transmitter: Transmitter
+) -> None:
+    assert dialect in (ULXD, AD, SLXD)
+    values = dialect.channel_values(reps)  # type: ignore[attr-defined]
+    assert values["transmitter"] == transmitter
 
 
 @pytest.mark.parametrize("raw", ["UNKN", "UNKNOWN", "unknown", "U", "XX", "", "--,--", "ERR"])

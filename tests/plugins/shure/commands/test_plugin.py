@@ -20,7 +20,7 @@ from custom_components.micboard.plugins.errors import (
     UnsupportedDevice,
 )
 from custom_components.micboard.plugins.health import ConnectionState
-from custom_components.micboard.plugins.model import ModelUpdate
+from custom_components.micboard.plugins.model import ModelUpdate, RuntimeStatus
 from custom_components.micboard.plugins.shure.commands import ShureCommandsOptions
 from custom_components.micboard.plugins.shure.commands.identify import NotShureReceiver
 from custom_components.micboard.plugins.shure.commands.plugin import (
@@ -686,4 +686,27 @@ async def test_slxd_tx_type_names_the_transmitter(make_plugin: PluginFactory) ->
             lambda: channel.transmitter is not None and channel.transmitter.model is None
         )
         assert channel.transmitter.battery_bars == 5  # still on: its battery says so
+        await listener.stop()
+
+
+async def test_runtime_calculating_is_said(make_plugin: PluginFactory) -> None:
+    """65534 minutes is "calculating": no runtime, but the status says why."""
+    async with running_simulator("ulxd", 1) as sim:
+        plugin = make_plugin(sim, meter_interval=60)
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 65534 >")
+        await wait_for(
+            lambda: (
+                channel.transmitter is not None
+                and channel.transmitter.runtime_status is RuntimeStatus.CALCULATING
+            )
+        )
+        assert channel.transmitter.runtime_minutes is None
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 00300 >")
+        await wait_for(
+            lambda: channel.transmitter is not None and channel.transmitter.runtime_minutes == 300
+        )
+        assert channel.transmitter.runtime_status is None
+        assert plugin.health.values_rejected == 0
         await listener.stop()

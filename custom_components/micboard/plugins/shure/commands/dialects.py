@@ -38,6 +38,7 @@ from .values import (
     minutes,
     number,
     percent,
+    runtime_status,
     strongest,
     switch,
     word,
@@ -315,8 +316,9 @@ if tuple(item.name for item in fields(Transmitter))[:8] != _TRANSMITTER_ORDER:  
 def transmitter_field(where: TransmitterParams) -> FieldSpec[Transmitter | None]:
     """The ``transmitter`` field: linked while the receiver knows its model or any battery value.
 
-    A model word alone is not needed: a receiver reporting bars, percent or runtime has a
-    transmitter on, whatever its model parameter says (or if it never says one).
+    A model word alone is not needed: a receiver reporting bars, percent, runtime or a runtime
+    status (calculating, error) has a transmitter on, whatever its model parameter says (or if
+    it never says one).
     The parameter names are bound into the reader once, so reading costs what a hand-written
     function per family did.
     """
@@ -337,10 +339,18 @@ def transmitter_field(where: TransmitterParams) -> FieldSpec[Transmitter | None]
             value = "" if fallback is None else get(fallback, "")
         battery_bars = bars(value)
         battery_percent = None if percent_param is None else percent(get(percent_param, ""))
-        runtime = None if runtime_param is None else minutes(get(runtime_param, ""))
-        if model is None and battery_bars is None and battery_percent is None and runtime is None:
+        runtime_raw = "" if runtime_param is None else get(runtime_param, "")
+        runtime = minutes(runtime_raw)
+        status = runtime_status(runtime_raw)  # "calculating" is a transmitter that is on
+        if (
+            model is None
+            and battery_bars is None
+            and battery_percent is None
+            and runtime is None
+            and status is None
+        ):
             return None
-        return Transmitter(  # in _TRANSMITTER_ORDER
+        transmitter = Transmitter(  # in _TRANSMITTER_ORDER
             model,
             battery_bars,
             battery_percent,
@@ -350,6 +360,9 @@ def transmitter_field(where: TransmitterParams) -> FieldSpec[Transmitter | None]
             None if muted is None else muted(raw),
             None if locked is None else locked(raw),
         )
+        if status is not None:
+            transmitter.runtime_status = status
+        return transmitter
 
     return FieldSpec("transmitter", where.params(), read)
 
