@@ -411,3 +411,26 @@ async def test_a_slow_receiver_sets_up_and_timeouts_follow_it(
         assert sum(sim.requests.values()) == before + 1  # no resend any more
     finally:
         await plugin.close()
+
+
+async def test_push_echoes_without_status_are_silence(
+    sim: McpSimulator, local_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A receiver that acknowledges every renewal but sends no status is not alive."""
+    monkeypatch.setattr(SennheiserMcpPlugin, "push_timeout", 0.9)  # echoes every 0.3 s
+    monkeypatch.setattr(SennheiserMcpPlugin, "quiet_floor", 0.5)
+    plugin = plugin_for(sim, local_port, meter_interval=0.1)
+    await plugin.get_devices()
+    task = asyncio.create_task(plugin.listen(lambda _update: None))
+    try:
+        await wait_for(lambda: sim.renewals >= 1 or sim.push_commands >= 1)
+        sim.sends_status = False
+        with pytest.raises(ConnectionClosed, match="no data"):
+            async with asyncio.timeout(10):
+                await task
+        assert sim.push_commands >= 2  # it kept acknowledging meanwhile
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+            await task
+        await plugin.close()

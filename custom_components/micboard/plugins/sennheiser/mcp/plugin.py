@@ -45,6 +45,7 @@ from ...plugin import BackgroundTasks, NetworkPlugin, PluginArgs
 from ...validate import DEFAULT_LIMITS, Limits
 from .codec import (
     CONFIG_ATTRIBUTES,
+    CYCLIC_ORDER,
     ERROR_TEXT,
     FEATURES_EM,
     McpDecodeError,
@@ -252,7 +253,6 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
             self._reject(err, data)
             return
         self.health.message()
-        self._liveness.arrived()
         changed: set[str] = set()
         for text in lines:
             try:
@@ -274,6 +274,10 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         _LOGGER.debug("%s reports error %s (%s)", self.host, error.code, error.command)
 
     def _on_line(self, line: McpLine) -> set[str]:
+        if line.name in CYCLIC_ORDER:
+            # Only status counts as life: a receiver that echoes every Push renewal but
+            # sends no status would otherwise keep stale values on show for good.
+            self._liveness.arrived()
         pending = self._pending
         if pending is not None and not pending[1].done() and line.name == pending[0]:
             # Answered, even if the parameters turn out unusable: asking again would not help.
