@@ -120,10 +120,10 @@ async def test_stalled_with_the_socket_open(
     hass: HomeAssistant, simulator: AudioTechnicaSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def away() -> None:
-        simulator.stall(True)
+        simulator.stall(stalled=True)
 
     async def back() -> None:
-        simulator.stall(False)
+        simulator.stall(stalled=False)
 
     await _outage(hass, simulator, caplog, away, back)
 

@@ -121,7 +121,7 @@ def _speak(simulator: UdpDevice) -> None:
     simulator.resume()  # type: ignore[attr-defined]
 
 
-async def _outage(
+async def _outage(  # noqa: PLR0917  one row's parts, named at every call
     hass: HomeAssistant,
     entry: ConfigEntry,
     coordinator: MicboardCoordinator,
