@@ -204,15 +204,16 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         if self._shared is not None and self._remote is not None:
             self._shared.sendto(command.encode("ascii") + b"\r", self._remote)
 
-    async def _request(self, command: str) -> McpLine:
+    async def _request(self, command: str, attempts: int | None = None) -> McpLine:
         """Send a command and wait for the line that answers it (retried, bounded)."""
+        attempts = attempts or self.request_attempts
         name = command.split(" ", 1)[0]
         async with self._lock:
             if self._shared is None:
                 raise CannotConnect("connection closed")
             loop = asyncio.get_running_loop()
             first_sent = time.monotonic()
-            for attempt in range(self.request_attempts):
+            for attempt in range(attempts):
                 future: asyncio.Future[McpLine] = loop.create_future()
                 future.add_done_callback(_consume)
                 self._pending = (name, future)
@@ -232,7 +233,7 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
                         future.cancel()
         raise CannotConnect(
             f"no answer to {name} from {self.host}:{self.port} after "
-            f"{self.request_attempts} attempts (is Network control enabled on the receiver?)"
+            f"{attempts} attempts (is Network control enabled on the receiver?)"
         )
 
     def _wait(self, attempt: int) -> float:
@@ -324,7 +325,9 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
             self.health.connecting()
         with self.health.errors_recorded():
             await self._open()
-            await self._request("FirmwareRevision")
+            # Two tries (1 s, then 2 s): enough for a receiver answering in 2 s, and one
+            # still away fails a reconnect attempt in 3 s rather than 7.
+            await self._request("FirmwareRevision", attempts=min(2, self.request_attempts))
             for attribute in CONFIG_ATTRIBUTES:
                 try:
                     await self._request(attribute)

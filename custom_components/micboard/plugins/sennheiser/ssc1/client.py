@@ -185,7 +185,11 @@ class Ssc1Client:
     # -- requests -----------------------------------------------------------------------------
 
     async def _request(
-        self, kind: str, paths: set[Path], payload: Callable[[], bytes]
+        self,
+        kind: str,
+        paths: set[Path],
+        payload: Callable[[], bytes],
+        attempts: int | None = None,
     ) -> GetResult:
         """Send, wait, resend with a doubled wait (bounded), until answered or out of tries.
 
@@ -201,7 +205,8 @@ class Ssc1Client:
             result = GetResult()
             remaining = set(paths)
             first_sent = time.monotonic()
-            for attempt in range(self.attempts):
+            attempts = attempts or self.attempts
+            for attempt in range(attempts):
                 pending = _Pending(kind, set(remaining), loop.create_future(), result)
                 pending.future.add_done_callback(_consume)
                 self._pending = pending
@@ -221,17 +226,21 @@ class Ssc1Client:
                         pending.future.cancel()
             if kind == "subscribe" or (not result.values and not result.errors):
                 raise CannotConnect(
-                    f"no answer from {self.host}:{self.port} after {self.attempts} attempts"
+                    f"no answer from {self.host}:{self.port} after {attempts} attempts"
                 )
             result.missing = remaining
             return result
 
-    async def get(self, paths: Iterable[Path]) -> GetResult:
-        """GET addresses in one message (retried); raise CannotConnect if nothing answers."""
-        wanted = set(paths)
-        return await self._request("get", wanted, lambda: encode_get(wanted))
+    async def get(self, paths: Iterable[Path], attempts: int | None = None) -> GetResult:
+        """GET addresses in one message (retried); raise CannotConnect if nothing answers.
 
-    async def get_tolerant(self, paths: Iterable[Path]) -> GetResult:
+        ``attempts`` overrides the client's: a reconnect probe gives up sooner, so a device
+        that is still away costs the reconnect schedule little.
+        """
+        wanted = set(paths)
+        return await self._request("get", wanted, lambda: encode_get(wanted), attempts)
+
+    async def get_tolerant(self, paths: Iterable[Path], attempts: int | None = None) -> GetResult:
         """GET addresses together, asking again in smaller groups if the device refuses.
 
         Devices reject a whole message for one unknown address (naming it: the rest is asked
@@ -240,11 +249,13 @@ class Ssc1Client:
         and one that lacks a few addresses in a few. Per-address errors stay in ``errors``.
         """
         combined = GetResult()
-        await self._get_split(sorted(set(paths)), combined)
+        await self._get_split(sorted(set(paths)), combined, attempts)
         return combined
 
-    async def _get_split(self, paths: list[Path], combined: GetResult) -> None:
-        result = await self.get(paths)
+    async def _get_split(
+        self, paths: list[Path], combined: GetResult, attempts: int | None = None
+    ) -> None:
+        result = await self.get(paths, attempts)
         combined.values.update(result.values)
         combined.missing |= result.missing
         combined.errors.update(

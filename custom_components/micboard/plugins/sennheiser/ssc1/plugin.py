@@ -67,6 +67,8 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_PORT: Final = 45
 #: Channels probed at most (EW-DX has 2 or 4, SL MCR DW up to 4).
 MAX_CHANNELS: Final = 8
+#: Tries of the first request of a (re)connect.
+PROBE_ATTEMPTS: Final = 2
 #: Longest subscription lifetime asked for (s), however slow the device.
 MAX_LIFETIME: Final = 120
 #: Meter subscriptions are never asked to notify faster than this (ms).
@@ -207,7 +209,11 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         another receiver: :class:`DifferentDevice`, and nothing it sends reaches the model.
         """
         self._confirmed = False
-        result = await self.client.get_tolerant(_IDENTITY.values())
+        # Two tries (1 s, then 2 s): enough for a device answering in 2 s, and a device that
+        # is still away fails a reconnect attempt in 3 s rather than 7.
+        result = await self.client.get_tolerant(
+            _IDENTITY.values(), attempts=min(PROBE_ATTEMPTS, self.request_attempts)
+        )
         identity = {
             key: (_serial if key == "serial" else _text)(result.values.get(path))
             for key, path in _IDENTITY.items()
