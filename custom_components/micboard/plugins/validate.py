@@ -101,6 +101,16 @@ def clean_text(value: object, limit: int = MAX_NAME_LENGTH) -> str | None:
     """
     if not isinstance(value, str):
         return None
+    # Fast path, the usual case (meters carry an antenna word every sample): printable text
+    # (no control, format or odd separator characters), trimmed, single-spaced, short enough
+    # is already what the loop below would make of it.
+    if len(value) <= limit and value.isprintable() and value.strip() == value and "  " not in value:
+        return value or None
+    return _cleaned(value, limit)
+
+
+def _cleaned(value: str, limit: int) -> str | None:
+    """:func:`clean_text`'s character-by-character way (its fast path must agree with it)."""
     kept = "".join(
         " " if char.isspace() else char
         for char in value
