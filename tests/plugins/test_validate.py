@@ -14,6 +14,7 @@ from custom_components.micboard.plugins.validate import (
     DEFAULT_LIMITS,
     MAX_NAME_LENGTH,
     ValueGate,
+    _cleaned,
     clean_text,
     in_range,
 )
@@ -174,3 +175,17 @@ def test_cleaned_text_is_printable_and_short(text: str) -> None:
     cleaned = clean_text(text)
     assert cleaned is None or (cleaned.isprintable() and len(cleaned) <= MAX_NAME_LENGTH)
     assert cleaned is None or cleaned == cleaned.strip()
+
+
+@pytest.mark.property
+@given(st.text(), st.integers(min_value=1, max_value=80))
+def test_the_fast_path_agrees_with_the_character_loop(text: str, limit: int) -> None:
+    """Text that skips the loop (printable, trimmed, single-spaced) comes out as the loop would."""
+    assert clean_text(text, limit) == _cleaned(text, limit)
+
+
+@pytest.mark.parametrize(
+    "text", ["A", "AB", "Lead Vox", "HH01 Fatai", "", " A", "A  B", "é\u00a0x"]
+)
+def test_the_fast_path_on_everyday_words(text: str) -> None:
+    assert clean_text(text, 8) == _cleaned(text, 8)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.micboard.plugins.model import (
@@ -37,6 +38,7 @@ from custom_components.micboard.plugins.shure.commands.values import (
     switch,
     word,
 )
+from custom_components.micboard.plugins.validate import ValueGate
 
 
 def split(line: str) -> list[str]:
@@ -648,3 +650,25 @@ def test_transform_device_data() -> None:
     assert receiver.channels[1].features == AD.features
     assert receiver.channels[1].transmitter is not None
     assert receiver.channels[2].transmitter is None
+
+
+@pytest.mark.property
+@given(
+    st.integers(min_value=0, max_value=999),
+    st.integers(min_value=0, max_value=999),
+)
+def test_uhfr_rf_through_the_gate(rf_a: int, rf_b: int) -> None:
+    """Any pair of UHF-R RF readings: a percentage in 0-100 only from the documented 020-100,
+    the strongest antenna's; anything off the scale is unknown and counted once."""
+    assert UHFR.sample is not None
+    sample = UHFR.sample(split(f"SAMPLE 1 ALL AX {rf_a:03d} {rf_b:03d} 3 000"), {})
+    assert sample is not None
+    gate = ValueGate()
+    quality = gate.channel_values(sample)["rf_quality"]
+    on_scale = all(20 <= raw <= 100 for raw in (rf_a, rf_b))
+    if on_scale:
+        assert quality == round((100 - min(rf_a, rf_b)) * 100 / 80)
+        assert gate.rejected == 0
+    else:
+        assert quality is None
+        assert gate.rejected == 1
