@@ -165,6 +165,10 @@ class AudioTechnicaSimulator:
         self.notifications_sent = 0
         self.garbage_sent = 0
         self._requested_port = port
+        #: Fault knob: answer every command this many seconds late (a slow device/network).
+        self.reply_delay = 0.0
+        self._bound_port = 0
+        self._serving: asyncio.Task[None] | None = None
         self._server: asyncio.Server | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._udp: asyncio.DatagramTransport | None = None
@@ -176,6 +180,7 @@ class AudioTechnicaSimulator:
     async def start(self) -> Self:
         """Listen on TCP and open the UDP sender."""
         self._server = await asyncio.start_server(self._serve, self.host, self._requested_port)
+        self._bound_port = int(self._server.sockets[0].getsockname()[1])
         loop = asyncio.get_running_loop()
         self._udp, _ = await loop.create_datagram_endpoint(
             asyncio.DatagramProtocol, local_addr=(self.host, 0)
@@ -184,10 +189,10 @@ class AudioTechnicaSimulator:
 
     @property
     def port(self) -> int:
-        """The TCP port actually bound."""
-        if self._server is None:
+        """The TCP port bound (kept while killed, for the restart)."""
+        if self._bound_port == 0:
             raise RuntimeError("start() the simulator first")
-        return int(self._server.sockets[0].getsockname()[1])
+        return self._bound_port
 
     @property
     def connected(self) -> bool:
@@ -220,6 +225,11 @@ class AudioTechnicaSimulator:
             self._udp = None
         if self._writer is not None:
             self._writer.close()
+        serving, self._serving = self._serving, None
+        if serving is not None and not serving.done():
+            serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -236,6 +246,7 @@ class AudioTechnicaSimulator:
                 await writer.wait_closed()
             return
         self._writer = writer
+        self._serving = asyncio.current_task()
         self.connections += 1
         try:
             while True:
@@ -247,6 +258,8 @@ class AudioTechnicaSimulator:
                 self.received.append(line)
                 reply = self._reply(line)
                 if reply is not None:
+                    if self.reply_delay > 0:
+                        await asyncio.sleep(self.reply_delay)
                     writer.write(reply.encode("ascii") + CR)
         finally:
             self._writer = None
@@ -467,6 +480,27 @@ class AudioTechnicaSimulator:
         """Close the controller's connection from the receiver's side."""
         if self._writer is not None:
             self._writer.close()
+
+    async def kill(self) -> None:
+        """Switched off: the session and the listening socket close (connects are refused)."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    async def restart(self) -> None:
+        """Switched on again at the same address and port."""
+        if self._server is None:
+            self._server = await asyncio.start_server(self._serve, self.host, self._bound_port)
+
+    def become(self, model: str | None = None, name: str | None = None) -> None:
+        """Another unit at this address: another model (dialect) and/or name."""
+        if model is not None:
+            self.dialect = DIALECTS[model]
+        if name is not None:
+            self.name = name
 
 
 def _int(text: str) -> int | None:

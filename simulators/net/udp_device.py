@@ -19,7 +19,7 @@ class _Protocol(asyncio.DatagramProtocol):
         self.device = device
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self.device.handle(data, (str(addr[0]), int(addr[1])))
+        self.device.received(data, (str(addr[0]), int(addr[1])))
 
 
 class UdpDevice(ABC):
@@ -29,6 +29,12 @@ class UdpDevice(ABC):
         """Nothing is bound until :meth:`start`."""
         self._transport: asyncio.DatagramTransport | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._bound: Address | None = None
+        #: Fault knobs shared by every UDP device: answer each request this many seconds
+        #: late (a slow device or network); take requests in but answer none (stalled).
+        self.reply_delay = 0.0
+        self.stalled = False
+        self._delayed: set[asyncio.TimerHandle] = set()
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> Self:
         """Bind and start ticking."""
@@ -36,8 +42,43 @@ class UdpDevice(ABC):
         self._transport, _ = await loop.create_datagram_endpoint(
             lambda: _Protocol(self), local_addr=(host, port)
         )
+        self._bound = self.address
         self._ticker = loop.create_task(self._tick_forever())
         return self
+
+    def received(self, data: bytes, client: Address) -> None:
+        """A datagram arrived: answer it now, later (``reply_delay``) or never (stalled)."""
+        if self.stalled:
+            return
+        if self.reply_delay <= 0:
+            self.handle(data, client)
+            return
+        loop = asyncio.get_running_loop()
+        handle: asyncio.TimerHandle | None = None
+
+        def answer() -> None:
+            if handle is not None:
+                self._delayed.discard(handle)
+            if self._transport is not None and not self.stalled:
+                self.handle(data, client)
+
+        handle = loop.call_later(self.reply_delay, answer)
+        self._delayed.add(handle)
+
+    async def kill(self) -> None:
+        """The device is switched off: the socket closes (the port answers unreachable)."""
+        await self.close()
+
+    async def restart(self) -> Self:
+        """Switched on again at the same address, with its state but no subscriptions."""
+        if self._bound is None:
+            raise RuntimeError("the simulator never started")
+        self.forget_clients()
+        return await self.start(*self._bound)
+
+    @abstractmethod
+    def forget_clients(self) -> None:
+        """What a power cycle clears: subscriptions, pushes."""
 
     @property
     def address(self) -> Address:
@@ -48,7 +89,10 @@ class UdpDevice(ABC):
         return str(sockname[0]), int(sockname[1])
 
     async def close(self) -> None:
-        """Stop ticking and close the socket."""
+        """Stop ticking, drop delayed answers and close the socket."""
+        for handle in self._delayed:
+            handle.cancel()
+        self._delayed.clear()
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -162,6 +162,16 @@ class McpSimulator(UdpDevice):
         """Plugged back in (push must be requested again)."""
         self.answering = True
 
+    def forget_clients(self) -> None:
+        """A power cycle ends every push."""
+        self.pushes.clear()
+
+    def send_garbage_payloads(self, payloads: list[bytes]) -> None:
+        """Send these datagrams as they are to every client seen so far."""
+        for client in self.clients:
+            for payload in payloads:
+                self._send_raw(payload, client)
+
     def send_garbage(self) -> None:
         """Send malformed data to every client seen so far."""
         junk = [
@@ -364,7 +374,7 @@ class McpSimulator(UdpDevice):
 
     def tick(self) -> None:
         """Send due blocks, expire pushes (called every TICK_SECONDS)."""
-        if not self.answering:
+        if not self.answering or self.stalled:
             return
         if self.animate and self.tx_on and not self.af_peak:
             self.af = min(90, max(5, self.af + self._rng.randint(-8, 8)))

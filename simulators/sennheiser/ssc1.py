@@ -251,6 +251,16 @@ class Ssc1Simulator(UdpDevice):
         """Plugged back in."""
         self.answering = True
 
+    def forget_clients(self) -> None:
+        """A power cycle ends every subscription."""
+        self.subscriptions.clear()
+
+    def become(self, serial: str, name: str | None = None) -> None:
+        """Another unit at this address (a swapped receiver): another serial and name."""
+        self.serial = serial
+        if name is not None:
+            self.device_name = name
+
     def send_garbage(self, payloads: list[bytes] | None = None) -> None:
         """Send malformed datagrams to every client seen so far."""
         junk = payloads or [
@@ -493,7 +503,7 @@ class Ssc1Simulator(UdpDevice):
 
     def tick(self) -> None:
         """Expire subscriptions and notify changes (called every TICK_SECONDS)."""
-        if not self.answering:
+        if not self.answering or self.stalled:
             return
         if self.animate:
             self._animate()

@@ -16,6 +16,7 @@ from custom_components.micboard.plugins.audio_technica import (
     DeviceBusy,
     SessionInUse,
     plugin as at_plugin,
+    session as session_module,
 )
 from custom_components.micboard.plugins.audio_technica.notifications import (
     _SOCKETS,
@@ -27,6 +28,7 @@ from custom_components.micboard.plugins.audio_technica.protocol import Answer
 from custom_components.micboard.plugins.errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     UnsupportedDevice,
 )
 from custom_components.micboard.plugins.health import ConnectionState
@@ -544,7 +546,7 @@ async def test_stall_ends_listen_and_frees_the_session(
 async def test_garbage_is_ignored(
     simulator: AudioTechnicaSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="custom_components.micboard.plugins.audio_technica")
+    caplog.set_level(logging.DEBUG, logger="custom_components.micboard.plugins")
     simulator.inject_garbage(10)
     plugin = make_plugin(simulator)
     async with listening(plugin, simulator) as (_updates, task):
@@ -556,9 +558,12 @@ async def test_garbage_is_ignored(
         simulator.send_raw_notification(b"nlevelrf 0000 00 NC x,1\r")
         simulator.set_mute(1, muted=True)
         await wait_for(lambda: receiver.channels[1].muted)
+        await wait_for(lambda: plugin.health.messages_rejected >= 5)
         assert not task.done()
-    assert "Ignoring unexpected line" in caplog.text
-    assert "Ignoring notification" in caplog.text
+    # Garbage on TCP (junk, a truncated answer, an oversized line) and in notifications
+    # (junk, a bare command) is counted; only the first is logged, escaped.
+    assert caplog.text.count("Dropped ") == 1
+    assert "\\ufffd" in caplog.text
 
 
 # -- notification socket -----------------------------------------------------------------------
@@ -646,3 +651,136 @@ async def test_an_answer_older_than_a_notification_does_not_undo_it(
     await plugin._read_channels([1], ["gstsmute"])  # a later poll answer is applied again
     assert channel.muted is False
     await plugin.close()
+
+
+# -- hostile streams -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "flood",
+    [b"\r" * (4 << 20), b"x" * (4 << 20) + b"\r", (b"\x00\xff!! ## " + b"." * 50 + b"\r") * 60_000],
+    ids=["bare-CRs", "one-4MB-line", "junk-lines"],
+)
+async def test_a_4mb_hostile_stream_never_holds_the_loop(
+    simulator: AudioTechnicaSimulator, flood: bytes
+) -> None:
+    """The reader hands the loop back every few lines; the session survives and answers."""
+    plugin = make_plugin(simulator)
+    await plugin.get_devices()
+    session = plugin._session
+    assert session is not None
+    turns = 0
+    running = True
+
+    async def ticker() -> None:
+        nonlocal turns
+        while running:
+            turns += 1
+            await asyncio.sleep(0)
+
+    tick = asyncio.create_task(ticker())
+    try:
+        lines_before = session.lines
+        simulator.inject_before_reply(flood)
+        await plugin._query("glevelrf", 1)  # the flood comes first, then the answer
+        read = session.lines - lines_before
+        assert read >= 1  # the answer, at least
+        # Other work ran at least once per LINES_PER_TURN lines handled: no long hold.
+        assert turns >= read // session_module.LINES_PER_TURN
+        # Blank lines are no messages at all; anything else unparseable is counted.
+        assert (plugin.health.messages_rejected >= 1) == (flood.strip(b"\r") != b"")
+        assert await plugin._query("glevelrf", 2) == ("6",)
+    finally:
+        running = False
+        await tick
+        await plugin.close()
+
+
+async def test_names_are_cleaned_and_capped(simulator: AudioTechnicaSimulator) -> None:
+    plugin = make_plugin(simulator)
+    async with listening(plugin, simulator):
+        receiver = plugin.receivers[RX]
+        simulator.rename_channel(1, "Lead\x1b[5m\x07 " + "v" * 300)
+        simulator.rename("RACK\x00-B")
+        await wait_for(lambda: receiver.channels[1].name not in {None, "Mic 1"})
+        await wait_for(lambda: receiver.name == "RACK-B")
+        assert receiver.channels[1].name == "Lead[5m " + "v" * 56
+
+
+# -- identity ------------------------------------------------------------------------------------
+
+
+async def test_another_model_at_the_address_is_a_different_device(
+    simulator: AudioTechnicaSimulator,
+) -> None:
+    plugin = make_plugin(simulator, expected_id="audio_technica_atw_r1440_stage")
+    try:
+        with pytest.raises(DifferentDevice) as caught:
+            await plugin.get_devices()
+        assert caught.value.found == RX
+        assert caught.value.expected == "audio_technica_atw_r1440_stage"
+        assert plugin.receivers == {}
+    finally:
+        await plugin.close()
+
+
+async def test_a_renamed_unit_on_the_same_model_is_accepted_at_first_contact(
+    simulator: AudioTechnicaSimulator,
+) -> None:
+    """Without a serial, a rename while away and a same-model swap look alike: accepted."""
+    plugin = make_plugin(simulator, expected_id="audio_technica_esw_r4180dan_old_name")
+    try:
+        assert RX in await plugin.get_devices()
+    finally:
+        await plugin.close()
+
+
+async def test_another_unit_after_a_reconnect_is_a_different_device(
+    simulator: AudioTechnicaSimulator,
+) -> None:
+    plugin = make_plugin(simulator)
+    try:
+        receiver = (await plugin.get_devices())[RX]
+        simulator.drop_connection()
+        await wait_for(lambda: not plugin._session or not plugin._session.is_open)
+        simulator.name = "RACK-B"  # another unit of the same model answers now
+        simulator.channel(1).name = "Other"
+        with pytest.raises(DifferentDevice) as caught:
+            await plugin.get_devices()
+        assert (caught.value.expected, caught.value.found) == (
+            RX,
+            "audio_technica_esw_r4180dan_rack_b",
+        )
+        assert receiver.name == "RACK-A"
+        assert receiver.channels[1].name == "Mic 1"  # nothing of it was taken
+    finally:
+        await plugin.close()
+
+
+# -- slow receivers ------------------------------------------------------------------------------
+
+
+async def test_a_slow_receiver_sets_up_within_its_budget_and_polling_reads_the_rest(
+    simulator: AudioTechnicaSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(at_plugin, "SNAPSHOT_BUDGET_SECONDS", 0.05)
+    simulator.reply_delay = 0.05
+    plugin = make_plugin(simulator, reply_timeout=1.0)
+    try:
+        receiver = (await plugin.get_devices())[RX]
+        # Device info and channel discovery, then the budget was spent.
+        assert len(simulator.received) <= 3 + 3 + 2
+        assert receiver.channels[1].transmitter is not None  # from the probe's answer
+        assert receiver.channels[1].name is None
+        session = plugin._session
+        assert session is not None
+        assert session.round_trip is not None
+        assert session.round_trip.samples >= 5
+        updates: list[ModelUpdate] = []
+        task = asyncio.create_task(plugin.listen(updates.append))
+        await wait_for(lambda: receiver.channels[1].name == "Mic 1", timeout=10)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        await plugin.close()

@@ -19,8 +19,7 @@ import logging
 import socket
 import struct
 
-from ..net.quietlog import QuietLog
-from .protocol import Answer, decode, parse_line
+from .protocol import MAX_LINE_BYTES, Answer, decode, parse_line
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +29,8 @@ DEFAULT_NOTIFY_GROUP = "239.0.0.100"
 DEFAULT_NOTIFY_BIND = "0.0.0.0"  # noqa: S104  the receivers are on the LAN
 
 type NotificationCallback = Callable[[Answer], None]
+#: Told about a line from the subscribed sender that is not a notification (reason, line).
+type RejectCallback = Callable[[str, str], None]
 type SubscriberKey = tuple[str, int, str]
 
 
@@ -57,24 +58,25 @@ class _SharedSocket:
     """One bound socket and the plugins listening through it."""
 
     subscribers: dict[str, list[NotificationCallback]] = field(default_factory=dict)
+    rejectors: dict[str, list[RejectCallback]] = field(default_factory=dict)
     transport: asyncio.DatagramTransport | None = None
-    #: Garbage is dropped, and logged once per socket.
-    garbage: QuietLog = field(
-        default_factory=lambda: QuietLog(_LOGGER, "Ignoring notification from %s: %r")
-    )
 
     def dispatch(self, data: bytes, sender: str) -> None:
-        """Hand a datagram's lines to its receiver's plugins; garbage is dropped, logged once."""
+        """Hand a datagram's lines to its receiver's plugins; garbage goes to their rejectors.
+
+        A datagram is at most 64 KB and split once, so its cost is linear and bounded.
+        """
         callbacks = self.subscribers.get(sender)
         if not callbacks:
             return
         for raw in data.split(b"\r"):
-            line = decode(raw)
+            line = decode(raw[: MAX_LINE_BYTES + 1])
             if not line:
                 continue
-            message = parse_line(line)
+            message = parse_line(line) if len(raw) <= MAX_LINE_BYTES else None
             if not isinstance(message, Answer):
-                self.garbage(sender, line[:120])
+                for reject in list(self.rejectors.get(sender, ())):
+                    reject("a notification that is not a message", line)
                 continue
             for callback in list(callbacks):
                 callback(message)
@@ -106,11 +108,18 @@ def _make_socket(bind: str, port: int, group: str) -> socket.socket:
 class NotificationSubscription:
     """A plugin's interest in one receiver's notifications; :meth:`close` ends it."""
 
-    def __init__(self, key: SubscriberKey, sender: str, callback: NotificationCallback) -> None:
+    def __init__(
+        self,
+        key: SubscriberKey,
+        sender: str,
+        callback: NotificationCallback,
+        rejected: RejectCallback | None = None,
+    ) -> None:
         """Use :func:`subscribe` rather than this."""
         self._key = key
         self._sender = sender
         self._callback: NotificationCallback | None = callback
+        self._rejected = rejected
 
     def close(self) -> None:
         """Stop delivering; the socket closes with its last subscriber. Safe to call twice."""
@@ -123,6 +132,11 @@ class NotificationSubscription:
             callbacks.remove(callback)
         if not callbacks:
             shared.subscribers.pop(self._sender, None)
+        rejectors = shared.rejectors.get(self._sender, [])
+        if self._rejected in rejectors:
+            rejectors.remove(self._rejected)
+        if not rejectors:
+            shared.rejectors.pop(self._sender, None)
         if not shared.subscribers:
             del _SOCKETS[self._key]
             if shared.transport is not None:
@@ -130,7 +144,13 @@ class NotificationSubscription:
 
 
 async def subscribe(
-    sender: str, callback: NotificationCallback, *, port: int, group: str = "", bind: str = ""
+    sender: str,
+    callback: NotificationCallback,
+    *,
+    port: int,
+    group: str = "",
+    bind: str = "",
+    rejected: RejectCallback | None = None,
 ) -> NotificationSubscription | None:
     """Deliver notifications from ``sender`` (an IP) to ``callback``.
 
@@ -165,4 +185,6 @@ async def subscribe(
             transport.close()
             shared = _SOCKETS[key]
     shared.subscribers.setdefault(sender, []).append(callback)
-    return NotificationSubscription(key, sender, callback)
+    if rejected is not None:
+        shared.rejectors.setdefault(sender, []).append(rejected)
+    return NotificationSubscription(key, sender, callback, rejected)

@@ -37,6 +37,7 @@ from typing import Any, ClassVar, Unpack
 from ..errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     MicboardError,
     UnsupportedDevice,
 )
@@ -44,10 +45,10 @@ from ..model import (
     ModelUpdate,
     Receiver,
     UpdateCallback,
-    apply_values,
 )
 from ..options import NetworkOptions
 from ..plugin import NetworkPlugin, PluginArgs
+from ..validate import MAX_TEXT_LENGTH, clean_text
 from . import values
 from .errors import (
     CommandNotSupported,
@@ -80,6 +81,10 @@ MAX_MISSED_REPLIES = 2
 BUSY_RETRIES = 3
 BUSY_RETRY_DELAY = 0.5
 BUSY_PAUSE_SECONDS = 2.0
+#: A snapshot stops reading channel values after this long (the poll loop goes on at once):
+#: at 2 s per request, device info and channel discovery alone take about 22 s of the
+#: 30 s a set-up may take.
+SNAPSHOT_BUDGET_SECONDS = 12.0
 
 #: Commands tried, in order, to find out whether a channel number exists.
 _PROBE_COMMANDS = (
@@ -145,6 +150,9 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         self._subscription: NotificationSubscription | None = None
         self._on_update: UpdateCallback | None = None
         self._config_due: float | None = None
+        #: Whether the receiver on the current session was confirmed as the expected one;
+        #: until then nothing it sends is applied.
+        self._confirmed = False
 
     # -- identity -------------------------------------------------------------------------
 
@@ -184,13 +192,19 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
                 self.port,
                 on_notification=self._handle_notification,
                 on_message=self.health.message,
+                on_rejected=self._on_rejected,
             )
             if self.reply_timeout is not None:
                 session.reply_timeout = self.reply_timeout
+            self._confirmed = False
             await session.open()
             self._session = session
             self._missed = 0
             return session
+
+    def _on_rejected(self, reason: str, line: str) -> None:
+        """Input that is not a message: counted, the first per connection logged (escaped)."""
+        self.health.rejected(self.host, reason, line)
 
     async def _drop_session(self) -> None:
         session, self._session = self._session, None
@@ -242,13 +256,17 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Connect if needed, read device info, channels and every supported value."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SNAPSHOT_BUDGET_SECONDS
         try:
             await self._ensure_session()
             await self._read_device_info()
             if self._channel_count is None:
                 self._channel_count = await self._discover_channels()
             try:
-                await self._read_channels(self._channel_range(), values.CHANNEL_COMMANDS)
+                await self._read_channels(
+                    self._channel_range(), values.CHANNEL_COMMANDS, deadline=deadline
+                )
             except DeviceBusy as err:
                 # Not a failure: what is known stays, the poll loop fills in the rest.
                 _LOGGER.debug("%s is busy during a snapshot (%s)", self.host, err)
@@ -263,7 +281,9 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         return self.store_snapshot([self.transform_device_data(self._raw())])
 
     async def _read_device_info(self) -> None:
+        """Model, name and firmware; who answers is confirmed before any of it is taken."""
         first_time = self._info["model"] is None
+        found: dict[str, tuple[str, ...]] = {}
         for command in _DEVICE_FIELDS:
             try:
                 params = await self._query_patiently(command)
@@ -286,7 +306,57 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
                         "controller may hold its only control session"
                     )
                 continue
+            found[command] = params
+        self._confirm_identity(found)
+        for command, params in found.items():
             self._set_device_value(command, params)
+
+    def _confirm_identity(self, found: Mapping[str, tuple[str, ...]]) -> None:
+        """Raise :class:`DifferentDevice` unless the receiver answering is the expected one.
+
+        The protocol has no serial number (research §5); what a receiver says of itself is
+        its model and its name. The model must match the one the entry was made for (its
+        pinned id starts with it), and once this plugin has talked to the receiver, a new
+        session must find the same model and name (a rename seen on an unbroken session,
+        by notification, poll or resync, is learnt). A same-model unit given the same name
+        is indistinguishable: docs/reliability.md says so.
+        """
+        model = clean_text(values.text(_first(found.get(values.GET_MODEL))), MAX_TEXT_LENGTH)
+        name = clean_text(values.text(_first(found.get(values.GET_NAME))), MAX_TEXT_LENGTH)
+        if model is None:
+            if self._confirmed:
+                return  # unanswered on a resync of a confirmed session: keep going
+            raise CannotConnect(f"{self.host} did not say which receiver it is")
+        found_id = device_uid(model, name)
+        known_model, known_name = self._info["model"], self._info["name"]
+        if self._confirmed:
+            return  # the same TCP session: the same receiver, perhaps renamed
+        if known_model is not None:
+            if model != known_model or (name is not None and name != known_name):
+                raise DifferentDevice(
+                    f"{self.host} is now {model} {name!r}, not {known_model} {known_name!r}",
+                    host=self.host,
+                    expected=self._receiver_id or device_uid(known_model, known_name),
+                    found=found_id,
+                    found_name=name,
+                )
+            self._confirmed = True
+            return
+        expected = self.options.expected_id or self.options.device_uid
+        prefix = device_uid(model, None)
+        if (
+            expected is not None
+            and expected.startswith(device_uid(None, None) + "_")  # an id made from a model
+            and not (expected == prefix or expected.startswith(prefix + "_"))
+        ):
+            raise DifferentDevice(
+                f"{self.host} is a {model}, not the receiver {expected!r}",
+                host=self.host,
+                expected=expected,
+                found=found_id,
+                found_name=name,
+            )
+        self._confirmed = True
 
     def _set_device_value(self, command: str, params: tuple[str, ...]) -> None:
         """Record model, name or firmware and push the change to a running listener."""
@@ -295,9 +365,10 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             value = values.firmware(params)
         else:
             value = values.text(params[0] if params else None)
+        value = self.gate.text(value, MAX_TEXT_LENGTH)
         self._info[key] = value
         receiver = self.receivers.get(self._receiver_id or "")
-        if receiver is None or not apply_values(receiver, {key: value}):
+        if receiver is None or not self.gate.apply(receiver, {key: value}):
             return
         if self._on_update is not None:
             self._on_update(ModelUpdate(receiver.id, None, frozenset({key})))
@@ -353,12 +424,15 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             _LOGGER.debug("%s: %s (channel %s)", self.host, err, channel)
         return None
 
-    async def _read_channels(self, channels: Iterable[int], commands: Iterable[str]) -> None:
+    async def _read_channels(
+        self, channels: Iterable[int], commands: Iterable[str], *, deadline: float | None = None
+    ) -> None:
         """Ask every supported command of every channel; busy ends the round early.
 
         An answer is older than a notification about the same value that arrived while it was
         on its way (the receiver answered before the change), so it is dropped rather than
-        allowed to undo the notification.
+        allowed to undo the notification. Past ``deadline`` (a snapshot on a slow link) the
+        round stops and the poll loop asks the rest, at once.
         """
         commands = tuple(commands)
         clock = asyncio.get_running_loop().time
@@ -366,6 +440,10 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             for command in commands:
                 if command in self._unsupported:
                     continue
+                if deadline is not None and clock() > deadline:
+                    _LOGGER.debug("%s answers slowly; polling reads the rest", self.host)
+                    self._config_due = clock()
+                    return
                 asked_at = clock()
                 params = await self._ask(command, channel)
                 if (
@@ -408,6 +486,8 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
 
     def _store(self, channel: int, command: str, params: tuple[str, ...]) -> None:
         """Record one answer or notification and push what it changed."""
+        if not self._confirmed:
+            return
         state = self._state.setdefault(channel, {})
         if state.get(command) == params:
             return
@@ -417,7 +497,7 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         if receiver is None or model is None:
             return
         linked_before = model.transmitter is not None
-        changed = apply_values(model, values.channel_values(state))
+        changed = self.gate.apply(model, values.channel_values(state))
         if not linked_before and model.transmitter is not None:
             self._config_due = asyncio.get_running_loop().time() + CONFIG_AFTER_LINK_SECONDS
         if changed and self._on_update is not None:
@@ -425,6 +505,8 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
 
     def _handle_notification(self, answer: Answer) -> None:
         """Apply a notification (or an unsolicited answer); bad ones are dropped."""
+        if not self._confirmed:
+            return  # not (yet) known to come from the expected receiver
         command = answer.get_command
         if command in _DEVICE_FIELDS:
             self._set_device_value(command, answer.params)
@@ -507,6 +589,7 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             port=self.notify_port,
             group=self.notify_group,
             bind=self.notify_bind,
+            rejected=self._on_rejected,
         )
 
     def _stop_notifications(self) -> None:
@@ -519,6 +602,10 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         self._stop_notifications()
         await self._drop_session()
         self.health.stopped()
+
+
+def _first(params: tuple[str, ...] | None) -> str | None:
+    return params[0] if params else None
 
 
 def _channel_number(params: tuple[str, ...]) -> int:

@@ -224,6 +224,46 @@ async def test_malformed_datagrams_never_raise(sim: McpSimulator, local_port: in
         await wait_for(lambda: channel.name == "STILL")
 
 
+async def test_huge_numbers_are_dropped_and_never_stay_stored(
+    sim: McpSimulator, local_port: int
+) -> None:
+    """``Frequency 9…9`` (1400 digits) overflowed every later float conversion of the state."""
+    plugin = plugin_for(sim, local_port)
+    channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
+    async with listening(plugin):
+        await wait_for(lambda: bool(sim.pushes))
+        sim.send_garbage_payloads(
+            [b"Frequency " + b"9" * 1400 + b"\r", b"RF " + b"9" * 1400 + b" 1 1\r"]
+        )
+        await wait_for(lambda: plugin.health.messages_rejected >= 2)
+        assert plugin.state.frequency_khz == 566_000
+        sim.rename("STILL")
+        await wait_for(lambda: channel.name == "STILL")
+        assert channel.frequency_mhz == 566.0
+
+
+async def test_values_the_family_cannot_report_become_unknown(
+    sim: McpSimulator, local_port: int
+) -> None:
+    """``Frequency 56`` (kHz) once showed as 0.056 MHz; names lose control characters."""
+    plugin = plugin_for(sim, local_port)
+    channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
+    assert channel.frequency_mhz == 566.0
+    async with listening(plugin):
+        await wait_for(lambda: bool(sim.pushes))
+        before = plugin.health.values_rejected
+        sim.send_garbage_payloads([b"Frequency 56 1 5\r"])
+        await wait_for(lambda: channel.frequency_mhz is None)
+        assert plugin.health.values_rejected > before
+        rejected = plugin.health.messages_rejected
+        sim.rename("A\x1b[31m")  # a line with control characters is no MCP line
+        await wait_for(lambda: plugin.health.messages_rejected > rejected)
+        assert channel.name == "VOCAL 1"
+        sim.rename("  LONG " + "x" * 300)
+        await wait_for(lambda: channel.name is not None and channel.name.startswith("LONG x"))
+        assert len(channel.name or "") == 64
+
+
 async def test_command_errors(sim: McpSimulator, local_port: int) -> None:
     plugin = plugin_for(sim, local_port)
     await plugin.get_devices()
@@ -354,3 +394,43 @@ async def test_unusable_answer_does_not_block_setup(sim: McpSimulator, local_por
     await plugin.close()
     assert channel.frequency_mhz is None
     assert plugin.bad_datagrams == 1
+
+
+async def test_a_slow_receiver_sets_up_and_timeouts_follow_it(
+    sim: McpSimulator, local_port: int
+) -> None:
+    sim.reply_delay = 0.6  # 2.4 x the fixture's first wait
+    plugin = plugin_for(sim, local_port)
+    try:
+        channel = (await plugin.get_devices())[plugin.receiver_id].channels[1]
+        assert channel.name == "VOCAL 1"
+        assert plugin.round_trip.samples == 4  # firmware, name, frequency, mute
+        assert plugin.round_trip.timeout > 0.6
+        before = sum(sim.requests.values())
+        await plugin._request("Name")
+        assert sum(sim.requests.values()) == before + 1  # no resend any more
+    finally:
+        await plugin.close()
+
+
+async def test_push_echoes_without_status_are_silence(
+    sim: McpSimulator, local_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A receiver that acknowledges every renewal but sends no status is not alive."""
+    monkeypatch.setattr(SennheiserMcpPlugin, "push_timeout", 0.9)  # echoes every 0.3 s
+    monkeypatch.setattr(SennheiserMcpPlugin, "quiet_floor", 0.5)
+    plugin = plugin_for(sim, local_port, meter_interval=0.1)
+    await plugin.get_devices()
+    task = asyncio.create_task(plugin.listen(lambda _update: None))
+    try:
+        await wait_for(lambda: sim.renewals >= 1 or sim.push_commands >= 1)
+        sim.sends_status = False
+        with pytest.raises(ConnectionClosed, match="no data"):
+            async with asyncio.timeout(10):
+                await task
+        assert sim.push_commands >= 2  # it kept acknowledging meanwhile
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+            await task
+        await plugin.close()

@@ -133,3 +133,27 @@ def test_tree_helpers_round_trip() -> None:
     assert dict(flatten(build_tree(items.items()))) == items
     assert path_text(("mates", "tx1", "battery", "gauge")) == "/mates/tx1/battery/gauge"
     assert str(SscError(424)) == "error 424"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"m":{"rx1":{"rssi":' + b"9" * 400 + b"}}}",
+        b'{"rx1":{"name":-' + b"1" * 21 + b"}}",
+        b'{"m":{"rx1":{"af":1e999}}}',
+        b'{"m":{"rx1":{"af":-Infinity}}}',
+        b'{"m":{"rx1":{"af":NaN}}}',
+        b"[" * 60_000,
+        b"{" * 2049,
+        b'{"a":' * 2000 + b"1" + b"}" * 2000,
+    ],
+)
+def test_numbers_python_cannot_hold_and_deep_nesting_are_not_ssc(data: bytes) -> None:
+    with pytest.raises(SscDecodeError):
+        decode(data)
+
+
+def test_a_long_but_valid_integer_is_kept() -> None:
+    assert decode(b'{"device":{"identity":{"serial":12345678901234567890}}}').values == {
+        ("device", "identity", "serial"): 12345678901234567890
+    }

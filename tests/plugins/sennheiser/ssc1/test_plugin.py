@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 import contextlib
+import logging
 import socket
+import time
 
 import pytest
 
 from custom_components.micboard.plugins.errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     ProtocolError,
     UnsupportedDevice,
 )
@@ -25,6 +28,7 @@ from custom_components.micboard.plugins.sennheiser.ssc1.codec import SscError
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.ssc1 import Ssc1Simulator
 from tests.support.helpers import free_port, wait_for
+from tests.support.stalled_loop import simulator_in_thread
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
@@ -277,6 +281,51 @@ async def test_malformed_datagrams_never_raise(sim: Ssc1Simulator) -> None:
         await wait_for(lambda: channel.name == "STILL")
 
 
+async def test_a_huge_integer_is_dropped_and_never_stays_stored(
+    sim: Ssc1Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 400-digit integer once raised OverflowError, stayed stored and failed every datagram."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.micboard.plugins")
+    plugin = plugin_for(sim)
+    channel = (await plugin.get_devices())[plugin.stable_id].channels[1]
+    async with listening(plugin):
+        await wait_for(lambda: sim.subscribes >= 1)
+        huge = b"9" * 400
+        sim.send_garbage(
+            [
+                b'{"m":{"rx1":{"rssi":' + huge + b"}}}",
+                b'{"rx1":{"frequency":-' + huge + b',"name":' + huge + b"}}",
+                b'{"mates":{"tx1":{"battery":{"gauge":' + huge + b"}}}}",
+                b'{"m":{"rx1":{"af":1e999}}}',
+                b'{"m":{"rx1":{"af":NaN}}}',
+                b"[" * 60_000,
+                b'{"rx1":' * 3000 + b"1" + b"}" * 3000,
+            ]
+        )
+        await wait_for(lambda: plugin.health.messages_rejected >= 7)
+        assert channel.name == "CH 1"  # the integer never became a name
+        sim.rf_fade(1, rssi=-80.0, rsqi=50)
+        sim.rename(1, "after")  # later datagrams for the channel still work
+        await wait_for(lambda: channel.name == "AFTER" and channel.rf_level == -80.0)
+        assert all(not isinstance(v, int) or v < 10**20 for v in plugin._leaves[1].values())
+    assert caplog.text.count("Dropped a datagram that is not SSC") == 1
+
+
+async def test_a_number_never_becomes_a_name_and_names_are_cleaned(sim: Ssc1Simulator) -> None:
+    sim.device_name = "RACK\x07\x00 " + "N" * 300
+    plugin = plugin_for(sim)
+    receiver = (await plugin.get_devices())[plugin.stable_id]
+    assert receiver.name == "RACK " + "N" * 59
+    async with listening(plugin):
+        await wait_for(lambda: sim.subscribes >= 1)
+        sim.send_garbage([b'{"device":{"name":12345},"rx1":{"name":67890}}'])
+        sim.rf_fade(1, rssi=-120.0)  # below what an EW-DX reports (-107 dBm)
+        await wait_for(lambda: plugin.health.values_rejected >= 1)
+        assert receiver.name == "RACK " + "N" * 59
+        assert receiver.channels[1].name is None  # 67890 is no name: unknown
+        assert receiver.channels[1].rf_level is None
+
+
 async def test_unknown_addresses_are_dropped_for_good(sim: Ssc1Simulator) -> None:
     sim.remove_addresses(("rx1", "mute"), ("rx2", "mute"))
     plugin = plugin_for(sim)
@@ -328,10 +377,33 @@ async def test_unsupported_devices(sim: Ssc1Simulator, missing: list[tuple[str, 
 
 async def test_other_device_at_the_address(sim: Ssc1Simulator) -> None:
     plugin = plugin_for(sim)
-    await plugin.get_devices()
+    receiver = (await plugin.get_devices())[plugin.stable_id]
     sim.serial = "5555"
-    with pytest.raises(ProtocolError):
+    sim.rename(1, "other")
+    with pytest.raises(DifferentDevice) as caught:
         await plugin.get_devices()
+    assert (caught.value.expected, caught.value.found) == ("1234567890", "5555")
+    assert receiver.channels[1].name == "CH 1"  # nothing of the other receiver was taken
+    assert plugin.stable_id == "1234567890"
+    await plugin.close()
+
+
+async def test_the_entry_expects_another_serial(sim: Ssc1Simulator) -> None:
+    host, port = sim.address
+    plugin = SennheiserSsc1Plugin(Ssc1Options(host=host, port=port, expected_id="777"))
+    with pytest.raises(DifferentDevice) as caught:
+        await plugin.get_devices()
+    assert (caught.value.host, caught.value.expected, caught.value.found) == (
+        host,
+        "777",
+        "1234567890",
+    )
+    assert caught.value.found_name == "EWDXRACK"
+    assert plugin.receivers == {}
+    sim.rename(1, "x")
+    sim.send_garbage([b'{"rx1":{"name":"TAKEN"}}'])
+    await asyncio.sleep(0.05)
+    assert plugin.receivers == {}
     await plugin.close()
 
 
@@ -477,3 +549,57 @@ async def test_close_fails_a_pending_request() -> None:
         await plugin.close()
         with pytest.raises(CannotConnect, match="closed"):
             await pending
+
+
+# -- slow devices ------------------------------------------------------------------------------
+
+
+async def test_a_slow_device_sets_up_in_few_requests_and_timeouts_follow_it() -> None:
+    """A 4-channel EW-DX in 5 requests; answers 2.4 x the first wait late still count."""
+    simulator = await Ssc1Simulator(channels=4).start()
+    simulator.reply_delay = 0.6  # the fixture's first wait is 0.25 s
+    plugin = plugin_for(simulator)
+    try:
+        receiver = (await plugin.get_devices())[plugin.stable_id]
+        assert len(receiver.channels) == 4
+        assert receiver.channels[4].name == "CH 4"
+        # identity, dialect probe, channel count (2), everything at once
+        assert simulator.requests <= 2 * 5  # each at most resent once while waiting
+        assert plugin.client.round_trip.samples == 5
+        assert plugin.client.round_trip.timeout > 0.6  # learnt: no resends from now on
+        before = simulator.requests
+        await plugin.client.get([("device", "name")])
+        assert simulator.requests == before + 1
+    finally:
+        await plugin.close()
+        await simulator.close()
+
+
+async def test_subscriptions_of_a_slow_device_live_longer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SennheiserSsc1Plugin, "subscription_lifetime", 1.0)
+    simulator = await Ssc1Simulator(channels=2).start()
+    simulator.reply_delay = 0.3  # three subscribe requests in a round
+    plugin = plugin_for(simulator)
+    await plugin.get_devices()  # learns the round trip
+    try:
+        async with listening(plugin):
+            await wait_for(lambda: plugin.renewals >= 2)
+            # Four rounds long, so no subscription lapses before its renewal.
+            assert plugin.lifetime >= 4 * 0.3 * 2
+            assert all(s.params["lifetime"] >= 2 for s in simulator.subscriptions)
+            assert simulator.expirations == 0
+    finally:
+        await simulator.close()
+
+
+async def test_an_answer_that_came_during_a_loop_stall_is_no_timeout() -> None:
+    with simulator_in_thread(Ssc1Simulator(channels=2).start) as (sim, _call):
+        plugin = plugin_for(sim)
+        await plugin.get_devices()
+        before = sim.requests
+        loop = asyncio.get_running_loop()
+        loop.call_soon(time.sleep, 0.8)  # the answer arrives while the loop is blocked
+        result = await plugin.client.get([("device", "name")])
+        assert result.values == {("device", "name"): "EWDXRACK"}
+        assert sim.requests == before + 1  # not resent: the stall was no timeout
+        await plugin.close()

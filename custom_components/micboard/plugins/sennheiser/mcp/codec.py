@@ -64,7 +64,8 @@ FEATURES_EM: Final = frozenset(
     }
 )
 
-_ERROR_RE: Final = re.compile(r"^(\d{4})\s*:\s*([^\[]*?)\s*(?:\[\s*(.*?)\s*\])?\s*$")
+_ERROR_DIGITS: Final = 4
+_MAX_DIGITS: Final = 9
 _NAME_RE: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _MUTE_BIT: Final = 1
 _IN_EAR_AF_VALUES: Final = 4  # SR IEM: two peaks, two holds, ...
@@ -111,17 +112,41 @@ def split_datagram(data: bytes) -> list[str]:
     return [line for line in lines if line]
 
 
+def _parse_error(line: str) -> McpError | None:
+    """``1000: Invalid command [ AfPOut 24 ]`` (text and bracket optional), or None.
+
+    Written out rather than as a regular expression: with optional blanks on both sides of
+    the text, a pattern backtracks quadratically on a line of spaces, and a device (or
+    anyone on the network) decides what the line holds.
+    """
+    digits, rest = line[:4], line[4:].lstrip()
+    if not (len(digits) == _ERROR_DIGITS and digits.isascii() and digits.isdigit()):
+        return None
+    if not rest.startswith(":"):
+        return None
+    text, bracket, tail = rest[1:].partition("[")
+    command: str | None = None
+    if bracket:
+        tail = tail.rstrip()
+        if not tail.endswith("]"):
+            return None
+        words = tail[:-1].split()
+        command = words[0] if words else None
+    code = int(digits)
+    return McpError(code, command, text.strip() or ERROR_TEXT.get(code, "error"))
+
+
 def parse_line(line: str) -> McpLine | McpError:
     """Parse one line; raise :class:`McpDecodeError` if it is neither an attribute nor an error."""
     if len(line) > MAX_LINE:
         raise McpDecodeError("line too long")
     if not line.isprintable():
         raise McpDecodeError("control characters in line")
-    error = _ERROR_RE.match(line)
-    if error is not None:
-        code = int(error.group(1))
-        command = error.group(3).split()[0] if error.group(3) else None
-        return McpError(code, command, error.group(2) or ERROR_TEXT.get(code, "error"))
+    if line[:1].isdigit():
+        error = _parse_error(line)
+        if error is None:
+            raise McpDecodeError(f"not an error line: {line[:40]!r}")
+        return error
     name, _, rest = line.partition(" ")
     if not _NAME_RE.match(name):
         raise McpDecodeError(f"not an attribute: {line[:40]!r}")
@@ -131,6 +156,10 @@ def parse_line(line: str) -> McpLine | McpError:
 def _ints(params: tuple[str, ...], count: int, *, at_least: bool = False) -> tuple[int, ...]:
     if len(params) < count or (not at_least and len(params) != count):
         raise McpDecodeError(f"expected {count} parameters, got {len(params)}")
+    if any(len(item) > _MAX_DIGITS for item in params):
+        # No MCP value has more digits (kHz frequencies have 6); a longer one is garbage, and
+        # stored it would overflow every later conversion to float.
+        raise McpDecodeError(f"parameter too long in {params!r:.60}")
     try:
         values = tuple(int(item) for item in params)
     except ValueError as err:

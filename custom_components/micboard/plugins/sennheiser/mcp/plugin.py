@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 import re
 import time
@@ -32,10 +32,9 @@ from ...model import (
     ModelUpdate,
     Receiver,
     UpdateCallback,
-    apply_values,
 )
 from ...net.liveness import Liveness
-from ...net.quietlog import QuietLog
+from ...net.timing import RoundTrip, wait_answer
 from ...net.udp import (
     SharedUdpPort,
     is_loopback,
@@ -43,8 +42,10 @@ from ...net.udp import (
 )
 from ...options import NetworkOptions
 from ...plugin import BackgroundTasks, NetworkPlugin, PluginArgs
+from ...validate import DEFAULT_LIMITS, Limits
 from .codec import (
     CONFIG_ATTRIBUTES,
+    CYCLIC_ORDER,
     ERROR_TEXT,
     FEATURES_EM,
     McpDecodeError,
@@ -71,6 +72,12 @@ CYCLE_STEP_MS: Final = 100
 #: Mode bits: 1 config on change, 2 cyclic on warning change, 4 cyclic on pilot/battery change.
 PUSH_MODES: Final = (7, 3, 1)
 _PUSH_REFUSED: Final = frozenset({1010, 1020, 1040})
+
+
+def _consume(future: asyncio.Future[McpLine]) -> None:
+    """Mark an error as seen: a request given up on must not log "never retrieved"."""
+    if not future.cancelled():
+        future.exception()
 
 
 class McpCommandError(ProtocolError):
@@ -109,6 +116,11 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
 
     manufacturer_code: ClassVar[str] = "sennheiser_mcp"
     manufacturer_name: ClassVar[str] = "Sennheiser"
+    #: ew G3/G4 ranges run from Aw+ (470 MHz) to 1G8 (1800 MHz), so ``Frequency 56`` (kHz)
+    #: is no frequency; AF is 0-100 % of -50..0 dBFS (TI 1254).
+    limits: ClassVar[Limits] = replace(
+        DEFAULT_LIMITS, frequency_mhz=(470.0, 1800.0), audio_dbfs=(-50.0, 0.0)
+    )
     #: Push timeout asked for (s); renewed every third of it.
     push_timeout: ClassVar[float] = 15.0
     request_timeout: ClassVar[float] = 1.0
@@ -124,9 +136,8 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         self.state = McpState()
         self.renewals = 0
         self.push_mode = PUSH_MODES[0]
-        self._bad = QuietLog(
-            _LOGGER, "Ignoring bad MCP data from %s (%s): %r (further ones not logged)"
-        )
+        #: Datagrams (or lines) dropped as unparseable since the plugin was made.
+        self.bad_datagrams = 0
         self._shared: SharedUdpPort | None = None
         self._unregister: Callable[[], None] | None = None
         self._remote: tuple[str, int] | None = None
@@ -137,6 +148,13 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         self._pushing = False
         self._tasks = BackgroundTasks()
         self._liveness = Liveness()
+        #: The receiver's measured round trip: waits start at ``request_timeout``, never go
+        #: below it, and grow to what a slow receiver needs (at most 5 s).
+        self.round_trip = RoundTrip(
+            initial=self.request_timeout,
+            floor=self.request_timeout,
+            ceiling=max(5.0, self.request_timeout),
+        )
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -170,7 +188,6 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         self._shared = await SharedUdpPort.acquire(bind, self.local_port)
         self._remote = (address, self.port)
         self._unregister = self._shared.register(self._remote, self._datagram_received)
-        self._bad.rearm()
 
     async def _release(self) -> None:
         if self._unregister is not None:
@@ -187,39 +204,56 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         if self._shared is not None and self._remote is not None:
             self._shared.sendto(command.encode("ascii") + b"\r", self._remote)
 
-    async def _request(self, command: str) -> McpLine:
+    async def _request(self, command: str, attempts: int | None = None) -> McpLine:
         """Send a command and wait for the line that answers it (retried, bounded)."""
+        attempts = attempts or self.request_attempts
         name = command.split(" ", 1)[0]
         async with self._lock:
             if self._shared is None:
                 raise CannotConnect("connection closed")
             loop = asyncio.get_running_loop()
-            for _attempt in range(self.request_attempts):
+            first_sent = time.monotonic()
+            for attempt in range(attempts):
                 future: asyncio.Future[McpLine] = loop.create_future()
+                future.add_done_callback(_consume)
                 self._pending = (name, future)
                 self._send(command)
                 try:
-                    async with asyncio.timeout(self.request_timeout):
-                        return await future
+                    answer = await wait_answer(future, self._wait(attempt))
                 except TimeoutError:
                     continue
+                else:
+                    # From the first send: a resend is answered by the first send's answer
+                    # too, so a slow receiver is over- rather than under-estimated.
+                    self.round_trip.sample(time.monotonic() - first_sent)
+                    return answer
                 finally:
                     self._pending = None
+                    if not future.done():
+                        future.cancel()
         raise CannotConnect(
             f"no answer to {name} from {self.host}:{self.port} after "
-            f"{self.request_attempts} attempts (is Network control enabled on the receiver?)"
+            f"{attempts} attempts (is Network control enabled on the receiver?)"
         )
 
+    def _wait(self, attempt: int) -> float:
+        """How long to wait for an answer: the measured round trip, doubled per resend."""
+        return min(self.round_trip.timeout * 2.0**attempt, self.round_trip.ceiling)
+
     # -- incoming -----------------------------------------------------------------------------
+
+    def _reject(self, err: McpDecodeError, fragment: bytes | str) -> None:
+        """Drop input that is not MCP: counted, the first per connection logged (escaped)."""
+        self.bad_datagrams += 1
+        self.health.rejected(self.host, f"input that is not MCP ({err})", fragment)
 
     def _datagram_received(self, data: bytes) -> None:
         try:
             lines = split_datagram(data)
         except McpDecodeError as err:
-            self._bad(self.host, err, data[:200])
+            self._reject(err, data)
             return
         self.health.message()
-        self._liveness.arrived()
         changed: set[str] = set()
         for text in lines:
             try:
@@ -229,14 +263,9 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
                     continue
                 changed |= self._on_line(parsed)
             except McpDecodeError as err:
-                self._bad(self.host, err, text.encode("ascii", "replace")[:200])
+                self._reject(err, text)
         if changed and self._listener is not None:
             self._listener(ModelUpdate(self.receiver_id, 1, frozenset(changed)))
-
-    @property
-    def bad_datagrams(self) -> int:
-        """Datagrams (or lines) dropped as malformed since the plugin was made."""
-        return self._bad.count
 
     def _on_error(self, error: McpError) -> None:
         pending = self._pending
@@ -246,6 +275,10 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         _LOGGER.debug("%s reports error %s (%s)", self.host, error.code, error.command)
 
     def _on_line(self, line: McpLine) -> set[str]:
+        if line.name in CYCLIC_ORDER:
+            # Only status counts as life: a receiver that echoes every Push renewal but
+            # sends no status would otherwise keep stale values on show for good.
+            self._liveness.arrived()
         pending = self._pending
         if pending is not None and not pending[1].done() and line.name == pending[0]:
             # Answered, even if the parameters turn out unusable: asking again would not help.
@@ -266,12 +299,12 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
         channel = receiver.channels.get(1) if receiver is not None else None
         if channel is None:
             return set()
-        changed = apply_values(channel, channel_values(self.state))
+        changed = self.gate.apply(channel, channel_values(self.state))
         firmware = self.state.firmware
         if (
             receiver is not None
             and firmware is not None
-            and apply_values(receiver, {"firmware": firmware})
+            and self.gate.apply(receiver, {"firmware": firmware})
             and self._listener is not None
         ):
             self._listener(ModelUpdate(self.receiver_id, None, frozenset({"firmware"})))
@@ -292,7 +325,9 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
             self.health.connecting()
         with self.health.errors_recorded():
             await self._open()
-            await self._request("FirmwareRevision")
+            # Two tries (1 s, then 2 s): enough for a receiver answering in 2 s, and one
+            # still away fails a reconnect attempt in 3 s rather than 7.
+            await self._request("FirmwareRevision", attempts=min(2, self.request_attempts))
             for attribute in CONFIG_ATTRIBUTES:
                 try:
                     await self._request(attribute)
@@ -310,14 +345,16 @@ class SennheiserMcpPlugin(NetworkPlugin[McpOptions]):
 
     async def _one_cycle(self) -> None:
         """``Push 0 100 0``: one block of cyclic attributes, for a snapshot without push."""
-        for _attempt in range(self.request_attempts):
+        for attempt in range(self.request_attempts):
             self._cycle_done.clear()
             self._send(f"Push 0 {MIN_CYCLE_MS} 0")
+            done = asyncio.ensure_future(self._cycle_done.wait())
             try:
-                async with asyncio.timeout(self.request_timeout):
-                    await self._cycle_done.wait()
+                await wait_answer(done, self._wait(attempt))
             except TimeoutError:
                 continue
+            finally:
+                done.cancel()
             return
         raise CannotConnect(
             f"{self.host} answers but sends no status; enable Network control on the receiver"

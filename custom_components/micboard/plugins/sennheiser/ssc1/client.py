@@ -14,12 +14,14 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 import logging
+import time
 from typing import Any
 
 from ...errors import CannotConnect
-from ...net.quietlog import QuietLog
+from ...net.timing import RoundTrip, wait_answer
 from ...net.udp import DatagramLink
 from .codec import (
+    NOT_UNDERSTOOD,
     SPLIT_CODES,
     UNKNOWN_ADDRESS_CODES,
     Path,
@@ -34,6 +36,8 @@ from .codec import (
 _LOGGER = logging.getLogger(__name__)
 
 type MessageHandler = Callable[[SscMessage], None]
+#: Told about every datagram dropped as unparseable: (reason, the datagram).
+type RejectHandler = Callable[[str, bytes], None]
 
 
 @dataclass(slots=True)
@@ -60,6 +64,12 @@ class _Pending:
     result: GetResult = field(default_factory=GetResult)
 
 
+def _consume(future: asyncio.Future[GetResult]) -> None:
+    """Mark an error as seen: a request given up on must not log "never retrieved"."""
+    if not future.cancelled():
+        future.exception()
+
+
 class Ssc1Client:
     """One SSC v1 device over a connected UDP socket."""
 
@@ -71,24 +81,26 @@ class Ssc1Client:
         *,
         timeout: float,
         attempts: int,
+        on_rejected: RejectHandler | None = None,
     ) -> None:
-        """Talk to ``host:port``; ``on_message`` sees every decoded datagram (answers too)."""
+        """Talk to ``host:port``; ``on_message`` sees every decoded datagram (answers too).
+
+        ``on_rejected`` hears of every datagram that is not SSC (the plugin counts it in its
+        health and logs the first per connection); the client drops it and goes on.
+        """
         self.host = host
         self.port = port
         self.timeout = timeout
         self.attempts = attempts
-        self._bad = QuietLog(
-            _LOGGER, "Ignoring bad datagram from %s (%s): %r (further ones not logged)"
-        )
+        #: The device's measured round trip: waits start at ``timeout``, never go below it,
+        #: and grow to what a slow device needs (at most 5 s, or ``timeout`` if longer).
+        self.round_trip = RoundTrip(initial=timeout, floor=timeout, ceiling=max(5.0, timeout))
+        self.bad_datagrams = 0
+        self._on_rejected = on_rejected
         self._on_message = on_message
         self._link: DatagramLink | None = None
         self._lock = asyncio.Lock()
         self._pending: _Pending | None = None
-
-    @property
-    def bad_datagrams(self) -> int:
-        """Datagrams dropped as malformed since the client was made."""
-        return self._bad.count
 
     @property
     def is_open(self) -> bool:
@@ -99,7 +111,6 @@ class Ssc1Client:
         """Open the socket (idempotent)."""
         if self.is_open:
             return
-        self._bad.rearm()
         self._link = await DatagramLink.open(
             self.host, self.port, self._datagram_received, self._error_received
         )
@@ -118,7 +129,9 @@ class Ssc1Client:
         try:
             message = decode(data)
         except SscDecodeError as err:
-            self._bad(self.host, err, data[:200])
+            self.bad_datagrams += 1
+            if self._on_rejected is not None:
+                self._on_rejected(str(err), data)
             return
         self._match(message)
         self._on_message(message)
@@ -172,63 +185,104 @@ class Ssc1Client:
     # -- requests -----------------------------------------------------------------------------
 
     async def _request(
-        self, kind: str, paths: set[Path], payload: Callable[[], bytes]
+        self,
+        kind: str,
+        paths: set[Path],
+        payload: Callable[[], bytes],
+        attempts: int | None = None,
     ) -> GetResult:
+        """Send, wait, resend with a doubled wait (bounded), until answered or out of tries.
+
+        The wait follows the device's measured round trip, timed from the first send: an
+        answer to an earlier send answers a resend too (matching is by address), so this
+        over- rather than under-estimates a slow device. An answer that arrived while the
+        event loop was stalled is found before a timeout is declared.
+        """
         async with self._lock:
             if not self.is_open:
                 raise CannotConnect("connection closed")
             loop = asyncio.get_running_loop()
             result = GetResult()
             remaining = set(paths)
-            for _attempt in range(self.attempts):
+            first_sent = time.monotonic()
+            attempts = attempts or self.attempts
+            for attempt in range(attempts):
                 pending = _Pending(kind, set(remaining), loop.create_future(), result)
+                pending.future.add_done_callback(_consume)
                 self._pending = pending
                 assert self._link is not None  # noqa: S101  checked by is_open above
                 self._link.send(encode_get(remaining) if kind == "get" else payload())
+                wait = min(self.round_trip.timeout * 2.0**attempt, self.round_trip.ceiling)
                 try:
-                    async with asyncio.timeout(self.timeout):
-                        return await pending.future
+                    answer = await wait_answer(pending.future, wait)
                 except TimeoutError:
                     remaining = pending.remaining
+                else:
+                    self.round_trip.sample(time.monotonic() - first_sent)
+                    return answer
                 finally:
                     self._pending = None
+                    if not pending.future.done():
+                        pending.future.cancel()
             if kind == "subscribe" or (not result.values and not result.errors):
                 raise CannotConnect(
-                    f"no answer from {self.host}:{self.port} after {self.attempts} attempts"
+                    f"no answer from {self.host}:{self.port} after {attempts} attempts"
                 )
             result.missing = remaining
             return result
 
-    async def get(self, paths: Iterable[Path]) -> GetResult:
-        """GET addresses in one message (retried); raise CannotConnect if nothing answers."""
-        wanted = set(paths)
-        return await self._request("get", wanted, lambda: encode_get(wanted))
+    async def get(self, paths: Iterable[Path], attempts: int | None = None) -> GetResult:
+        """GET addresses in one message (retried); raise CannotConnect if nothing answers.
 
-    async def get_tolerant(self, paths: Iterable[Path]) -> GetResult:
-        """GET addresses together, falling back to one by one if the device refuses the group.
-
-        Devices reject a whole message for one unknown address (and some reject long
-        answers), so a refused group is asked again address by address to learn which ones
-        exist. Per-address errors stay in ``errors``.
+        ``attempts`` overrides the client's: a reconnect probe gives up sooner, so a device
+        that is still away costs the reconnect schedule little.
         """
         wanted = set(paths)
-        result = await self.get(wanted)
-        remaining = wanted - set(result.values) - set(result.errors) - result.missing
-        if not remaining or not (result.rejected or result.message_error in SPLIT_CODES):
-            if result.message_error is not None:
-                result.errors.update(dict.fromkeys(remaining, result.message_error))
-            return result
-        combined = GetResult(values=dict(result.values), missing=set(result.missing))
-        combined.errors = {
-            path: code for path, code in result.errors.items() if code not in SPLIT_CODES
-        }
-        for path in sorted(remaining - set(combined.errors)):
-            single = await self.get([path])
-            combined.merge(single)
-            combined.missing |= single.missing
-            if single.message_error is not None and path not in single.values:
-                combined.errors[path] = single.message_error
+        return await self._request("get", wanted, lambda: encode_get(wanted), attempts)
+
+    async def get_tolerant(self, paths: Iterable[Path], attempts: int | None = None) -> GetResult:
+        """GET addresses together, asking again in smaller groups if the device refuses.
+
+        Devices reject a whole message for one unknown address (naming it: the rest is asked
+        again together, without it) and refuse answers that would be too long (the group is
+        halved until it fits). So a device that has everything answers in one round trip,
+        and one that lacks a few addresses in a few. Per-address errors stay in ``errors``.
+        """
+        combined = GetResult()
+        await self._get_split(sorted(set(paths)), combined, attempts)
         return combined
+
+    async def _get_split(
+        self, paths: list[Path], combined: GetResult, attempts: int | None = None
+    ) -> None:
+        result = await self.get(paths, attempts)
+        combined.values.update(result.values)
+        combined.missing |= result.missing
+        combined.errors.update(
+            {path: code for path, code in result.errors.items() if code not in SPLIT_CODES}
+        )
+        remaining = [
+            path
+            for path in paths
+            if path not in result.values
+            and path not in combined.errors
+            and path not in result.missing
+        ]
+        if not remaining:
+            return
+        if not (result.rejected or result.message_error in SPLIT_CODES):
+            if result.message_error is not None:
+                combined.errors.update(dict.fromkeys(remaining, result.message_error))
+            return
+        if any(code in UNKNOWN_ADDRESS_CODES for code in result.errors.values()):
+            await self._get_split(remaining, combined)  # without what the device named
+            return
+        if len(remaining) == 1:
+            combined.errors[remaining[0]] = result.message_error or NOT_UNDERSTOOD
+            return
+        half = len(remaining) // 2
+        await self._get_split(remaining[:half], combined)
+        await self._get_split(remaining[half:], combined)
 
     async def subscribe(
         self, groups: Iterable[tuple[Mapping[str, Any], Iterable[Path]]]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 import json
+import math
 from typing import Any, Final, TypeIs
 
 type Path = tuple[str, ...]
@@ -24,6 +25,12 @@ type Path = tuple[str, ...]
 MAX_DATAGRAM: Final = 65507
 #: Deepest address tree accepted; real trees are 5 levels deep.
 MAX_DEPTH: Final = 16
+#: Most brackets a datagram may hold: a full 4-channel answer has under 200. Checked before
+#: parsing (at C speed), so a datagram of ``[`` x 60,000 costs a byte count, not a parse.
+MAX_BRACKETS: Final = 2048
+#: Longest integer literal accepted. A device value fits in 64 bits (20 digits); a longer
+#: one is garbage, and turning it into a float later would raise ``OverflowError``.
+MAX_INT_DIGITS: Final = 20
 
 # Error codes named in the SSC guides (SpeechLine DW TOC, EW-DX guide, D6000 errors list).
 OK: Final = 200
@@ -164,13 +171,45 @@ def _decode_osc(osc: Any, message: SscMessage) -> None:
                     message.values[path] = leaf
 
 
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise SscDecodeError(f"integer of {len(text)} digits")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: JSON has no infinities
+        raise SscDecodeError(f"number {text[:24]} is out of range")
+    return value
+
+
+def _parse_constant(text: str) -> float:
+    raise SscDecodeError(f"{text} is not JSON")
+
+
 def decode(data: bytes) -> SscMessage:
-    """Decode one datagram; raise :class:`SscDecodeError` for anything that is not SSC."""
+    """Decode one datagram; raise :class:`SscDecodeError` for anything that is not SSC.
+
+    Every leaf that comes out is a JSON value Python handles safely: integers of at most
+    :data:`MAX_INT_DIGITS` digits, finite floats, strings, booleans, ``None`` or lists of
+    those; nesting is bounded before the parser sees it.
+    """
     if len(data) > MAX_DATAGRAM:
         raise SscDecodeError(f"datagram of {len(data)} bytes is too large")
+    if data.count(b"[") + data.count(b"{") > MAX_BRACKETS:
+        raise SscDecodeError("too many nested objects or lists")
     try:
         text = data.decode("utf-8").strip().rstrip("\x00")
-        document = json.loads(text, object_pairs_hook=_merge_pairs)
+        document = json.loads(
+            text,
+            object_pairs_hook=_merge_pairs,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_parse_constant,
+        )
+    except SscDecodeError:
+        raise
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise SscDecodeError(f"not JSON: {err}") from err
     if not isinstance(document, dict):
@@ -191,8 +230,12 @@ def _encode(document: Mapping[str, Any]) -> bytes:
 
 
 def encode_get(paths: Iterable[Path]) -> bytes:
-    """A GET: the addresses with ``null`` leaves."""
-    return _encode(build_tree((path, None) for path in paths))
+    """A GET: the addresses with ``null`` leaves, in order.
+
+    A device rejecting the message names the first address it lacks, so ``rx1``… before
+    ``rx5`` tells where the channels end.
+    """
+    return _encode(build_tree((path, None) for path in sorted(paths)))
 
 
 def encode_set(values: Mapping[Path, Any]) -> bytes:

@@ -173,9 +173,13 @@ DIALECTS: Final = (EWDX, SLDW)
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, or None; an integer too large for a float is no number (never raises)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
     return result if math.isfinite(result) else None
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 import logging
 import time
 from typing import Any, ClassVar, Final, Unpack
@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Final, Unpack
 from ...errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     MicboardError,
     ProtocolError,
     UnsupportedDevice,
@@ -32,11 +33,11 @@ from ...model import (
     ModelUpdate,
     Receiver,
     UpdateCallback,
-    apply_values,
 )
 from ...net.liveness import Liveness
 from ...options import NetworkOptions
 from ...plugin import BackgroundTasks, NetworkPlugin, PluginArgs
+from ...validate import DEFAULT_LIMITS, MAX_TEXT_LENGTH, Limits, clean_text
 from .client import (
     GetResult,
     Ssc1Client,
@@ -66,6 +67,10 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_PORT: Final = 45
 #: Channels probed at most (EW-DX has 2 or 4, SL MCR DW up to 4).
 MAX_CHANNELS: Final = 8
+#: Tries of the first request of a (re)connect.
+PROBE_ATTEMPTS: Final = 2
+#: Longest subscription lifetime asked for (s), however slow the device.
+MAX_LIFETIME: Final = 120
 #: Meter subscriptions are never asked to notify faster than this (ms).
 MIN_METER_MS: Final = 100
 
@@ -81,11 +86,15 @@ _METER_ROOT: Final = "m"
 
 
 def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # some firmware sends the serial as a number
-    return None
+    """A device-supplied text, cleaned and capped; a number is never a name."""
+    return clean_text(value, MAX_TEXT_LENGTH)
+
+
+def _serial(value: Any) -> str | None:
+    """The serial: text, or a number (some firmware sends it so; at most 20 digits decode)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    return _text(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +109,15 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc1"
     manufacturer_name: ClassVar[str] = "Sennheiser"
+    #: EW-DX: RSSI -107..0 dBm and AF -138.5..0 dBFS (the same hardware's SSCv2 documents
+    #: them), frequency ranges Q1-9 (470.2 MHz) up to Y1-3 (1800 MHz). SpeechLine DW
+    #: reports no RF, audio or frequency.
+    limits: ClassVar[Limits] = replace(
+        DEFAULT_LIMITS,
+        rf_dbm=(-107.0, 0.0),
+        audio_dbfs=(-138.5, 0.0),
+        frequency_mhz=(470.0, 1800.0),
+    )
     #: Subscription lifetime asked for (s); renewed at half of it.
     subscription_lifetime: ClassVar[float] = 10.0
     #: Per-attempt answer timeout (s) and attempts per request.
@@ -115,12 +133,15 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
             self._on_message,
             timeout=self.request_timeout,
             attempts=self.request_attempts,
+            on_rejected=self._on_rejected,
         )
         self.identity: dict[str, str | None] | None = None
         self.dialect: Dialect | None = None
         self.channel_count = 0
         self.supported: frozenset[str] = frozenset()
         self.renewals = 0
+        #: The lifetime asked for now: ``subscription_lifetime``, longer for a slow device.
+        self.lifetime = self.subscription_lifetime
         self._leaves: dict[int, dict[str, Any]] = {}
         self._addresses: dict[Path, tuple[int, str]] = {}
         self._active: frozenset[int] | None = None
@@ -130,6 +151,9 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         self._resubscribe = asyncio.Event()
         self._tasks = BackgroundTasks()
         self._liveness = Liveness()
+        #: Whether the device answering now was confirmed as the expected one; until then
+        #: nothing it sends is applied.
+        self._confirmed = False
 
     # -- identity -----------------------------------------------------------------------------
 
@@ -168,6 +192,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         """Connect if needed, (re)identify, read every address, return the receiver."""
         if not self.client.is_open:
             self.health.connecting()
+            self._confirmed = False
         with self.health.errors_recorded():
             await self.client.open()
             await self._identify()
@@ -178,19 +203,39 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         return self.store_snapshot([self.transform_device_data(self._raw())])
 
     async def _identify(self) -> None:
-        result = await self.client.get_tolerant(_IDENTITY.values())
-        identity = {key: _text(result.values.get(path)) for key, path in _IDENTITY.items()}
+        """Who answers, on every (re)connect and resync, before any of its values are taken.
+
+        Another serial than the entry's (or than the one this plugin talked to before) is
+        another receiver: :class:`DifferentDevice`, and nothing it sends reaches the model.
+        """
+        self._confirmed = False
+        # Two tries (1 s, then 2 s): enough for a device answering in 2 s, and a device that
+        # is still away fails a reconnect attempt in 3 s rather than 7.
+        result = await self.client.get_tolerant(
+            _IDENTITY.values(), attempts=min(PROBE_ATTEMPTS, self.request_attempts)
+        )
+        identity = {
+            key: (_serial if key == "serial" else _text)(result.values.get(path))
+            for key, path in _IDENTITY.items()
+        }
         serial = identity["serial"]
         if serial is None:
             code = result.errors.get(_IDENTITY["serial"])
             if code in {UNAVAILABLE, SERVER_ERROR} or result.missing:
                 raise CannotConnect(f"{self.host} did not give its serial number ({code})")
             raise UnsupportedDevice(f"{self.host} speaks SSC but reports no serial number")
-        if self.identity is not None and self.identity.get("serial") != serial:
-            raise ProtocolError(
-                f"{self.host} now answers as serial {serial}, not {self.identity.get('serial')}"
+        self.confirm_identity(serial, identity.get("name"))
+        known = (self.identity or {}).get("serial")
+        if known is not None and known != serial:
+            raise DifferentDevice(
+                f"{self.host} now answers as serial {serial}, not {known}",
+                host=self.host,
+                expected=known,
+                found=serial,
+                found_name=identity.get("name"),
             )
         self.identity = identity
+        self._confirmed = True
 
     async def _detect(self) -> None:
         """Pick the address map whose probe address exists, then count channels."""
@@ -207,17 +252,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
                 f"{product}: its SSC v1 address tree is not one this version maps "
                 "(EW-DX, SpeechLine Digital Wireless)"
             )
-        count = 0
-        for channel in range(1, MAX_CHANNELS + 1):
-            probe = dialect.address(dialect.channel_probe, channel)
-            result = await self.client.get([probe])
-            code = result.errors.get(probe)
-            exists = probe in result.values or (
-                code is not None and code not in UNKNOWN_ADDRESS_CODES | SPLIT_CODES
-            )
-            if not exists:
-                break
-            count = channel
+        count = await self._count_channels(dialect)
         if count == 0:
             raise UnsupportedDevice(f"{self.host}: no receiver channel found")
         self.dialect = dialect
@@ -227,6 +262,38 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         _LOGGER.debug(
             "%s is %s with %d channel(s), serial %s", self.host, dialect.family, count, self.serial
         )
+
+    async def _count_channels(self, dialect: Dialect) -> int:
+        """How many channels: every channel's probe address asked in one message.
+
+        Channels are numbered without gaps and a device rejects a message naming the first
+        address it lacks, so an answer rejecting channel k's address leaves 1..k-1 to
+        confirm: two round trips where asking channel by channel took up to nine.
+        """
+        count = MAX_CHANNELS
+        while count > 0:
+            probes = {dialect.address(dialect.channel_probe, n): n for n in range(1, count + 1)}
+            result = await self.client.get(probes)
+            absent = [
+                probes[path]
+                for path, code in result.errors.items()
+                if path in probes and code in UNKNOWN_ADDRESS_CODES | SPLIT_CODES
+            ]
+            if absent:
+                count = min(absent) - 1
+                continue
+            if result.rejected or result.message_error is not None:
+                result = await self.client.get_tolerant(probes)  # too long: smaller groups
+            found = 0
+            for path, channel in probes.items():
+                code = result.errors.get(path)
+                if path not in result.values and (
+                    code is None or code in UNKNOWN_ADDRESS_CODES | SPLIT_CODES
+                ):
+                    break
+                found = channel
+            return found
+        return 0
 
     def _rebuild_addresses(self) -> None:
         assert self.dialect is not None  # noqa: S101  called after detection
@@ -247,13 +314,12 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         return list(groups.values())
 
     async def _read_all(self) -> None:
-        dropped: set[str] = set()
-        for channel in range(1, self.channel_count + 1):
-            for group in self._groups(channel):
-                result = await self.client.get_tolerant(group)
-                dropped |= self._unknown_keys(result)
+        """Every address of every channel in one GET (split only if the device refuses)."""
+        paths: list[Path] = list(self._addresses)
         if self.dialect is not None and self.dialect.active_mates is not None:
-            await self.client.get_tolerant([self.dialect.active_mates])
+            paths.append(self.dialect.active_mates)
+        result = await self.client.get_tolerant(paths)
+        dropped = self._unknown_keys(result)
         if dropped:
             _LOGGER.debug("%s has no %s; not asking again", self.host, sorted(dropped))
             self.supported -= dropped
@@ -303,12 +369,39 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
 
     # -- incoming -----------------------------------------------------------------------------
 
+    def _on_rejected(self, reason: str, data: bytes) -> None:
+        """A datagram that is not SSC: counted, the first per connection logged (escaped)."""
+        self.health.rejected(self.host, f"a datagram that is not SSC ({reason})", data)
+
     def _on_message(self, message: SscMessage) -> None:
-        """Apply every answer and notification to the model (called per datagram)."""
+        """Apply every answer and notification to the model (called per datagram).
+
+        The leaves a datagram sets are kept only if the channels they touch still map to
+        model values; should the mapping fail on some value nobody foresaw, the datagram is
+        dropped as a whole and counted, so a bad value never stays stored to fail again on
+        every later datagram of the channel.
+        """
         self.health.message()
         if message.values or message.errors:
             # Acknowledgements alone do not count: each renewal must bring the values again.
             self._liveness.arrived()
+        if not self._confirmed:
+            return  # who sends it is not confirmed (yet, or it is another receiver)
+        saved = {channel: dict(leaves) for channel, leaves in self._leaves.items()}
+        saved_active, saved_name = self._active, (self.identity or {}).get("name")
+        try:
+            self._apply_message(message)
+        except (ArithmeticError, ValueError, TypeError, KeyError) as err:
+            for channel, leaves in saved.items():
+                self._leaves[channel] = leaves
+            self._active = saved_active
+            if self.identity is not None:
+                self.identity["name"] = saved_name
+            self.health.rejected(
+                self.host, f"a datagram whose values cannot be used ({err!r})", repr(message)
+            )
+
+    def _apply_message(self, message: SscMessage) -> None:
         receiver_changed: set[str] = set()
         touched = self._apply_errors(message.errors)
         for path, value in message.values.items():
@@ -360,7 +453,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         receiver = self.receivers.get(self.receiver_id)
         if receiver is None:
             return set()
-        return apply_values(receiver, {"name": name})
+        return self.gate.apply(receiver, {"name": name})
 
     def _refresh_channel(self, index: int) -> None:
         dialect = self.dialect
@@ -437,14 +530,24 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         self._listener = on_update
         liveness = self._liveness
         liveness.restart()
-        lifetime = self.subscription_lifetime
+        took = 0.0
         try:
             while True:
                 self._resubscribe.clear()
+                # A slow device (2 s per request) needs longer than half a lifetime to renew
+                # every channel: ask for a lifetime four rounds long, so none lapses; the
+                # first round's length is estimated from the measured round trip.
+                rtt = self.client.round_trip
+                estimate = (self.channel_count + 1) * (rtt.smoothed or rtt.timeout)
+                self.lifetime = min(
+                    MAX_LIFETIME, max(self.subscription_lifetime, 4 * estimate, 4 * took)
+                )
+                started = time.monotonic()
                 await self._subscribe_all()
+                took = time.monotonic() - started
                 # A subscription that ends early (310) sets _resubscribe: renew at once.
-                renew_at = time.monotonic() + lifetime / 2
-                silent = await liveness.watch(renew_at, lifetime, self._resubscribe)
+                renew_at = started + self.lifetime / 2
+                silent = await liveness.watch(renew_at, self.lifetime, self._resubscribe)
                 if silent is not None:
                     raise ConnectionClosed(
                         f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
@@ -454,7 +557,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
 
     def subscription_groups(self, channel: int) -> list[tuple[dict[str, Any], list[Path]]]:
         """The subscribe trees of one channel: status addresses, and throttled meters."""
-        lifetime = round(self.subscription_lifetime)
+        lifetime = round(self.lifetime)
         status: list[Path] = []
         meters: list[Path] = []
         for path, (owner, _key) in self._addresses.items():
@@ -471,7 +574,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         paths: list[Path] = [_DEVICE_NAME]
         if self.dialect is not None and self.dialect.active_mates is not None:
             paths.append(self.dialect.active_mates)
-        return [({"lifetime": round(self.subscription_lifetime)}, paths)]
+        return [({"lifetime": round(self.lifetime)}, paths)]
 
     async def _subscribe_all(self) -> None:
         """One subscribe message per channel, one for the device; renewals are the same."""
