@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import contextlib
+import logging
 
 import aiohttp
 import pytest
@@ -839,3 +840,47 @@ async def test_client_details(session: aiohttp.ClientSession) -> None:
     assert str(client.url("/api/ssc/version")) == "https://[::1]/api/ssc/version"
     with pytest.raises(InvalidAuth, match="no password"):
         await client.get("/api/device/state")
+
+
+HOSTILE = [
+    b"data:" + b"[" * 200_000 + b"\n\n",
+    b'data:{"/api/channel/0":' + b"{" * 500 + b"\n\n",
+    b'data:{"/api/channel/0":' + b'{"a":' * 40 + b"1" + b"}" * 41 + b"\n\n",
+    b"data:" + b"9" * 5000 + b"\n\n",
+    b'data:"just a string"\n\n',
+    b"\n" * (1024 * 1024),
+    b"\r" * (1024 * 1024),
+]
+
+
+async def test_hostile_events_are_dropped_counted_and_logged_once(
+    sim: Ssc2Simulator, listener: Listener, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    plugin = listener.plugin
+    before = plugin.health.messages_rejected
+    for raw in HOSTILE:
+        sim.send_raw(raw)
+    sim.rename(0, "AFTER")
+    channel = plugin.receivers[SERIAL].channels[1]
+    await wait_for(lambda: channel.name == "AFTER")
+    assert plugin.health.messages_rejected - before == 5  # the blank runs are no messages
+    dropped = [record for record in caplog.records if "Dropped" in record.getMessage()]
+    assert len(dropped) == 1
+    assert "[[[[" in dropped[0].getMessage()
+    assert len(dropped[0].getMessage()) < 400  # an excerpt, not the event
+    assert listener.task is not None
+    assert not listener.task.done()
+    assert "RecursionError" not in caplog.text
+
+
+async def test_an_oversized_event_counts_as_rejected(
+    sim: Ssc2Simulator, listener: Listener
+) -> None:
+    plugin = listener.plugin
+    before = plugin.health.messages_rejected
+    sim.send_raw(b"data:" + b"x" * 300_000 + b"\n\n")
+    sim.rename(0, "NEXT")
+    channel = plugin.receivers[SERIAL].channels[1]
+    await wait_for(lambda: channel.name == "NEXT")
+    assert plugin.health.messages_rejected == before + 1

@@ -805,3 +805,38 @@ async def test_state_changes_of_handed_over_receivers(
     sim.rename(ids["anx4"], "Marker")
     await wait_for(lambda: listener.plugin.receivers[ids["anx4"]].name == "Marker")
     assert [update.receiver_id for update in listener.updates[count:]] == [ids["anx4"]]
+
+
+async def test_hostile_frames_are_dropped_counted_and_logged_once(
+    listener: Listener,
+    sim: SystemApiSimulator,
+    ids: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    anx4 = ids["anx4"]
+    caplog.set_level(logging.DEBUG)
+    plugin = listener.plugin
+    before = plugin.health.messages_rejected
+    frames = [
+        "[" * 200_000,
+        '{"envelope": ' + "{" * 800,
+        '{"envelope": {"eventName": "DEVICE_NAME", "deviceId": "'
+        + anx4
+        + '"}, "body": '
+        + '{"a":' * 40
+        + "1"
+        + "}" * 41,
+        "9" * 5000,
+        "x" * 300_000,
+        '"a string"',
+    ]
+    for frame in frames:
+        sim.send_raw(frame)
+    sim.rename(anx4, "After the storm")
+    await wait_for(lambda: plugin.receivers[anx4].name == "After the storm")
+    assert plugin.health.messages_rejected - before == len(frames)
+    dropped = [record for record in caplog.records if "Dropped" in record.getMessage()]
+    assert len(dropped) == 1
+    assert len(dropped[0].getMessage()) < 400
+    assert listener.task is not None
+    assert not listener.task.done()

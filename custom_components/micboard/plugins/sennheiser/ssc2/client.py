@@ -29,6 +29,7 @@ from ...errors import (
     ProtocolError,
     UnsupportedDevice,
 )
+from ...health import excerpt
 from ...net.http import (
     ABSENT,
     INVALID,
@@ -127,11 +128,11 @@ class Ssc2Client(PinnedJsonClient):
 
         Error bodies are mostly empty or text; only the 400 of ``/add`` carries JSON.
         """
-        body = parse_json(raw)
+        body = parse_json(raw, self.health if is_success(status) else None, f"{self.host} {path}")
         if body is not INVALID:
             return body
         if is_success(status):
-            raise ProtocolError(f"{path} answered invalid JSON: {raw[:120]!r}")
+            raise ProtocolError(f"{path} answered a body that is not usable JSON: {excerpt(raw)}")
         return None
 
     def check_status(self, status: int, body: Any, path: str, *, authenticated: bool) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-import json
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Unpack
 
@@ -36,9 +35,11 @@ from ...net.http import (
     ABSENT,
     SessionClient,
 )
+from ...net.jsondata import MalformedJson, decode_json
 from ...net.sse import (
     ServerSentEvent,
     SSEDecoder,
+    slices,
 )
 from ...options import NetworkOptions
 from ...plugin import NetworkPlugin, PluginArgs
@@ -75,6 +76,9 @@ LIVENESS_AFTER_SECONDS: Final = 5.0
 OPEN_TIMEOUT_SECONDS: Final = 10.0
 #: Best-effort DELETE of the session when the integration unloads.
 CLOSE_TIMEOUT_SECONDS: Final = 3.0
+#: Largest event kept (an event holds at most a few resource bodies of a 4-channel receiver,
+#: a few kilobytes); a larger one is dropped and counted.
+MAX_EVENT_BYTES: Final = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -135,6 +139,7 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
             self.fingerprint,
             self.options.password,
             timeout=self.request_timeout,
+            health=self.health,
         )
 
     # -- snapshot -----------------------------------------------------------------------------
@@ -217,7 +222,8 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
     async def _stream(
         self, client: Ssc2Client, response: aiohttp.ClientResponse, on_update: UpdateCallback
     ) -> None:
-        decoder = SSEDecoder()
+        decoder = SSEDecoder(max_event=MAX_EVENT_BYTES)
+        self._dropped_reported = 0
         pending: list[ServerSentEvent] = []
         uuid = await self._await_open(response, decoder, pending)
         self._session_uuid = uuid
@@ -235,7 +241,18 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
                 raise ConnectionClosed(f"event stream of {self.host} broke: {err!r}") from err
             if not chunk:
                 raise ConnectionClosed(f"{self.host} ended the event stream")
-            self._handle_events(decoder.feed(chunk), on_update)
+            await self._feed(decoder, chunk, on_update)
+
+    async def _feed(self, decoder: SSEDecoder, chunk: bytes, on_update: UpdateCallback) -> None:
+        """Decode ``chunk`` a slice at a time, letting the event loop run in between.
+
+        The decoder is linear, but megabytes of one-byte lines are still too much work for
+        one turn of Home Assistant's loop.
+        """
+        for index, piece in enumerate(slices(chunk)):
+            if index:
+                await asyncio.sleep(0)
+            self._handle_events(decoder.feed(piece), on_update)
             self._report_dropped(decoder)
 
     async def _await_open(
@@ -249,11 +266,14 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         try:
             async with asyncio.timeout(self.open_timeout):
                 while chunk := await response.content.readany():
-                    for event in decoder.feed(chunk):
-                        uuid = _open_event_uuid(event)
-                        if uuid is not None:
-                            return uuid
-                        pending.append(event)
+                    for index, piece in enumerate(slices(chunk)):
+                        if index:
+                            await asyncio.sleep(0)
+                        for event in decoder.feed(piece):
+                            uuid = _open_event_uuid(event)
+                            if uuid is not None:
+                                return uuid
+                            pending.append(event)
         except TimeoutError:
             if from_header is not None:
                 _LOGGER.debug("No open event from %s; using Content-Location", self.host)
@@ -303,14 +323,19 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
             self._apply_event(event, on_update)
 
     def _apply_event(self, event: ServerSentEvent, on_update: UpdateCallback) -> None:
-        """Apply one ``{path: body}`` event; malformed input is logged and dropped."""
+        """Apply one ``{path: body}`` event; what is not usable is dropped and counted.
+
+        The mapper is total (a wrong body changes nothing and is reported through
+        ``on_malformed``), so nothing a device sends can end the listener; the guard
+        around it is for a bug in a mapping, not for input.
+        """
         try:
-            data = json.loads(event.data)
-        except ValueError:
-            _LOGGER.debug("Ignoring malformed SSCv2 event from %s: %.200r", self.host, event.data)
+            data = decode_json(event.data, limit=MAX_EVENT_BYTES)
+        except MalformedJson as err:
+            self.health.rejected(self.host, f"an event ({err})", event.data)
             return
         if not isinstance(data, dict):
-            _LOGGER.debug("Ignoring SSCv2 event that is not an object: %.200r", event.data)
+            self.health.rejected(self.host, "an event that is not an object", event.data)
             return
         if set(data) == {"path", "value"} and isinstance(data["path"], str):
             data = {data["path"]: data["value"]}  # single-resource shape seen in some clients
@@ -321,16 +346,22 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         for path, body in data.items():
             try:
                 changes = mapper.apply(path, body)
-            except Exception:  # a bad value must never end monitoring
-                _LOGGER.debug("Could not apply SSCv2 %s: %.200r", path, body, exc_info=True)
+            except Exception:
+                # Not for input: the mapper is total on any JSON value (property-tested).
+                _LOGGER.debug("Could not apply SSCv2 %s", path, exc_info=True)
                 continue
             for channel, fields in changes.items():
                 on_update(ModelUpdate(receiver_id, channel, frozenset(fields)))
 
+    def _malformed(self, path: str, body: object) -> None:
+        """A resource body of the wrong shape: dropped, counted, logged once per connection."""
+        self.health.rejected(self.host, f"a malformed {path}", _short_repr(body))
+
     def _report_dropped(self, decoder: SSEDecoder) -> None:
-        if decoder.dropped > self._dropped_reported:
-            _LOGGER.debug("Dropped %d oversized SSE lines from %s", decoder.dropped, self.host)
-            self._dropped_reported = decoder.dropped
+        """Oversized lines and events the decoder threw away count as rejected messages."""
+        while decoder.dropped > self._dropped_reported:
+            self._dropped_reported += 1
+            self.health.rejected(self.host, "an oversized line or event", b"")
 
     # -- other --------------------------------------------------------------------------------
 
@@ -355,13 +386,20 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         self.health.stopped()
 
 
+def _short_repr(value: object) -> str:
+    """The start of ``value``'s repr for a log line (values passed the depth bound already)."""
+    if isinstance(value, dict | list):
+        return f"{type(value).__name__} of {len(value)} items"
+    return repr(value)[:200]
+
+
 def _open_event_uuid(event: ServerSentEvent) -> str | None:
     """The session UUID if ``event`` is the stream's ``open`` event."""
     if event.event not in {"open", ""}:
         return None
     try:
-        data = json.loads(event.data)
-    except ValueError:
+        data = decode_json(event.data, limit=MAX_EVENT_BYTES)
+    except MalformedJson:
         return None
     uuid = data.get("sessionUUID") if isinstance(data, dict) else None
     if isinstance(uuid, str) and uuid:

@@ -25,7 +25,6 @@ import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, field
-import json
 import logging
 import time
 from typing import Any, ClassVar, Final, Unpack, cast
@@ -41,6 +40,7 @@ from ...errors import (
     NotSupported,
     ProtocolError,
 )
+from ...health import ConnectionHealth
 from ...model import (
     STRUCTURE_FIELD,
     Feature,
@@ -53,6 +53,7 @@ from ...net.http import (
     ABSENT,
     SessionClient,
 )
+from ...net.jsondata import MalformedJson, decode_json
 from ...net.tls import (
     format_fingerprint,
 )
@@ -89,6 +90,9 @@ OPEN_TIMEOUT_SECONDS: Final = 10.0
 FULL_READ_SECONDS: Final = 600.0
 #: How long an identify lasts before it is stopped.
 IDENTIFY_SECONDS: Final = 30.0
+#: Largest event frame applied (events carry one small resource body); a larger frame is
+#: dropped and counted. Frames beyond the socket's own limit end the socket (aiohttp).
+MAX_EVENT_BYTES: Final = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +153,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             self.fingerprint,
             self.options.api_key,
             timeout=self.request_timeout,
+            health=self.health,
         )
 
     # -- snapshot -------------------------------------------------------------------------------
@@ -351,7 +356,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             with contextlib.suppress(aiohttp.ClientError, OSError):
                 await socket.pong(message.data)
             return None
-        return _text_of(message, self.host)
+        return _text_of(message, self.health, self.host)
 
     async def _await_transport(self, socket: aiohttp.ClientWebSocketResponse) -> str:
         """The ``{transportId}`` the server sends first; anything before it is dropped."""
@@ -371,16 +376,20 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             ) from None
 
     def _apply_text(self, text: str) -> tuple[str, bool] | None:
-        """Store one event; (device id, whether to read it afresh), or None if unusable."""
+        """Store one event; (device id, whether to read it afresh), or None if unusable.
+
+        A frame that is not JSON (or too large, or nested too deeply) is dropped and
+        counted; :func:`apply_event` is total, so nothing in a frame ends the listener.
+        """
         try:
-            message = json.loads(text)
-        except ValueError:
-            _LOGGER.debug("Ignoring a malformed event from %s: %.200r", self.host, text)
+            message = decode_json(text, limit=MAX_EVENT_BYTES)
+        except MalformedJson as err:
+            self.health.rejected(self.host, f"an event ({err})", text)
             return None
         outcome = apply_event(self.devices, message)  # total: bad input gives None
         if outcome is None:
-            if _transport_id(text) is None:
-                _LOGGER.debug("Ignoring an event from %s: %.200r", self.host, text)
+            if _transport_of(message) is None:
+                self.health.rejected(self.host, "an event of no known shape", text)
             return None
         return outcome.device_id, outcome.refresh
 
@@ -513,14 +522,18 @@ def _device_summary(device: RawDevice) -> dict[str, Any]:
 
 def _transport_id(text: str) -> str | None:
     try:
-        message = json.loads(text)
-    except ValueError:
+        message = decode_json(text, limit=MAX_EVENT_BYTES)
+    except MalformedJson:
         return None
+    return _transport_of(message)
+
+
+def _transport_of(message: object) -> str | None:
     value = message.get("transportId") if isinstance(message, dict) else None
     return value if isinstance(value, str) and value else None
 
 
-def _text_of(message: aiohttp.WSMessage, host: str) -> str | None:
+def _text_of(message: aiohttp.WSMessage, health: ConnectionHealth, host: str) -> str | None:
     """The text of a data frame; ``None`` for one to skip; ConnectionClosed at the end."""
     if message.type is aiohttp.WSMsgType.TEXT:
         return str(message.data)
@@ -528,7 +541,7 @@ def _text_of(message: aiohttp.WSMessage, host: str) -> str | None:
         try:
             return bytes(message.data).decode("utf-8")
         except UnicodeDecodeError:
-            _LOGGER.debug("Ignoring a binary frame from %s: %.60r", host, message.data)
+            health.rejected(host, "a binary frame that is not UTF-8", bytes(message.data))
             return None
     if message.type is aiohttp.WSMsgType.ERROR:
         raise ConnectionClosed(f"event socket of {host} failed: {message.data!r}")
