@@ -840,3 +840,22 @@ async def test_hostile_frames_are_dropped_counted_and_logged_once(
     assert len(dropped[0].getMessage()) < 400
     assert listener.task is not None
     assert not listener.task.done()
+
+
+async def test_pushed_names_pass_the_value_gate(
+    listener: Listener, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    anx4 = ids["anx4"]
+    plugin = listener.plugin
+    before = plugin.health.values_rejected
+    sim.rename(anx4, "\x1b[2J\x00Stage\x07 box " + "x" * 300)
+    await wait_for(lambda: (plugin.receivers[anx4].name or "").startswith("[2JStage box"))
+    name = plugin.receivers[anx4].name
+    assert name is not None
+    assert len(name) == 64
+    sim.rename(anx4, "\x00\x1b\x07")
+    # Nothing printable is no name: the fallback (model and serial) shows instead.
+    await wait_for(lambda: plugin.receivers[anx4].name != name)
+    assert plugin.receivers[anx4].name is not None
+    assert "\x00" not in (plugin.receivers[anx4].name or "")
+    assert plugin.health.values_rejected == before

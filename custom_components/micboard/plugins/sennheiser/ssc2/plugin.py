@@ -43,6 +43,7 @@ from ...net.sse import (
 )
 from ...options import NetworkOptions
 from ...plugin import NetworkPlugin, PluginArgs
+from ...validate import Limits, ValueGate
 from .client import (
     DEFAULT_PORT,
     REQUEST_TIMEOUT,
@@ -56,6 +57,7 @@ from .model import (
     FIRMWARE,
     IDENTITY,
     SITE,
+    SSC2_LIMITS,
     TRANSMITTERS,
     ReceiverMapper,
     build_receiver,
@@ -95,6 +97,7 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc2"
     manufacturer_name: ClassVar[str] = "Sennheiser"
+    limits: ClassVar[Limits] = SSC2_LIMITS
 
     def __init__(self, options: Ssc2Options, **kwargs: Unpack[PluginArgs]) -> None:
         """Keep the address, password and pinned fingerprint; nothing connects yet."""
@@ -146,15 +149,17 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
 
     def transform_device_data(self, raw: Mapping[str, Any]) -> Receiver:
         """``{"host", "resources": {path: body}}`` -> receiver (see :func:`build_receiver`)."""
-        return build_receiver(raw)[0]
+        return build_receiver(raw, ValueGate(self.limits))[0]
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Identify (no credentials), validate the password once, then read every resource."""
         with self.health.errors_recorded():
             raw = await self._read_snapshot()
-        fresh, mapper = build_receiver(raw)
+        fresh, mapper = build_receiver(raw, self.gate, self._malformed)
         receivers = self.store_snapshot([fresh])
-        self._mapper = ReceiverMapper(receivers[fresh.id], mapper.raw)
+        self._mapper = ReceiverMapper(
+            receivers[fresh.id], mapper.raw, gate=self.gate, on_malformed=self._malformed
+        )
         self.health.connected()
         return receivers
 

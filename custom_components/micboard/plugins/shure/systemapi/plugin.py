@@ -59,6 +59,7 @@ from ...net.tls import (
 )
 from ...options import NetworkOptions
 from ...plugin import NetworkPlugin, PluginArgs
+from ...validate import Limits
 from .client import (
     DEFAULT_PORT,
     DEVICES,
@@ -71,6 +72,7 @@ from .model import (
     CHANNEL_RESOURCES,
     DEVICE_RESOURCES,
     IDENTIFY,
+    SYSTEMAPI_LIMITS,
     RawDevice,
     apply_event,
     build_receiver,
@@ -109,6 +111,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
 
     manufacturer_code: ClassVar[str] = "shure_systemapi"
     manufacturer_name: ClassVar[str] = "Shure"
+    limits: ClassVar[Limits] = SYSTEMAPI_LIMITS
     #: The device list (capabilities, state, firmware) is not all pushed: read it every minute.
     resync_interval: ClassVar[float] = 60.0
     #: A big installation is hundreds of small requests to a Windows service.
@@ -419,7 +422,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             if live is not None or referral_changed:
                 on_update(ModelUpdate(device_id, None, frozenset({STRUCTURE_FIELD})))
             return
-        fresh = build_receiver(device)
+        fresh = self.gate.receiver(build_receiver(device))
         if live is None:
             self.receivers[device_id] = fresh
             on_update(ModelUpdate(device_id, None, frozenset({STRUCTURE_FIELD})))
