@@ -15,6 +15,7 @@ from custom_components.micboard.plugins.errors import (
     CannotConnect,
     CertificateChanged,
     ConnectionClosed,
+    DifferentDevice,
     InvalidAuth,
     NeedsUserAction,
     ProtocolError,
@@ -884,3 +885,48 @@ async def test_an_oversized_event_counts_as_rejected(
     channel = plugin.receivers[SERIAL].channels[1]
     await wait_for(lambda: channel.name == "NEXT")
     assert plugin.health.messages_rejected == before + 1
+
+
+async def test_another_serial_is_refused_before_the_password_is_sent(
+    sim: Ssc2Simulator, session: aiohttp.ClientSession
+) -> None:
+    plugin = make_plugin(sim, session, expected_id=SERIAL)
+    try:
+        await plugin.get_devices()
+        model = plugin.receivers[SERIAL]
+        sim.state.serial = "9999999999"  # a replacement unit at the same address
+        attempts = sim.auth_attempts
+        with pytest.raises(DifferentDevice) as caught:
+            await plugin.get_devices()
+        assert (caught.value.expected, caught.value.found) == (SERIAL, "9999999999")
+        assert sim.auth_attempts == attempts  # no credentials went to the other unit
+        assert plugin.receivers == {SERIAL: model}  # nothing taken, nothing deleted
+        with pytest.raises(DifferentDevice):
+            await plugin.listen(lambda _update: None)
+        assert sim.auth_attempts == attempts
+        assert sim.active_streams == 0
+        sim.state.serial = SERIAL
+        await plugin.get_devices()
+    finally:
+        await plugin.close()
+
+
+async def test_every_listen_confirms_the_identity_first(
+    sim: Ssc2Simulator, session: aiohttp.ClientSession
+) -> None:
+    plugin = make_plugin(sim, session, expected_id=SERIAL)
+    try:
+        await plugin.get_devices()
+        listener = Listener(plugin)
+        await listener.start(sim)  # the snapshot's identification is used once
+        sim.state.serial = "1111111111"
+        sim.drop_streams()
+        assert listener.task is not None
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(listener.task, 10)
+        attempts = sim.auth_attempts
+        with pytest.raises(DifferentDevice):
+            await plugin.listen(lambda _update: None)
+        assert sim.auth_attempts == attempts
+    finally:
+        await plugin.close()

@@ -14,6 +14,7 @@ from custom_components.micboard.plugins.errors import (
     CannotConnect,
     CertificateChanged,
     ConnectionClosed,
+    DifferentDevice,
     InvalidAuth,
     NotSupported,
     ProtocolError,
@@ -859,3 +860,20 @@ async def test_pushed_names_pass_the_value_gate(
     assert plugin.receivers[anx4].name is not None
     assert "\x00" not in (plugin.receivers[anx4].name or "")
     assert plugin.health.values_rejected == before
+
+
+async def test_a_server_listing_none_of_the_known_devices_deletes_nothing(
+    plugin: ShureSystemApiPlugin, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    await plugin.get_devices()
+    known = set(plugin.receivers)
+    for device_id in list(sim.devices):
+        sim.remove_device(device_id)
+    with pytest.raises(CannotConnect, match="lists no devices"):
+        await plugin.get_devices()  # a restarted server, still discovering
+    assert set(plugin.receivers) == known
+    sim.add_device("ANX4", name="Someone else's")
+    with pytest.raises(DifferentDevice) as caught:
+        await plugin.get_devices()
+    assert caught.value.expected == plugin.stable_id
+    assert set(plugin.receivers) == known

@@ -112,6 +112,8 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         self._mapper: ReceiverMapper | None = None
         self._session_uuid: str | None = None
         self._dropped_reported = 0
+        #: Whether the device was identified since the last stream ended (listen checks).
+        self._identity_confirmed = False
 
     @property
     def stable_id(self) -> str:
@@ -163,9 +165,22 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         self.health.connected()
         return receivers
 
+    async def _identify(self, client: Ssc2Client) -> DeviceIdentity:
+        """Who answers (public resources, no credentials), confirmed before anything else.
+
+        On every (re)connect, before the password is sent: another serial at the address
+        (a swapped or moved unit) raises :class:`DifferentDevice`, and nothing of it reaches
+        the model, so the entry's devices and entities stay as they are.
+        """
+        self._identity_confirmed = False
+        identity = await client.identify()
+        self.confirm_identity(identity.serial, f"{identity.model} {identity.serial}")
+        self._identity_confirmed = True
+        return identity
+
     async def _read_snapshot(self) -> dict[str, Any]:
         client = self.client()
-        identity = await client.identify()
+        identity = await self._identify(client)
         # The first authenticated request: a 401 here ends in InvalidAuth, and the client
         # refuses to send the password again.
         state = await client.get(DEVICE_STATE)
@@ -204,6 +219,9 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
             await self.get_devices()
         client = self.client()
         with self.health.errors_recorded():
+            if not self._identity_confirmed:
+                await self._identify(client)
+            self._identity_confirmed = False  # the next listen identifies again
             await self._delete_stale_session(client)
             self.health.connecting()
             response = await client.open_stream()

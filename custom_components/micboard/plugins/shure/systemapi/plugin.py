@@ -34,6 +34,7 @@ import aiohttp
 from ...errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     InvalidAuth,
     MicboardError,
     NeedsUserAction,
@@ -174,7 +175,10 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
 
     async def _read_server(self) -> None:
         client = self.client()
+        # The certificate is pinned, so the server is the one the entry was made for.
+        self.confirm_identity(self.stable_id, self.display_name)
         nodes = await client.list_devices()
+        self._confirm_inventory(nodes)
         now = time.monotonic()
         full = self._last_full_read is None or now - self._last_full_read >= self.full_read_seconds
         due: list[RawDevice] = []
@@ -202,6 +206,28 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
         self._store_model()
         if (transport := self.transport_id) is not None:
             await self._subscribe(client, transport, self._subscription_paths())
+
+    def _confirm_inventory(self, nodes: list[dict[str, Any]]) -> None:
+        """Never let a list that shares nothing with the known devices replace them.
+
+        A server that restarted may list no devices for a while; a reinstalled one (its new
+        certificate confirmed by the user) may list other devices. Neither may delete the
+        entry's devices and entities: an empty list is "not ready yet", a list of only
+        unknown devices is :class:`DifferentDevice` (the user decides in the repair).
+        """
+        if not self.devices:
+            return  # first contact: whatever the server lists is the installation
+        listed = {device_id for node in nodes if (device_id := node_device_id(node))}
+        if not listed:
+            raise CannotConnect(f"{self.host} lists no devices (starting up?)")
+        if listed.isdisjoint(self.devices):
+            raise DifferentDevice(
+                f"{self.host} now lists none of the devices it served",
+                host=self.host,
+                expected=self.stable_id,
+                found=self.stable_id,
+                found_name=f"{len(listed)} other devices",
+            )
 
     async def _read_device(self, client: SystemApiClient, device: RawDevice) -> None:
         """Every resource the device's capabilities name; a failing one keeps its old value."""
