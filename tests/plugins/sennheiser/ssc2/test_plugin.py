@@ -173,8 +173,10 @@ async def test_snapshot_of_a_channel_without_transmitter(
     receivers = await plugin.get_devices()
     channel = receivers[SERIAL].channels[2]
     assert channel.transmitter is None  # 422 on /api/transmitters/1 is "no transmitter"
+    # The snapshot reads every resource at once (a few round trips on a slow network), so
+    # the battery of the absent transmitter is asked too: its 422 makes no transmitter.
     battery_requests = [r for r in sim.requests if r[1] == "/api/transmitters/1/battery"]
-    assert battery_requests == []  # not asked once the transmitter is known to be absent
+    assert battery_requests == [("GET", "/api/transmitters/1/battery", 422)]
     assert ("GET", "/api/transmitters/1", 422) in sim.requests
 
 
@@ -930,3 +932,40 @@ async def test_every_listen_confirms_the_identity_first(
         assert sim.auth_attempts == attempts
     finally:
         await plugin.close()
+
+
+async def test_a_slow_device_is_read_in_a_few_rounds_with_timeouts_from_its_round_trip(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with running_simulator(channels=4) as sim:
+        sim.delay = 0.2  # the 2 s device of the fault matrix, scaled down
+        plugin = SennheiserSsc2Plugin(options(sim), session=session)
+        try:
+            await plugin.get_devices()
+            reads = [r for r in sim.requests if r[0] == "GET"]
+            # Identity (2 at once), the password check (alone), then 42 reads 4 at a time:
+            # 13 rounds of 2 s, within the 30 s set-up target.
+            assert len(reads) == 2 + 1 + 2 + 4 * 10
+            assert sim.max_in_flight == 4
+            round_trip = plugin.client().round_trip
+            assert round_trip.samples == len(reads)
+            assert round_trip.smoothed is not None
+            assert round_trip.smoothed >= 0.2
+            # The next request waits what the device needs, not the fixed first guess.
+            assert round_trip.timeout < plugin.request_timeout
+        finally:
+            await plugin.close()
+
+
+async def test_subscribing_runs_the_groups_at_once(
+    sim: Ssc2Simulator, plugin: SennheiserSsc2Plugin
+) -> None:
+    await plugin.get_devices()
+    sim.delay = 0.05  # long enough for requests to overlap
+    sim.max_in_flight = 0
+    listener = Listener(plugin)
+    await listener.start(sim)
+    try:
+        assert sim.max_in_flight == 4  # 6 groups for 2 channels, 4 at a time
+    finally:
+        await listener.stop()

@@ -97,6 +97,9 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc2"
     manufacturer_name: ClassVar[str] = "Sennheiser"
+    #: Identification, the password check and the reads take three rounds of requests
+    #: plus their timeouts, which follow the device's round trip (up to 30 s each).
+    snapshot_timeout: ClassVar[float] = 60.0
     limits: ClassVar[Limits] = SSC2_LIMITS
 
     def __init__(self, options: Ssc2Options, **kwargs: Unpack[PluginArgs]) -> None:
@@ -188,28 +191,27 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         if self.busy:
             raise DeviceBusy(f"{self.host} is busy (starting up or reconfiguring)")
         self.identity = identity
-        resources: dict[str, Any] = {IDENTITY: identity.as_resource()}
-        for path in (FIRMWARE, SITE):
-            await self._read(client, path, resources)
+        # Everything else at once, bounded by the client's slots: a few round trips instead
+        # of one per resource, so a slow device still sets up well within the timeout.
+        paths = [FIRMWARE, SITE]
         for index in range(identity.channels):
-            for path in snapshot_paths(index):
-                await self._read(client, path, resources)
+            transmitter = f"{TRANSMITTERS}/{index}"
+            paths.extend(snapshot_paths(index))
+            paths.extend((transmitter, f"{transmitter}/battery", f"{transmitter}/warnings"))
+        bodies = await asyncio.gather(*(client.get(path, absent_ok=True) for path in paths))
+        read = dict(zip(paths, bodies, strict=True))
+        resources: dict[str, Any] = {IDENTITY: identity.as_resource()}
+        for path in paths:
+            if read[path] is not ABSENT:
+                resources[path] = read[path]
+        for index in range(identity.channels):
             transmitter = f"{TRANSMITTERS}/{index}"
             # 422 on the transmitter or on its battery means "no transmitter linked".
-            if await self._read(client, transmitter, resources) and await self._read(
-                client, f"{transmitter}/battery", resources
-            ):
-                await self._read(client, f"{transmitter}/warnings", resources)
-            else:
+            if read[transmitter] is ABSENT or read[f"{transmitter}/battery"] is ABSENT:
                 resources[transmitter] = None
+                resources.pop(f"{transmitter}/battery", None)
+                resources.pop(f"{transmitter}/warnings", None)
         return {"host": self.host, "resources": resources}
-
-    async def _read(self, client: Ssc2Client, path: str, resources: dict[str, Any]) -> bool:
-        body = await client.get(path, absent_ok=True)
-        if body is ABSENT:
-            return False
-        resources[path] = body
-        return True
 
     # -- push ---------------------------------------------------------------------------------
 
@@ -307,23 +309,28 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         raise ConnectionClosed(f"{self.host} ended the event stream before it opened")
 
     async def _subscribe(self, client: Ssc2Client, uuid: str) -> None:
-        """``PUT …/add`` group by group; a refused path is dropped and its group retried."""
+        """``PUT …/add`` for every group at once (the client's slots bound them).
+
+        A refused path is dropped and the rest of its group sent again in the next round.
+        """
         channels = self.identity.channels if self.identity is not None else 0
         groups = subscription_groups(channels)
         while groups:
-            group = groups.pop(0)
-            refused = await client.add(uuid, group)
-            if refused is None:
-                continue
-            _LOGGER.debug("%s refused the subscription of %s", self.host, refused)
-            remaining = [path for path in group if normalize_path(path) != refused]
-            if len(remaining) == len(group):
-                raise ProtocolError(f"{self.host} refused {refused}, which was not requested")
-            if remaining:
-                groups.insert(0, remaining)
-            if refused == TRANSMITTERS:
-                # Firmware without dynamic subscriptions: subscribe each transmitter instead.
-                groups.extend(transmitter_groups(channels))
+            refusals = await asyncio.gather(*(client.add(uuid, group) for group in groups))
+            retry: list[list[str]] = []
+            for group, refused in zip(groups, refusals, strict=True):
+                if refused is None:
+                    continue
+                _LOGGER.debug("%s refused the subscription of %s", self.host, refused)
+                remaining = [path for path in group if normalize_path(path) != refused]
+                if len(remaining) == len(group):
+                    raise ProtocolError(f"{self.host} refused {refused}, which was not requested")
+                if remaining:
+                    retry.append(remaining)
+                if refused == TRANSMITTERS:
+                    # Firmware without dynamic subscriptions: each transmitter instead.
+                    retry.extend(transmitter_groups(channels))
+            groups = retry
 
     async def _check_alive(self, client: Ssc2Client, uuid: str) -> None:
         """After silence: does the device still answer and still know our session?"""
