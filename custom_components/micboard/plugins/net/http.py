@@ -294,8 +294,10 @@ class PinnedJsonClient(ABC):
     async def _exchange(
         self, method: str, url: URL, body: Any, headers: dict[str, str]
     ) -> tuple[int, bytes]:
+        # Redirects are not followed: a device has no reason to send one, and following it
+        # would carry the credential (an ``x-api-key`` header survives) to another address.
         async with self.session.request(
-            method, url, json=body, ssl=self._pin.ssl, headers=headers
+            method, url, json=body, ssl=self._pin.ssl, headers=headers, allow_redirects=False
         ) as response:
             return response.status, await read_capped(response, self.max_body_bytes)
 
