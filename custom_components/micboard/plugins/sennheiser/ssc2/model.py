@@ -89,8 +89,6 @@ RSSI_RANGE: Final = (-107.0, 0.0)
 LEVEL_RANGE: Final = (-138.5, 0.0)
 PERCENT_RANGE: Final = (0, 100)
 DIVERSITY_ANTENNAS: Final = {1: "A", 2: "B"}  # 0 = no antenna (SSC v1 meaning, [unverified])
-#: Longest plausible runtime; a larger number is a sentinel, not a battery (BA 70: ~12 h).
-MAX_LIFETIME_MINUTES: Final = 24 * 60
 #: What an EW-DX can report (EW-DX service API 1.7): RSSI -107..0 dBm, AF level
 #: -138.5..0 dBFS, and frequencies of its bands, Q1-9 (from 470.2 MHz) to Y1-3 (up to
 #: 1800 MHz). The value gate refuses (and counts) anything else.
@@ -444,11 +442,15 @@ def _build_transmitter(raw: _ChannelRaw) -> Transmitter | None:
     kind = battery.get("type")
     has_battery = kind != "NoBattery"
     gauge = _whole(_reading(battery.get("gauge"))) if has_battery else None
-    lifetime = _number(battery.get("lifetime"), 0, MAX_LIFETIME_MINUTES) if has_battery else None
+    # Any finite number: whether it is a runtime is the value gate's rule (Limits), the same
+    # for SSC v1's lifetime of the same battery.
+    lifetime = _number(battery.get("lifetime"), -math.inf, math.inf) if has_battery else None
     return Transmitter(
         model=transmitter_model(info.get("type")),
         battery_percent=gauge,  # type: ignore[arg-type]  # the gate refuses non-integers
-        runtime_minutes=None if lifetime is None else round(lifetime),
+        runtime_minutes=None
+        if lifetime is None or not math.isfinite(lifetime)
+        else round(lifetime),
         battery_type=kind if isinstance(kind, str) and kind else None,
         muted=_flag(info.get("mute")),
         locked=_flag(info.get("lock")),
