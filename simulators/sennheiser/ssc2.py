@@ -156,6 +156,11 @@ class Ssc2Simulator(HttpsDevice):
         for session in [*self.sessions.values(), *self._orphans]:
             session.queue.put_nowait(None)
 
+    def _forget_state_of_a_reboot(self) -> None:
+        """A rebooted EW-DX knows no subscription session of before."""
+        self.sessions.clear()
+        self._orphans.clear()
+
     @property
     def url(self) -> str:
         """Base URL."""
