@@ -26,7 +26,7 @@ DEFAULT_MAX_LINE = 256 * 1024
 #: An event whose data grows beyond this is dropped.
 DEFAULT_MAX_EVENT = 1024 * 1024
 #: Bytes fed at once before the caller lets the event loop run (see :func:`slices`).
-SLICE_BYTES: Final = 8 * 1024
+SLICE_BYTES: Final = 4 * 1024
 
 _LINE_END: Final = re.compile(r"\r\n|\r|\n")
 _BLANK_RUN: Final = re.compile(r"[\r\n]+")
