@@ -17,12 +17,14 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.micboard.const import DOMAIN
-from custom_components.micboard.coordinator import MicboardCoordinator
+from custom_components.micboard.const import CONF_METER_INTERVAL, DOMAIN
+from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
+from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.net.http import TIMEOUT_FLOOR
 from custom_components.micboard.plugins.sennheiser.ssc2.client import CONCURRENCY
 from custom_components.micboard.plugins.sennheiser.ssc2.plugin import SennheiserSsc2Plugin
 from simulators.sennheiser.ssc2 import Ssc2Simulator
+from tests.integration.entries import ssc2_entry_data
 from tests.integration.fault_matrix import (
     UserSettings,
     all_unavailable,
@@ -33,11 +35,55 @@ from tests.integration.fault_matrix import (
     recovery_delays,
     restart_home_assistant,
 )
-from tests.integration.sennheiser.test_ssc2 import ssc2_entry, start, streaming
-from tests.plugins.sennheiser.ssc2.test_plugin import HOSTILE
 from tests.support.helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "entity_registry_enabled_by_default")
+
+
+SERIAL = "1234567890"
+
+#: Events no device should send: they are dropped and counted, the stream goes on (the
+#: runs of blank lines are no messages at all).
+HOSTILE = [
+    b"data:" + b"[" * 200_000 + b"\n\n",
+    b'data:{"/api/channel/0":' + b"{" * 500 + b"\n\n",
+    b'data:{"/api/channel/0":' + b'{"a":' * 40 + b"1" + b"}" * 41 + b"\n\n",
+    b"data:" + b"9" * 5000 + b"\n\n",
+    b'data:"just a string"\n\n',
+    b"\n" * (1024 * 1024),
+    b"\r" * (1024 * 1024),
+]
+
+
+def ssc2_entry(sim: Ssc2Simulator) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="EWDXEM",
+        data=ssc2_entry_data(sim),
+        unique_id=SERIAL,
+        options={CONF_METER_INTERVAL: 0.05},
+    )
+
+
+def streaming(coordinator: MicboardCoordinator, sim: Ssc2Simulator) -> bool:
+    plugin = plugin_of(coordinator)
+    return (
+        plugin._session_uuid in sim.sessions
+        and plugin.health.state is ConnectionState.CONNECTED
+        and sim.active_streams == 1
+    )
+
+
+async def start(
+    hass: HomeAssistant, sim: Ssc2Simulator, entry: MockConfigEntry
+) -> MicboardCoordinator:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: MicboardCoordinator = entry.runtime_data
+    coordinator.backoff = Backoff(initial=0.05, maximum=0.1)
+    await wait_for(lambda: streaming(coordinator, sim))
+    return coordinator
 
 
 def plugin_of(coordinator: MicboardCoordinator) -> SennheiserSsc2Plugin:
@@ -133,7 +179,7 @@ async def test_garbage_is_dropped_and_the_stream_goes_on(
     for raw in HOSTILE:
         sim.send_raw(raw)
     sim.set_battery(0, gauge=42)
-    channel = plugin_of(coordinator).receivers["1234567890"].channels[1]
+    channel = plugin_of(coordinator).receivers[SERIAL].channels[1]
     await wait_for(
         lambda: channel.transmitter is not None and channel.transmitter.battery_percent == 42,
         hass=hass,
@@ -207,7 +253,7 @@ async def test_another_receiver_at_the_address(
     assert issue.translation_key == "different_device"
     # Nothing of the other unit was taken: no password sent to it, no data shown.
     assert sim.auth_attempts == attempts
-    assert plugin_of(coordinator).receivers["1234567890"].channels[1].name != "THEIRS"
+    assert plugin_of(coordinator).receivers[SERIAL].channels[1].name != "THEIRS"
     assert len(loud_lines(caplog)) <= 1, loud_lines(caplog)
     settings.assert_kept(hass)
 

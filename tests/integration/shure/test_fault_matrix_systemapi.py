@@ -17,12 +17,14 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.micboard.const import DOMAIN
-from custom_components.micboard.coordinator import MicboardCoordinator
+from custom_components.micboard.const import CONF_METER_INTERVAL, DOMAIN
+from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
+from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.net.http import TIMEOUT_FLOOR
 from custom_components.micboard.plugins.shure.systemapi.client import CONCURRENCY
 from custom_components.micboard.plugins.shure.systemapi.plugin import ShureSystemApiPlugin
 from simulators.shure.systemapi import SystemApiSimulator
+from tests.integration.entries import systemapi_entry_data
 from tests.integration.fault_matrix import (
     UserSettings,
     all_unavailable,
@@ -33,9 +35,8 @@ from tests.integration.fault_matrix import (
     recovery_delays,
     restart_home_assistant,
 )
-from tests.integration.shure.test_systemapi import api_entry, listening, start
 from tests.support.helpers import wait_for
-from tests.support.systemapi import running_simulator
+from tests.support.systemapi import options, running_simulator
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -50,6 +51,36 @@ async def sim() -> AsyncGenerator[SystemApiSimulator]:
         simulator.add_device("ULXD6", name="Pack 1")
         simulator.add_device("MXA910", name="Ceiling")
         yield simulator
+
+
+def api_entry(sim: SystemApiSimulator) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Shure System API",
+        data=systemapi_entry_data(sim),
+        unique_id=ShureSystemApiPlugin(options(sim)).stable_id,
+        options={CONF_METER_INTERVAL: 0.05},
+    )
+
+
+def listening(coordinator: MicboardCoordinator, sim: SystemApiSimulator) -> bool:
+    plugin = plugin_of(coordinator)
+    return (
+        plugin.transport_id in sim.transports and plugin.health.state is ConnectionState.CONNECTED
+    )
+
+
+async def start(
+    hass: HomeAssistant, sim: SystemApiSimulator, entry: MockConfigEntry
+) -> MicboardCoordinator:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: MicboardCoordinator = entry.runtime_data
+    coordinator.backoff = Backoff(initial=0.05, maximum=0.1)
+    plugin_of(coordinator).heartbeat = 2.0
+    await wait_for(lambda: listening(coordinator, sim))
+    return coordinator
 
 
 def plugin_of(coordinator: MicboardCoordinator) -> ShureSystemApiPlugin:
