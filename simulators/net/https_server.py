@@ -91,6 +91,21 @@ class HttpsServer:
         await asyncio.to_thread(load_into, self._context, self.certificate)
         self.cut_connections()
 
+    async def stop_listening(self) -> None:
+        """Refuse new connections and cut the open ones (a device switched off)."""
+        if self._server is not None:
+            self._server.close()
+            self.cut_connections()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def listen_again(self) -> None:
+        """Accept connections again on the same port, with the same certificate (rebooted)."""
+        if self._server is None:
+            self._server = await asyncio.get_running_loop().create_server(
+                self._accept, self.host, self.port, ssl=self._context
+            )
+
     def cut_connections(self) -> None:
         """Close every open connection (the clients see a reset)."""
         for handler in list(self._handlers):
@@ -155,6 +170,20 @@ class HttpsDevice(ABC):
     def fingerprint(self) -> str:
         """SHA-256 fingerprint of the current certificate (colon-separated hex)."""
         return self._https.fingerprint
+
+    async def kill(self) -> None:
+        """Switched off: streams end, connections are cut, nothing answers on the port."""
+        self._end_streams()
+        await self._https.stop_listening()
+        self._forget_state_of_a_reboot()
+
+    async def restart(self) -> None:
+        """Switched on again: same port, same certificate, no session of before."""
+        await self._https.listen_again()
+
+    @abstractmethod
+    def _forget_state_of_a_reboot(self) -> None:
+        """What a device loses when it reboots (subscription sessions, transports)."""
 
     async def change_certificate(self) -> None:
         """A new key and certificate (a reset device); every connection cut."""

@@ -135,6 +135,10 @@ class Ssc2Simulator(HttpsDevice):
         self.failed_logins = 0
         self.locked_out = False
         self.requests: list[tuple[str, str, int]] = []
+        #: Seconds before every answer (a slow device or network); requests answered at once.
+        self.delay = 0.0
+        self.in_flight = 0  # requests being answered now (open streams not counted)
+        self.max_in_flight = 0
         self.sessions: dict[str, SimSession] = {}
         self.deleted_sessions: list[str] = []
         self._consecutive_failures = 0
@@ -151,6 +155,11 @@ class Ssc2Simulator(HttpsDevice):
     def _end_streams(self) -> None:
         for session in [*self.sessions.values(), *self._orphans]:
             session.queue.put_nowait(None)
+
+    def _forget_state_of_a_reboot(self) -> None:
+        """A rebooted EW-DX knows no subscription session of before."""
+        self.sessions.clear()
+        self._orphans.clear()
 
     @property
     def url(self) -> str:
@@ -171,9 +180,17 @@ class Ssc2Simulator(HttpsDevice):
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         await self._running.wait()  # a stalled device answers nothing
-        response: web.StreamResponse
-        denied = self._check_auth(request) or self._overridden(request)
-        response = denied if denied is not None else await handler(request)
+        stream = request.path.rstrip("/") == SUBSCRIPTIONS  # open for long: not "in flight"
+        self.in_flight += not stream
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)  # a slow device or network, per request
+            response: web.StreamResponse
+            denied = self._check_auth(request) or self._overridden(request)
+            response = denied if denied is not None else await handler(request)
+        finally:
+            self.in_flight -= not stream
         self.requests.append((request.method, request.path, response.status))
         return response
 

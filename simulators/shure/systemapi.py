@@ -165,6 +165,10 @@ class SystemApiSimulator(HttpsDevice):
         for transport in list(self.transports.values()):
             transport.queue.put_nowait(None)
 
+    def _forget_state_of_a_reboot(self) -> None:
+        """A restarted server knows no transport (and no subscription) of before."""
+        self.transports.clear()
+
     @property
     def url(self) -> str:
         """Base URL of the API."""

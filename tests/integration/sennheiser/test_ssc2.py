@@ -315,7 +315,11 @@ async def test_malformed_events_are_ignored(
     await until(hass, Platform.SENSOR, 1, "battery", "61")
     assert state(hass, Platform.BINARY_SENSOR, 1, "transmitter") == "on"
     assert streaming(coordinator, sim)
-    assert "Ignoring malformed SSCv2 event" in caplog.text
+    # Rejected input is logged once per connection (the health's line, an escaped excerpt)
+    # and every rejected message is counted.
+    assert "Dropped an event (not JSON" in caplog.text
+    assert "{broken" in caplog.text
+    assert coordinator.connection_health.messages_rejected == 3
     assert not [
         record
         for record in caplog.records

@@ -422,7 +422,11 @@ async def test_malformed_frames_are_ignored(
     sim.set_channel(ids["anx4"], 1, gain=-12)
     await until(hass, Platform.SENSOR, ids["anx4"], "gain", "-12.0", channel=2)
     assert listening(coordinator, sim)
-    assert "Ignoring a malformed event" in caplog.text
+    # Rejected input is logged once per connection (the health's line, an escaped excerpt)
+    # and every rejected frame is counted.
+    assert "Dropped an event (not JSON" in caplog.text
+    assert "{broken" in caplog.text
+    assert coordinator.connection_health.messages_rejected == 3
     assert not [
         record
         for record in caplog.records

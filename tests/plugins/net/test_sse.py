@@ -76,3 +76,31 @@ def test_oversized_event_is_dropped() -> None:
 
 def test_id_with_nul_is_ignored() -> None:
     assert feed_all(SSEDecoder(), b"id:a\x00b\ndata:x\n\n") == [ServerSentEvent("", "x")]
+
+
+def test_runs_of_blank_lines_in_every_form_dispatch_nothing() -> None:
+    decoder = SSEDecoder()
+    assert feed_all(decoder, b"\n" * 1000, b"\r" * 1000, b"\r\n" * 1000, b"\r") == []
+    # The CR that ended the last chunk and this LF are one line end.
+    assert feed_all(decoder, b"\ndata:x\r", b"\n\r\n") == [ServerSentEvent("", "x")]
+
+
+def test_blank_lines_after_data_dispatch_it_once() -> None:
+    events = feed_all(SSEDecoder(), b"data:a\n", b"\n" * 500, b"data:b\r\r\r\r")
+    assert events == [ServerSentEvent("", "a"), ServerSentEvent("", "b")]
+
+
+def test_a_line_split_over_many_chunks() -> None:
+    decoder = SSEDecoder()
+    pieces = [b"data:", *(b"x" for _ in range(1000)), b"\n\n"]
+    assert feed_all(decoder, *pieces) == [ServerSentEvent("", "x" * 1000)]
+
+
+def test_slices_cover_the_chunk_in_order() -> None:
+    from custom_components.micboard.plugins.net.sse import slices  # noqa: PLC0415
+
+    chunk = bytes(range(256)) * 100
+    parts = list(slices(chunk, 1000))
+    assert b"".join(parts) == chunk
+    assert max(len(part) for part in parts) == 1000
+    assert list(slices(b"", 1000)) == []

@@ -16,17 +16,26 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 import asyncio
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 import contextlib
 from http import HTTPStatus
-import json
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import aiohttp
 from yarl import URL
 
 from ..errors import CannotConnect, InvalidAuth, ProtocolError
+from .jsondata import MalformedJson, decode_json
+from .timing import RoundTrip, wait_answer
 from .tls import CertificatePin
+
+if TYPE_CHECKING:
+    from ..health import ConnectionHealth
+
+#: Bounds of a request's timeout, which otherwise follows the device's round trip: never
+#: below this (a busy device is not dead), never above the ceiling (a dead one is noticed).
+TIMEOUT_FLOOR: Final = 5.0
+TIMEOUT_CEILING: Final = 30.0
 
 
 class _Marker:
@@ -62,19 +71,35 @@ async def read_capped(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse_json(raw: bytes) -> Any:
-    """Parsed JSON; ``None`` for an empty body, :data:`INVALID` for one that is not JSON."""
+def parse_json(raw: bytes, health: ConnectionHealth | None = None, source: str = "") -> Any:
+    """Parsed JSON; ``None`` for an empty body, :data:`INVALID` for one that is not usable.
+
+    Not usable is anything :func:`~.jsondata.decode_json` refuses (invalid, nested too
+    deeply, ...); with ``health`` it is counted there as a rejected message (logged once per
+    connection, ``source`` naming the peer and resource).
+    """
     if not raw.strip():
         return None
     try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError, ValueError:
+        return decode_json(raw, limit=len(raw))
+    except MalformedJson as err:
+        if health is not None:
+            health.rejected(source, f"a body ({err})", raw)
         return INVALID
 
 
 def is_success(status: int) -> bool:
     """Whether ``status`` is a 2xx."""
     return HTTPStatus.OK <= status < HTTPStatus.MULTIPLE_CHOICES
+
+
+def _round_trip(timeout: float) -> RoundTrip:
+    """A device's round trip, starting from ``timeout`` (see :class:`PinnedJsonClient`)."""
+    return RoundTrip(
+        initial=timeout,
+        floor=min(timeout, TIMEOUT_FLOOR),
+        ceiling=max(timeout, TIMEOUT_CEILING),
+    )
 
 
 class SessionClient[ClientT]:
@@ -147,17 +172,33 @@ class PinnedJsonClient(ABC):
         secret: str | None = None,
         *,
         timeout: float | None = None,
+        health: ConnectionHealth | None = None,
     ) -> None:
-        """Pin to ``fingerprint``; without ``secret`` only unauthenticated requests work."""
+        """Pin to ``fingerprint``; without ``secret`` only unauthenticated requests work.
+
+        ``timeout`` is the first request's; later ones follow the measured round trip
+        (:class:`RoundTrip`), between ``min(timeout, TIMEOUT_FLOOR)`` and
+        ``max(timeout, TIMEOUT_CEILING)``. ``health`` counts bodies that are not usable.
+        """
         self.session = session
         self.host = host
         self.port = port
         self.fingerprint = fingerprint
-        self.timeout = self.request_timeout if timeout is None else timeout
+        self.round_trip = _round_trip(self.request_timeout if timeout is None else timeout)
+        self.health = health
         self._secret = secret
         self._pin = CertificatePin(host, port, fingerprint)
         self._slots = asyncio.Semaphore(self.concurrency)
         self.auth_rejected = False
+
+    @property
+    def timeout(self) -> float:
+        """The first request's timeout, and the floor of later ones when it is lower."""
+        return self.round_trip.initial
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self.round_trip = _round_trip(seconds)
 
     def __repr__(self) -> str:
         """Never shows the credential."""
@@ -180,8 +221,8 @@ class PinnedJsonClient(ABC):
         """Raise what ``status`` means whatever the caller expected (auth, access)."""
 
     def decode(self, status: int, raw: bytes, path: str) -> Any:
-        """The body of an answer: see :func:`parse_json`."""
-        return parse_json(raw)
+        """The body of an answer: see :func:`parse_json` (an unusable one is counted)."""
+        return parse_json(raw, self.health, f"{self.host} ({path})")
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -243,16 +284,40 @@ class PinnedJsonClient(ABC):
                 # A request in flight just learnt the credential is wrong: do not send it again.
                 self.refuse_if_rejected()
             with self.failures(f"{method} {path} on {self.host}:{self.port}"):
-                async with asyncio.timeout(time_limit or self.timeout):
-                    async with self.session.request(
-                        method,
-                        self.url(path, query),
-                        json=body,
-                        ssl=self._pin.ssl,
-                        headers=headers,
-                    ) as response:
-                        status = response.status
-                        raw = await read_capped(response, self.max_body_bytes)
+                status, raw = await self._timed(
+                    self._exchange(method, self.url(path, query), body, headers), time_limit
+                )
         decoded = self.decode(status, raw, path)
         self.check_status(status, decoded, path, authenticated=authenticated)
         return status, decoded
+
+    async def _exchange(
+        self, method: str, url: URL, body: Any, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        # Redirects are not followed: a device has no reason to send one, and following it
+        # would carry the credential (an ``x-api-key`` header survives) to another address.
+        async with self.session.request(
+            method, url, json=body, ssl=self._pin.ssl, headers=headers, allow_redirects=False
+        ) as response:
+            return response.status, await read_capped(response, self.max_body_bytes)
+
+    async def _timed(
+        self, exchange: Coroutine[Any, Any, tuple[int, bytes]], time_limit: float | None
+    ) -> tuple[int, bytes]:
+        """Run one exchange within its timeout and learn the round trip from it.
+
+        The timeout is ``time_limit`` if given, else the round trip's. An answer that was
+        already in the socket when the timer fired (the loop was stalled) still counts
+        (:func:`wait_answer`); only then is the exchange given up.
+        """
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        task = loop.create_task(exchange)
+        try:
+            result = await wait_answer(task, time_limit or self.round_trip.timeout)
+        except BaseException:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            raise
+        self.round_trip.sample(loop.time() - started)
+        return result

@@ -9,6 +9,7 @@ import pytest
 from custom_components.micboard.plugins.model import Feature
 from custom_components.micboard.plugins.sennheiser.ssc2.model import (
     FEATURES,
+    SSC2_LIMITS,
     ReceiverMapper,
     build_receiver,
     channel_count,
@@ -25,7 +26,7 @@ from custom_components.micboard.plugins.validate import ValueGate
 def mapper(product: str = "EWDX4CHDS") -> ReceiverMapper:
     """A mapper as the plugin runs it: live values pass the value gate."""
     mapper = new_receiver({"product": product, "serial": "99"}, "10.0.0.9")[1]
-    mapper.gate = ValueGate()
+    mapper.gate = ValueGate(SSC2_LIMITS)  # the plugin's limits (SennheiserSsc2Plugin.limits)
     return mapper
 
 
@@ -337,3 +338,56 @@ def test_build_receiver_from_a_snapshot() -> None:
     assert receiver.channels[2].transmitter is not None
     assert receiver.channels[2].transmitter.battery_percent == 12
     assert m.receiver is receiver
+
+
+def test_values_outside_the_family_pass_the_gate_as_unknown_and_are_counted() -> None:
+    from custom_components.micboard.plugins.health import ConnectionHealth  # noqa: PLC0415
+    from custom_components.micboard.plugins.sennheiser.ssc2.model import (  # noqa: PLC0415
+        SSC2_LIMITS,
+    )
+    from custom_components.micboard.plugins.validate import ValueGate  # noqa: PLC0415
+
+    health = ConnectionHealth()
+    gate = ValueGate(SSC2_LIMITS, health)
+    receiver, m = new_receiver({"product": "EWDX2CHS", "serial": "7"}, "10.0.0.9", gate)
+    channel = receiver.channels[1]
+    m.apply("/api/rf/channels/0", {"frequency": 548_975})
+    assert channel.frequency_mhz == 548.975
+    m.apply("/api/rf/channels/0", {"frequency": 9_223_372_036_854_775_807})  # an int64
+    assert channel.frequency_mhz is None
+    m.apply("/api/rf/channels/0", {"frequency": 10**400})  # beyond any float
+    m.apply("/api/rf/channels/0", {"frequency": 56})  # 0.056 MHz
+    m.apply("/api/channel/0/level", {"value": float("nan")})
+    m.apply("/api/channel/0/signalQualityIndicator", {"value": float("inf")})
+    m.apply("/api/channel/0/signalStrengthIndicator", {"value": -120})
+    assert (channel.audio_level, channel.rf_quality, channel.rf_level) == (None, None, None)
+    assert health.values_rejected == 6
+    m.apply("/api/channel/0", {"name": "\x1b[31mVOX\x00 1\x07", "mute": False})
+    assert channel.name == "[31mVOX 1"
+    m.apply("/api/channel/0", {"name": "A" * 300, "mute": False})
+    assert channel.name == "A" * 64
+    m.apply("/api/device/site", {"deviceName": "\x1b" * 10})
+    assert receiver.name is None
+    linked(m, 0, gauge=101, lifetime=300)
+    tx = channel.transmitter
+    assert tx is not None
+    assert (tx.battery_percent, tx.runtime_minutes) == (None, 300)
+
+
+def test_malformed_bodies_are_reported_and_change_nothing() -> None:
+    reported: list[str] = []
+    m = mapper()
+    m.on_malformed = lambda path, _body: reported.append(path)
+    m.apply("/api/channel/0", {"name": "KEEP", "mute": False})
+    for path, body in [
+        ("/api/channel/0", [1]),
+        ("/api/channel/0/warnings", {"a": 1}),
+        ("/api/channel/0/level", {"value": "loud"}),
+        ("/api/rf/channels/0", "x"),
+        ("/api/transmitters/0", 5),
+        ("/api/transmitters", {}),
+        ("/api/device/site", []),
+    ]:
+        assert m.apply(path, body) in ({}, {None: {"name"}})
+    assert m.receiver.channels[1].name == "KEEP"
+    assert len(reported) == 7

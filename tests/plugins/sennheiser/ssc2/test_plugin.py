@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import contextlib
+import logging
 
 import aiohttp
 import pytest
@@ -14,6 +15,7 @@ from custom_components.micboard.plugins.errors import (
     CannotConnect,
     CertificateChanged,
     ConnectionClosed,
+    DifferentDevice,
     InvalidAuth,
     NeedsUserAction,
     ProtocolError,
@@ -171,8 +173,10 @@ async def test_snapshot_of_a_channel_without_transmitter(
     receivers = await plugin.get_devices()
     channel = receivers[SERIAL].channels[2]
     assert channel.transmitter is None  # 422 on /api/transmitters/1 is "no transmitter"
+    # The snapshot reads every resource at once (a few round trips on a slow network), so
+    # the battery of the absent transmitter is asked too: its 422 makes no transmitter.
     battery_requests = [r for r in sim.requests if r[1] == "/api/transmitters/1/battery"]
-    assert battery_requests == []  # not asked once the transmitter is known to be absent
+    assert battery_requests == [("GET", "/api/transmitters/1/battery", 422)]
     assert ("GET", "/api/transmitters/1", 422) in sim.requests
 
 
@@ -839,3 +843,129 @@ async def test_client_details(session: aiohttp.ClientSession) -> None:
     assert str(client.url("/api/ssc/version")) == "https://[::1]/api/ssc/version"
     with pytest.raises(InvalidAuth, match="no password"):
         await client.get("/api/device/state")
+
+
+HOSTILE = [
+    b"data:" + b"[" * 200_000 + b"\n\n",
+    b'data:{"/api/channel/0":' + b"{" * 500 + b"\n\n",
+    b'data:{"/api/channel/0":' + b'{"a":' * 40 + b"1" + b"}" * 41 + b"\n\n",
+    b"data:" + b"9" * 5000 + b"\n\n",
+    b'data:"just a string"\n\n',
+    b"\n" * (1024 * 1024),
+    b"\r" * (1024 * 1024),
+]
+
+
+async def test_hostile_events_are_dropped_counted_and_logged_once(
+    sim: Ssc2Simulator, listener: Listener, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    plugin = listener.plugin
+    before = plugin.health.messages_rejected
+    for raw in HOSTILE:
+        sim.send_raw(raw)
+    sim.rename(0, "AFTER")
+    channel = plugin.receivers[SERIAL].channels[1]
+    await wait_for(lambda: channel.name == "AFTER")
+    assert plugin.health.messages_rejected - before == 5  # the blank runs are no messages
+    dropped = [record for record in caplog.records if "Dropped" in record.getMessage()]
+    assert len(dropped) == 1
+    assert "[[[[" in dropped[0].getMessage()
+    assert len(dropped[0].getMessage()) < 400  # an excerpt, not the event
+    assert listener.task is not None
+    assert not listener.task.done()
+    assert "RecursionError" not in caplog.text
+
+
+async def test_an_oversized_event_counts_as_rejected(
+    sim: Ssc2Simulator, listener: Listener
+) -> None:
+    plugin = listener.plugin
+    before = plugin.health.messages_rejected
+    sim.send_raw(b"data:" + b"x" * 300_000 + b"\n\n")
+    sim.rename(0, "NEXT")
+    channel = plugin.receivers[SERIAL].channels[1]
+    await wait_for(lambda: channel.name == "NEXT")
+    assert plugin.health.messages_rejected == before + 1
+
+
+async def test_another_serial_is_refused_before_the_password_is_sent(
+    sim: Ssc2Simulator, session: aiohttp.ClientSession
+) -> None:
+    plugin = make_plugin(sim, session, expected_id=SERIAL)
+    try:
+        await plugin.get_devices()
+        model = plugin.receivers[SERIAL]
+        sim.state.serial = "9999999999"  # a replacement unit at the same address
+        attempts = sim.auth_attempts
+        with pytest.raises(DifferentDevice) as caught:
+            await plugin.get_devices()
+        assert (caught.value.expected, caught.value.found) == (SERIAL, "9999999999")
+        assert sim.auth_attempts == attempts  # no credentials went to the other unit
+        assert plugin.receivers == {SERIAL: model}  # nothing taken, nothing deleted
+        with pytest.raises(DifferentDevice):
+            await plugin.listen(lambda _update: None)
+        assert sim.auth_attempts == attempts
+        assert sim.active_streams == 0
+        sim.state.serial = SERIAL
+        await plugin.get_devices()
+    finally:
+        await plugin.close()
+
+
+async def test_every_listen_confirms_the_identity_first(
+    sim: Ssc2Simulator, session: aiohttp.ClientSession
+) -> None:
+    plugin = make_plugin(sim, session, expected_id=SERIAL)
+    try:
+        await plugin.get_devices()
+        listener = Listener(plugin)
+        await listener.start(sim)  # the snapshot's identification is used once
+        sim.state.serial = "1111111111"
+        sim.drop_streams()
+        assert listener.task is not None
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(listener.task, 10)
+        attempts = sim.auth_attempts
+        with pytest.raises(DifferentDevice):
+            await plugin.listen(lambda _update: None)
+        assert sim.auth_attempts == attempts
+    finally:
+        await plugin.close()
+
+
+async def test_a_slow_device_is_read_in_a_few_rounds_with_timeouts_from_its_round_trip(
+    session: aiohttp.ClientSession,
+) -> None:
+    async with running_simulator(channels=4) as sim:
+        sim.delay = 0.2  # the 2 s device of the fault matrix, scaled down
+        plugin = SennheiserSsc2Plugin(options(sim), session=session)
+        try:
+            await plugin.get_devices()
+            reads = [r for r in sim.requests if r[0] == "GET"]
+            # Identity (2 at once), the password check (alone), then 42 reads 4 at a time:
+            # 13 rounds of 2 s, within the 30 s set-up target.
+            assert len(reads) == 2 + 1 + 2 + 4 * 10
+            assert sim.max_in_flight == 4
+            round_trip = plugin.client().round_trip
+            assert round_trip.samples == len(reads)
+            assert round_trip.smoothed is not None
+            assert round_trip.smoothed >= 0.2
+            # The next request waits what the device needs, not the fixed first guess.
+            assert round_trip.timeout < plugin.request_timeout
+        finally:
+            await plugin.close()
+
+
+async def test_subscribing_runs_the_groups_at_once(
+    sim: Ssc2Simulator, plugin: SennheiserSsc2Plugin
+) -> None:
+    await plugin.get_devices()
+    sim.delay = 0.05  # long enough for requests to overlap
+    sim.max_in_flight = 0
+    listener = Listener(plugin)
+    await listener.start(sim)
+    try:
+        assert sim.max_in_flight == 4  # 6 groups for 2 channels, 4 at a time
+    finally:
+        await listener.stop()

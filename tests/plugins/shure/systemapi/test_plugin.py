@@ -14,6 +14,7 @@ from custom_components.micboard.plugins.errors import (
     CannotConnect,
     CertificateChanged,
     ConnectionClosed,
+    DifferentDevice,
     InvalidAuth,
     NotSupported,
     ProtocolError,
@@ -805,3 +806,74 @@ async def test_state_changes_of_handed_over_receivers(
     sim.rename(ids["anx4"], "Marker")
     await wait_for(lambda: listener.plugin.receivers[ids["anx4"]].name == "Marker")
     assert [update.receiver_id for update in listener.updates[count:]] == [ids["anx4"]]
+
+
+async def test_hostile_frames_are_dropped_counted_and_logged_once(
+    listener: Listener,
+    sim: SystemApiSimulator,
+    ids: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    anx4 = ids["anx4"]
+    caplog.set_level(logging.DEBUG)
+    plugin = listener.plugin
+    before = plugin.health.messages_rejected
+    frames = [
+        "[" * 200_000,
+        '{"envelope": ' + "{" * 800,
+        '{"envelope": {"eventName": "DEVICE_NAME", "deviceId": "'
+        + anx4
+        + '"}, "body": '
+        + '{"a":' * 40
+        + "1"
+        + "}" * 41,
+        "9" * 5000,
+        "x" * 300_000,
+        '"a string"',
+    ]
+    for frame in frames:
+        sim.send_raw(frame)
+    sim.rename(anx4, "After the storm")
+    await wait_for(lambda: plugin.receivers[anx4].name == "After the storm")
+    assert plugin.health.messages_rejected - before == len(frames)
+    dropped = [record for record in caplog.records if "Dropped" in record.getMessage()]
+    assert len(dropped) == 1
+    assert len(dropped[0].getMessage()) < 400
+    assert listener.task is not None
+    assert not listener.task.done()
+
+
+async def test_pushed_names_pass_the_value_gate(
+    listener: Listener, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    anx4 = ids["anx4"]
+    plugin = listener.plugin
+    before = plugin.health.values_rejected
+    sim.rename(anx4, "\x1b[2J\x00Stage\x07 box " + "x" * 300)
+    await wait_for(lambda: (plugin.receivers[anx4].name or "").startswith("[2JStage box"))
+    name = plugin.receivers[anx4].name
+    assert name is not None
+    assert len(name) == 64
+    sim.rename(anx4, "\x00\x1b\x07")
+    # Nothing printable is no name: the fallback (model and serial) shows instead.
+    await wait_for(lambda: plugin.receivers[anx4].name != name)
+    assert plugin.receivers[anx4].name is not None
+    assert "\x00" not in (plugin.receivers[anx4].name or "")
+    assert plugin.health.values_rejected == before
+
+
+async def test_a_server_listing_none_of_the_known_devices_deletes_nothing(
+    plugin: ShureSystemApiPlugin, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    await plugin.get_devices()
+    known = set(plugin.receivers)
+    for device_id in list(sim.devices):
+        sim.remove_device(device_id)
+    with pytest.raises(CannotConnect, match="lists no devices"):
+        await plugin.get_devices()  # a restarted server, still discovering
+    assert set(plugin.receivers) == known
+    sim.add_device("ANX4", name="Someone else's")
+    with pytest.raises(DifferentDevice) as caught:
+        await plugin.get_devices()
+    assert caught.value.expected == plugin.stable_id
+    assert set(plugin.receivers) == known

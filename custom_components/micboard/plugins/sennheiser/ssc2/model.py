@@ -8,14 +8,16 @@ Facts from the EW-DX service API 1.7 (see ``shared/research/sennheiser_and_other
 resource ids are the 0-based receiver channel (the model's channels are 1-based), frequencies
 are kHz, RSSI dBm (-107..0), RSQI % (0..100), AF level dBFS (-138.5..0), battery ``gauge`` % and
 ``lifetime`` minutes; ``null`` on ``/api/transmitters/{id}`` means the transmitter unlinked and
-``{}`` that one is announcing itself. A value outside its documented range (or of the wrong
-type) is unknown (``None``), never passed through.
+``{}`` that one is announcing itself. A value of the wrong type is unknown (``None``); a
+value outside its documented range is refused by the plugin's value gate
+(:data:`SSC2_LIMITS`), which counts it, and a body of the wrong shape is reported through the
+mapper's ``on_malformed`` (the plugin counts it as a rejected message).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 import logging
 import math
 import re
@@ -26,9 +28,8 @@ from ...model import (
     Feature,
     Receiver,
     Transmitter,
-    apply_values,
 )
-from ...validate import ValueGate
+from ...validate import DEFAULT_LIMITS, ValueGate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,6 +89,15 @@ RSSI_RANGE: Final = (-107.0, 0.0)
 LEVEL_RANGE: Final = (-138.5, 0.0)
 PERCENT_RANGE: Final = (0, 100)
 DIVERSITY_ANTENNAS: Final = {1: "A", 2: "B"}  # 0 = no antenna (SSC v1 meaning, [unverified])
+#: What an EW-DX can report (EW-DX service API 1.7): RSSI -107..0 dBm, AF level
+#: -138.5..0 dBFS, and frequencies of its bands, Q1-9 (from 470.2 MHz) to Y1-3 (up to
+#: 1800 MHz). The value gate refuses (and counts) anything else.
+SSC2_LIMITS: Final = replace(
+    DEFAULT_LIMITS,
+    rf_dbm=RSSI_RANGE,
+    audio_dbfs=LEVEL_RANGE,
+    frequency_mhz=(470.0, 1800.0),
+)
 
 _METERS: Final = {
     "signalStrengthIndicator": "rf_level",
@@ -195,6 +205,21 @@ def _number(value: object, low: float, high: float) -> float | None:
     return number if low <= number <= high else None
 
 
+def _reading(value: object) -> float | None:
+    """A JSON number as a float for the value gate (which checks the range); else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond any float: certainly out of range
+        return math.inf
+
+
+def _whole(value: float | None) -> float | int | None:
+    """``value`` rounded where it is finite (the gate refuses the rest)."""
+    return round(value) if value is not None and math.isfinite(value) else value
+
+
 def _is_number(value: object) -> bool:
     """A JSON number, or null; anything else in a meter body is malformed."""
     return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
@@ -221,14 +246,23 @@ class _ChannelRaw:
     warnings: frozenset[str] | None = None  # None: not received yet
 
 
+def _log_malformed(path: str, body: object) -> None:
+    _LOGGER.debug("Malformed SSCv2 %s: %s", path, _fragment(body))
+
+
 @dataclass(slots=True)
 class ReceiverMapper:
-    """Applies resource bodies to one receiver and reports which fields changed."""
+    """Applies resource bodies to one receiver and reports which fields changed.
+
+    Values enter the receiver only through ``gate`` (the plugin's, counting what it refuses);
+    a body of the wrong shape changes nothing and goes to ``on_malformed``. Total: no JSON
+    value makes :meth:`apply` raise.
+    """
 
     receiver: Receiver
     raw: dict[int, _ChannelRaw] = field(default_factory=dict)
-    #: Live updates pass the plugin's value gate (a snapshot passes it as a whole).
-    gate: ValueGate | None = None
+    gate: ValueGate = field(default_factory=lambda: ValueGate(SSC2_LIMITS))
+    on_malformed: Callable[[str, object], None] = _log_malformed
 
     def apply(self, path: str, body: Any) -> dict[int | None, set[str]]:
         """Apply one resource; return changed field names per model channel (None = receiver).
@@ -244,11 +278,14 @@ class ReceiverMapper:
             return self._frequency(int(match.group(1)), body, path)
         if path == TRANSMITTERS:
             return self._transmitter_list(body)
+        if path in {SITE, FIRMWARE} and not isinstance(body, Mapping):
+            self.on_malformed(path, body)  # and the value is unknown, as for a null
+            body = {}
         if path == SITE:
-            name = body.get("deviceName") if isinstance(body, Mapping) else None
+            name = body.get("deviceName")
             return self._receiver({"name": name if isinstance(name, str) and name else None})
         if path == FIRMWARE:
-            version = body.get("deviceVersion") if isinstance(body, Mapping) else None
+            version = body.get("deviceVersion")
             return self._receiver({"firmware": version if isinstance(version, str) else None})
         _LOGGER.debug("Ignoring SSCv2 resource %s: %s", path, _fragment(body))
         return {}
@@ -256,7 +293,7 @@ class ReceiverMapper:
     # -- helpers --------------------------------------------------------------------------
 
     def _receiver(self, values: dict[str, object]) -> dict[int | None, set[str]]:
-        changed = apply_values(self.receiver, values)
+        changed = self.gate.apply(self.receiver, values)
         return {None: changed} if changed else {}
 
     def _lookup(self, index: int, path: str, body: object) -> tuple[Channel, _ChannelRaw] | None:
@@ -269,8 +306,7 @@ class ReceiverMapper:
     def _set(
         self, index: int, channel: Channel, values: dict[str, object]
     ) -> dict[int | None, set[str]]:
-        gate = self.gate
-        changed = apply_values(channel, values) if gate is None else gate.apply(channel, values)
+        changed = self.gate.apply(channel, values)
         return {index + 1: changed} if changed else {}
 
     def _channel(
@@ -282,7 +318,7 @@ class ReceiverMapper:
         channel, raw = found
         if sub is None:
             if not isinstance(body, Mapping):
-                _LOGGER.debug("Malformed SSCv2 %s: %s", path, _fragment(body))
+                self.on_malformed(path, body)
                 return {}
             name = body.get("name")
             return self._set(
@@ -293,7 +329,7 @@ class ReceiverMapper:
         if sub == "warnings":
             warnings = _strings(body)
             if warnings is None:
-                _LOGGER.debug("Malformed SSCv2 %s: %s", path, _fragment(body))
+                self.on_malformed(path, body)
                 return {}
             raw.warnings = warnings
             return self._set(index, channel, self._warning_values(raw))
@@ -302,7 +338,7 @@ class ReceiverMapper:
             _LOGGER.debug("Ignoring SSCv2 resource %s: %s", path, _fragment(body))
             return {}
         if body is not None and not (isinstance(body, Mapping) and _is_number(body.get("value"))):
-            _LOGGER.debug("Malformed SSCv2 %s: %s", path, _fragment(body))
+            self.on_malformed(path, body)
             return {}
         value = body.get("value") if body is not None else None  # null: no value right now
         return self._set(index, channel, {attribute: _meter(attribute, value)})
@@ -311,9 +347,12 @@ class ReceiverMapper:
         found = self._lookup(index, path, body)
         if found is None:
             return {}
-        khz = body.get("frequency") if isinstance(body, Mapping) else None
-        mhz = khz / 1000 if isinstance(khz, int) and not isinstance(khz, bool) and khz > 0 else None
-        return self._set(index, found[0], {"frequency_mhz": mhz})
+        if not isinstance(body, Mapping):
+            self.on_malformed(path, body)
+            return {}
+        khz = body.get("frequency")
+        mhz = _reading(khz) if isinstance(khz, int) and khz > 0 else None
+        return self._set(index, found[0], {"frequency_mhz": None if mhz is None else mhz / 1000})
 
     def _transmitter(
         self, index: int, sub: str | None, body: object, path: str
@@ -328,7 +367,7 @@ class ReceiverMapper:
             elif isinstance(body, Mapping):
                 raw.linked, raw.info = True, body  # {} = announcing: on, details to follow
             else:
-                _LOGGER.debug("Malformed SSCv2 %s: %s", path, _fragment(body))
+                self.on_malformed(path, body)
                 return {}
         elif sub == "battery":
             if body is None:
@@ -337,12 +376,12 @@ class ReceiverMapper:
                 raw.battery = body
                 raw.linked = raw.linked or bool(body)  # a battery reading implies a transmitter
             else:
-                _LOGGER.debug("Malformed SSCv2 %s: %s", path, _fragment(body))
+                self.on_malformed(path, body)
                 return {}
         else:
             warnings = frozenset[str]() if body is None else _strings(body)
             if warnings is None:
-                _LOGGER.debug("Malformed SSCv2 %s: %s", path, _fragment(body))
+                self.on_malformed(path, body)
                 return {}
             raw.tx_warnings = warnings
         return self._set(index, channel, self._warning_values(raw))
@@ -353,7 +392,7 @@ class ReceiverMapper:
         The list names every linked transmitter, so a channel missing from it has none.
         """
         if not isinstance(body, list):
-            _LOGGER.debug("Malformed SSCv2 %s: %s", TRANSMITTERS, _fragment(body))
+            self.on_malformed(TRANSMITTERS, body)
             return {}
         listed: dict[int, object] = {}
         for item in body:
@@ -381,13 +420,11 @@ class ReceiverMapper:
 
 
 def _meter(attribute: str, value: object) -> object:
-    if attribute == "rf_level":
-        return _number(value, *RSSI_RANGE)
-    if attribute == "audio_level":
-        return _number(value, *LEVEL_RANGE)
+    """A meter reading; the value gate checks levels and quality against the family's range."""
+    if attribute in {"rf_level", "audio_level"}:
+        return _reading(value)
     if attribute == "rf_quality":
-        number = _number(value, *PERCENT_RANGE)
-        return None if number is None else round(number)
+        return _whole(_reading(value))
     number = _number(value, 0, max(DIVERSITY_ANTENNAS))
     return None if number is None else DIVERSITY_ANTENNAS.get(int(number))
 
@@ -404,13 +441,13 @@ def _build_transmitter(raw: _ChannelRaw) -> Transmitter | None:
     battery = raw.battery or {}
     kind = battery.get("type")
     has_battery = kind != "NoBattery"
-    gauge = _number(battery.get("gauge"), *PERCENT_RANGE) if has_battery else None
+    gauge = _whole(_reading(battery.get("gauge"))) if has_battery else None
     # Any finite number: whether it is a runtime is the value gate's rule (Limits), the same
     # for SSC v1's lifetime of the same battery.
     lifetime = _number(battery.get("lifetime"), -math.inf, math.inf) if has_battery else None
     return Transmitter(
         model=transmitter_model(info.get("type")),
-        battery_percent=None if gauge is None else round(gauge),
+        battery_percent=gauge,  # type: ignore[arg-type]  # the gate refuses non-integers
         runtime_minutes=None
         if lifetime is None or not math.isfinite(lifetime)
         else round(lifetime),
@@ -420,7 +457,9 @@ def _build_transmitter(raw: _ChannelRaw) -> Transmitter | None:
     )
 
 
-def new_receiver(identity: Mapping[str, Any], host: str) -> tuple[Receiver, ReceiverMapper]:
+def new_receiver(
+    identity: Mapping[str, Any], host: str, gate: ValueGate | None = None
+) -> tuple[Receiver, ReceiverMapper]:
     """An empty receiver (channels from the product code) and the mapper that fills it."""
     product = str(identity.get("product") or "")
     serial = str(identity.get("serial") or "")
@@ -433,17 +472,22 @@ def new_receiver(identity: Mapping[str, Any], host: str) -> tuple[Receiver, Rece
     )
     for index in range(1, (channel_count(product) or 0) + 1):
         receiver.channels[index] = Channel(index=index, features=FEATURES)
-    return receiver, ReceiverMapper(receiver)
+    return receiver, ReceiverMapper(receiver, gate=gate or ValueGate(SSC2_LIMITS))
 
 
-def build_receiver(raw: Mapping[str, Any]) -> tuple[Receiver, ReceiverMapper]:
+def build_receiver(
+    raw: Mapping[str, Any],
+    gate: ValueGate | None = None,
+    on_malformed: Callable[[str, object], None] = _log_malformed,
+) -> tuple[Receiver, ReceiverMapper]:
     """Receiver from a snapshot: ``{"host": str, "resources": {path: body}}``.
 
     ``resources`` holds ``/api/device/identity`` (which shapes the receiver) and any other
     resource bodies; ``None`` for ``/api/transmitters/{id}`` means no transmitter (a 422).
     """
     resources: Mapping[str, Any] = raw["resources"]
-    receiver, mapper = new_receiver(resources[IDENTITY], str(raw["host"]))
+    receiver, mapper = new_receiver(resources[IDENTITY], str(raw["host"]), gate)
+    mapper.on_malformed = on_malformed
     for path, body in resources.items():
         if path not in {IDENTITY, VERSION, DEVICE_STATE}:
             mapper.apply(path, body)

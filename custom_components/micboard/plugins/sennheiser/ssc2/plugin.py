@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-import json
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Unpack
 
@@ -36,12 +35,15 @@ from ...net.http import (
     ABSENT,
     SessionClient,
 )
+from ...net.jsondata import MalformedJson, decode_json
 from ...net.sse import (
     ServerSentEvent,
     SSEDecoder,
+    slices,
 )
 from ...options import NetworkOptions
 from ...plugin import NetworkPlugin, PluginArgs
+from ...validate import Limits, ValueGate
 from .client import (
     DEFAULT_PORT,
     REQUEST_TIMEOUT,
@@ -55,6 +57,7 @@ from .model import (
     FIRMWARE,
     IDENTITY,
     SITE,
+    SSC2_LIMITS,
     TRANSMITTERS,
     ReceiverMapper,
     build_receiver,
@@ -75,6 +78,9 @@ LIVENESS_AFTER_SECONDS: Final = 5.0
 OPEN_TIMEOUT_SECONDS: Final = 10.0
 #: Best-effort DELETE of the session when the integration unloads.
 CLOSE_TIMEOUT_SECONDS: Final = 3.0
+#: Largest event kept (an event holds at most a few resource bodies of a 4-channel receiver,
+#: a few kilobytes); a larger one is dropped and counted.
+MAX_EVENT_BYTES: Final = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +97,10 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
 
     manufacturer_code: ClassVar[str] = "sennheiser_ssc2"
     manufacturer_name: ClassVar[str] = "Sennheiser"
+    #: Identification, the password check and the reads take three rounds of requests
+    #: plus their timeouts, which follow the device's round trip (up to 30 s each).
+    snapshot_timeout: ClassVar[float] = 60.0
+    limits: ClassVar[Limits] = SSC2_LIMITS
 
     def __init__(self, options: Ssc2Options, **kwargs: Unpack[PluginArgs]) -> None:
         """Keep the address, password and pinned fingerprint; nothing connects yet."""
@@ -105,6 +115,8 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         self._mapper: ReceiverMapper | None = None
         self._session_uuid: str | None = None
         self._dropped_reported = 0
+        #: Whether the device was identified since the last stream ended (listen checks).
+        self._identity_confirmed = False
 
     @property
     def stable_id(self) -> str:
@@ -135,27 +147,43 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
             self.fingerprint,
             self.options.password,
             timeout=self.request_timeout,
+            health=self.health,
         )
 
     # -- snapshot -----------------------------------------------------------------------------
 
     def transform_device_data(self, raw: Mapping[str, Any]) -> Receiver:
         """``{"host", "resources": {path: body}}`` -> receiver (see :func:`build_receiver`)."""
-        return build_receiver(raw)[0]
+        return build_receiver(raw, ValueGate(self.limits))[0]
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Identify (no credentials), validate the password once, then read every resource."""
         with self.health.errors_recorded():
             raw = await self._read_snapshot()
-        fresh, mapper = build_receiver(raw)
+        fresh, mapper = build_receiver(raw, self.gate, self._malformed)
         receivers = self.store_snapshot([fresh])
-        self._mapper = ReceiverMapper(receivers[fresh.id], mapper.raw, self.gate)
+        self._mapper = ReceiverMapper(
+            receivers[fresh.id], mapper.raw, gate=self.gate, on_malformed=self._malformed
+        )
         self.health.connected()
         return receivers
 
+    async def _identify(self, client: Ssc2Client) -> DeviceIdentity:
+        """Who answers (public resources, no credentials), confirmed before anything else.
+
+        On every (re)connect, before the password is sent: another serial at the address
+        (a swapped or moved unit) raises :class:`DifferentDevice`, and nothing of it reaches
+        the model, so the entry's devices and entities stay as they are.
+        """
+        self._identity_confirmed = False
+        identity = await client.identify()
+        self.confirm_identity(identity.serial, f"{identity.model} {identity.serial}")
+        self._identity_confirmed = True
+        return identity
+
     async def _read_snapshot(self) -> dict[str, Any]:
         client = self.client()
-        identity = await client.identify()
+        identity = await self._identify(client)
         # The first authenticated request: a 401 here ends in InvalidAuth, and the client
         # refuses to send the password again.
         state = await client.get(DEVICE_STATE)
@@ -163,28 +191,27 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         if self.busy:
             raise DeviceBusy(f"{self.host} is busy (starting up or reconfiguring)")
         self.identity = identity
-        resources: dict[str, Any] = {IDENTITY: identity.as_resource()}
-        for path in (FIRMWARE, SITE):
-            await self._read(client, path, resources)
+        # Everything else at once, bounded by the client's slots: a few round trips instead
+        # of one per resource, so a slow device still sets up well within the timeout.
+        paths = [FIRMWARE, SITE]
         for index in range(identity.channels):
-            for path in snapshot_paths(index):
-                await self._read(client, path, resources)
+            transmitter = f"{TRANSMITTERS}/{index}"
+            paths.extend(snapshot_paths(index))
+            paths.extend((transmitter, f"{transmitter}/battery", f"{transmitter}/warnings"))
+        bodies = await asyncio.gather(*(client.get(path, absent_ok=True) for path in paths))
+        read = dict(zip(paths, bodies, strict=True))
+        resources: dict[str, Any] = {IDENTITY: identity.as_resource()}
+        for path in paths:
+            if read[path] is not ABSENT:
+                resources[path] = read[path]
+        for index in range(identity.channels):
             transmitter = f"{TRANSMITTERS}/{index}"
             # 422 on the transmitter or on its battery means "no transmitter linked".
-            if await self._read(client, transmitter, resources) and await self._read(
-                client, f"{transmitter}/battery", resources
-            ):
-                await self._read(client, f"{transmitter}/warnings", resources)
-            else:
+            if read[transmitter] is ABSENT or read[f"{transmitter}/battery"] is ABSENT:
                 resources[transmitter] = None
+                resources.pop(f"{transmitter}/battery", None)
+                resources.pop(f"{transmitter}/warnings", None)
         return {"host": self.host, "resources": resources}
-
-    async def _read(self, client: Ssc2Client, path: str, resources: dict[str, Any]) -> bool:
-        body = await client.get(path, absent_ok=True)
-        if body is ABSENT:
-            return False
-        resources[path] = body
-        return True
 
     # -- push ---------------------------------------------------------------------------------
 
@@ -194,6 +221,9 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
             await self.get_devices()
         client = self.client()
         with self.health.errors_recorded():
+            if not self._identity_confirmed:
+                await self._identify(client)
+            self._identity_confirmed = False  # the next listen identifies again
             await self._delete_stale_session(client)
             self.health.connecting()
             response = await client.open_stream()
@@ -217,7 +247,8 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
     async def _stream(
         self, client: Ssc2Client, response: aiohttp.ClientResponse, on_update: UpdateCallback
     ) -> None:
-        decoder = SSEDecoder()
+        decoder = SSEDecoder(max_event=MAX_EVENT_BYTES)
+        self._dropped_reported = 0
         pending: list[ServerSentEvent] = []
         uuid = await self._await_open(response, decoder, pending)
         self._session_uuid = uuid
@@ -235,7 +266,18 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
                 raise ConnectionClosed(f"event stream of {self.host} broke: {err!r}") from err
             if not chunk:
                 raise ConnectionClosed(f"{self.host} ended the event stream")
-            self._handle_events(decoder.feed(chunk), on_update)
+            await self._feed(decoder, chunk, on_update)
+
+    async def _feed(self, decoder: SSEDecoder, chunk: bytes, on_update: UpdateCallback) -> None:
+        """Decode ``chunk`` a slice at a time, letting the event loop run in between.
+
+        The decoder is linear, but megabytes of one-byte lines are still too much work for
+        one turn of Home Assistant's loop.
+        """
+        for index, piece in enumerate(slices(chunk)):
+            if index:
+                await asyncio.sleep(0)
+            self._handle_events(decoder.feed(piece), on_update)
             self._report_dropped(decoder)
 
     async def _await_open(
@@ -249,11 +291,14 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         try:
             async with asyncio.timeout(self.open_timeout):
                 while chunk := await response.content.readany():
-                    for event in decoder.feed(chunk):
-                        uuid = _open_event_uuid(event)
-                        if uuid is not None:
-                            return uuid
-                        pending.append(event)
+                    for index, piece in enumerate(slices(chunk)):
+                        if index:
+                            await asyncio.sleep(0)
+                        for event in decoder.feed(piece):
+                            uuid = _open_event_uuid(event)
+                            if uuid is not None:
+                                return uuid
+                            pending.append(event)
         except TimeoutError:
             if from_header is not None:
                 _LOGGER.debug("No open event from %s; using Content-Location", self.host)
@@ -264,23 +309,28 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         raise ConnectionClosed(f"{self.host} ended the event stream before it opened")
 
     async def _subscribe(self, client: Ssc2Client, uuid: str) -> None:
-        """``PUT …/add`` group by group; a refused path is dropped and its group retried."""
+        """``PUT …/add`` for every group at once (the client's slots bound them).
+
+        A refused path is dropped and the rest of its group sent again in the next round.
+        """
         channels = self.identity.channels if self.identity is not None else 0
         groups = subscription_groups(channels)
         while groups:
-            group = groups.pop(0)
-            refused = await client.add(uuid, group)
-            if refused is None:
-                continue
-            _LOGGER.debug("%s refused the subscription of %s", self.host, refused)
-            remaining = [path for path in group if normalize_path(path) != refused]
-            if len(remaining) == len(group):
-                raise ProtocolError(f"{self.host} refused {refused}, which was not requested")
-            if remaining:
-                groups.insert(0, remaining)
-            if refused == TRANSMITTERS:
-                # Firmware without dynamic subscriptions: subscribe each transmitter instead.
-                groups.extend(transmitter_groups(channels))
+            refusals = await asyncio.gather(*(client.add(uuid, group) for group in groups))
+            retry: list[list[str]] = []
+            for group, refused in zip(groups, refusals, strict=True):
+                if refused is None:
+                    continue
+                _LOGGER.debug("%s refused the subscription of %s", self.host, refused)
+                remaining = [path for path in group if normalize_path(path) != refused]
+                if len(remaining) == len(group):
+                    raise ProtocolError(f"{self.host} refused {refused}, which was not requested")
+                if remaining:
+                    retry.append(remaining)
+                if refused == TRANSMITTERS:
+                    # Firmware without dynamic subscriptions: each transmitter instead.
+                    retry.extend(transmitter_groups(channels))
+            groups = retry
 
     async def _check_alive(self, client: Ssc2Client, uuid: str) -> None:
         """After silence: does the device still answer and still know our session?"""
@@ -303,14 +353,19 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
             self._apply_event(event, on_update)
 
     def _apply_event(self, event: ServerSentEvent, on_update: UpdateCallback) -> None:
-        """Apply one ``{path: body}`` event; malformed input is logged and dropped."""
+        """Apply one ``{path: body}`` event; what is not usable is dropped and counted.
+
+        The mapper is total (a wrong body changes nothing and is reported through
+        ``on_malformed``), so nothing a device sends can end the listener; the guard
+        around it is for a bug in a mapping, not for input.
+        """
         try:
-            data = json.loads(event.data)
-        except ValueError:
-            _LOGGER.debug("Ignoring malformed SSCv2 event from %s: %.200r", self.host, event.data)
+            data = decode_json(event.data, limit=MAX_EVENT_BYTES)
+        except MalformedJson as err:
+            self.health.rejected(self.host, f"an event ({err})", event.data)
             return
         if not isinstance(data, dict):
-            _LOGGER.debug("Ignoring SSCv2 event that is not an object: %.200r", event.data)
+            self.health.rejected(self.host, "an event that is not an object", event.data)
             return
         if set(data) == {"path", "value"} and isinstance(data["path"], str):
             data = {data["path"]: data["value"]}  # single-resource shape seen in some clients
@@ -321,16 +376,22 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         for path, body in data.items():
             try:
                 changes = mapper.apply(path, body)
-            except Exception:  # a bad value must never end monitoring
-                _LOGGER.debug("Could not apply SSCv2 %s: %.200r", path, body, exc_info=True)
+            except Exception:
+                # Not for input: the mapper is total on any JSON value (property-tested).
+                _LOGGER.debug("Could not apply SSCv2 %s", path, exc_info=True)
                 continue
             for channel, fields in changes.items():
                 on_update(ModelUpdate(receiver_id, channel, frozenset(fields)))
 
+    def _malformed(self, path: str, body: object) -> None:
+        """A resource body of the wrong shape: dropped, counted, logged once per connection."""
+        self.health.rejected(self.host, f"a malformed {path}", _short_repr(body))
+
     def _report_dropped(self, decoder: SSEDecoder) -> None:
-        if decoder.dropped > self._dropped_reported:
-            _LOGGER.debug("Dropped %d oversized SSE lines from %s", decoder.dropped, self.host)
-            self._dropped_reported = decoder.dropped
+        """Oversized lines and events the decoder threw away count as rejected messages."""
+        while decoder.dropped > self._dropped_reported:
+            self._dropped_reported += 1
+            self.health.rejected(self.host, "an oversized line or event", b"")
 
     # -- other --------------------------------------------------------------------------------
 
@@ -355,13 +416,20 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         self.health.stopped()
 
 
+def _short_repr(value: object) -> str:
+    """The start of ``value``'s repr for a log line (values passed the depth bound already)."""
+    if isinstance(value, dict | list):
+        return f"{type(value).__name__} of {len(value)} items"
+    return repr(value)[:200]
+
+
 def _open_event_uuid(event: ServerSentEvent) -> str | None:
     """The session UUID if ``event`` is the stream's ``open`` event."""
     if event.event not in {"open", ""}:
         return None
     try:
-        data = json.loads(event.data)
-    except ValueError:
+        data = decode_json(event.data, limit=MAX_EVENT_BYTES)
+    except MalformedJson:
         return None
     uuid = data.get("sessionUUID") if isinstance(data, dict) else None
     if isinstance(uuid, str) and uuid:

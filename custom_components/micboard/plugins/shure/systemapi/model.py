@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 import json
 import re
 from typing import Any, Final
@@ -32,6 +32,7 @@ from ...model import (
     Referral,
     Transmitter,
 )
+from ...validate import DEFAULT_LIMITS, clean_text
 from ..commands.dialects import DIALECTS
 from ..commands.plugin import (
     DEFAULT_PORT,
@@ -105,6 +106,9 @@ COMMAND_STRING_PORT: Final = DEFAULT_PORT
 GAIN_RANGE: Final = (-100.0, 100.0)
 #: A battery duration longer than this (minutes) is not a battery estimate.
 MAX_BATTERY_MINUTES: Final = 7 * 24 * 60
+#: What the value gate lets through for devices behind the server: the physical defaults,
+#: with gain as wide as the API's channels document (ADTQ: -20..+16 dB; others differ).
+SYSTEMAPI_LIMITS: Final = replace(DEFAULT_LIMITS, gain_db=GAIN_RANGE)
 #: Audio channel ids longer than this are not decoded.
 MAX_CHANNEL_ID: Final = 4096
 
@@ -294,8 +298,8 @@ class RawDevice:
 
     @property
     def name(self) -> str | None:
-        """The device name (``name`` resource)."""
-        return _text(as_dict(self.values.get(NAME)).get("name"))
+        """The device name (``name`` resource); one with nothing printable is none."""
+        return clean_text(as_dict(self.values.get(NAME)).get("name"))
 
     @property
     def handed_over(self) -> bool:

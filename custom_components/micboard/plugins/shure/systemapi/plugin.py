@@ -25,7 +25,6 @@ import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, field
-import json
 import logging
 import time
 from typing import Any, ClassVar, Final, Unpack, cast
@@ -35,12 +34,14 @@ import aiohttp
 from ...errors import (
     CannotConnect,
     ConnectionClosed,
+    DifferentDevice,
     InvalidAuth,
     MicboardError,
     NeedsUserAction,
     NotSupported,
     ProtocolError,
 )
+from ...health import ConnectionHealth
 from ...model import (
     STRUCTURE_FIELD,
     Feature,
@@ -53,11 +54,13 @@ from ...net.http import (
     ABSENT,
     SessionClient,
 )
+from ...net.jsondata import MalformedJson, decode_json
 from ...net.tls import (
     format_fingerprint,
 )
 from ...options import NetworkOptions
 from ...plugin import NetworkPlugin, PluginArgs
+from ...validate import Limits
 from .client import (
     DEFAULT_PORT,
     DEVICES,
@@ -70,6 +73,7 @@ from .model import (
     CHANNEL_RESOURCES,
     DEVICE_RESOURCES,
     IDENTIFY,
+    SYSTEMAPI_LIMITS,
     RawDevice,
     apply_event,
     build_receiver,
@@ -89,6 +93,9 @@ OPEN_TIMEOUT_SECONDS: Final = 10.0
 FULL_READ_SECONDS: Final = 600.0
 #: How long an identify lasts before it is stopped.
 IDENTIFY_SECONDS: Final = 30.0
+#: Largest event frame applied (events carry one small resource body); a larger frame is
+#: dropped and counted. Frames beyond the socket's own limit end the socket (aiohttp).
+MAX_EVENT_BYTES: Final = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,6 +112,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
 
     manufacturer_code: ClassVar[str] = "shure_systemapi"
     manufacturer_name: ClassVar[str] = "Shure"
+    limits: ClassVar[Limits] = SYSTEMAPI_LIMITS
     #: The device list (capabilities, state, firmware) is not all pushed: read it every minute.
     resync_interval: ClassVar[float] = 60.0
     #: A big installation is hundreds of small requests to a Windows service.
@@ -149,6 +157,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             self.fingerprint,
             self.options.api_key,
             timeout=self.request_timeout,
+            health=self.health,
         )
 
     # -- snapshot -------------------------------------------------------------------------------
@@ -166,7 +175,10 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
 
     async def _read_server(self) -> None:
         client = self.client()
+        # The certificate is pinned, so the server is the one the entry was made for.
+        self.confirm_identity(self.stable_id, self.display_name)
         nodes = await client.list_devices()
+        self._confirm_inventory(nodes)
         now = time.monotonic()
         full = self._last_full_read is None or now - self._last_full_read >= self.full_read_seconds
         due: list[RawDevice] = []
@@ -194,6 +206,28 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
         self._store_model()
         if (transport := self.transport_id) is not None:
             await self._subscribe(client, transport, self._subscription_paths())
+
+    def _confirm_inventory(self, nodes: list[dict[str, Any]]) -> None:
+        """Never let a list that shares nothing with the known devices replace them.
+
+        A server that restarted may list no devices for a while; a reinstalled one (its new
+        certificate confirmed by the user) may list other devices. Neither may delete the
+        entry's devices and entities: an empty list is "not ready yet", a list of only
+        unknown devices is :class:`DifferentDevice` (the user decides in the repair).
+        """
+        if not self.devices:
+            return  # first contact: whatever the server lists is the installation
+        listed = {device_id for node in nodes if (device_id := node_device_id(node))}
+        if not listed:
+            raise CannotConnect(f"{self.host} lists no devices (starting up?)")
+        if listed.isdisjoint(self.devices):
+            raise DifferentDevice(
+                f"{self.host} now lists none of the devices it served",
+                host=self.host,
+                expected=self.stable_id,
+                found=self.stable_id,
+                found_name=f"{len(listed)} other devices",
+            )
 
     async def _read_device(self, client: SystemApiClient, device: RawDevice) -> None:
         """Every resource the device's capabilities name; a failing one keeps its old value."""
@@ -351,7 +385,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             with contextlib.suppress(aiohttp.ClientError, OSError):
                 await socket.pong(message.data)
             return None
-        return _text_of(message, self.host)
+        return _text_of(message, self.health, self.host)
 
     async def _await_transport(self, socket: aiohttp.ClientWebSocketResponse) -> str:
         """The ``{transportId}`` the server sends first; anything before it is dropped."""
@@ -371,16 +405,20 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             ) from None
 
     def _apply_text(self, text: str) -> tuple[str, bool] | None:
-        """Store one event; (device id, whether to read it afresh), or None if unusable."""
+        """Store one event; (device id, whether to read it afresh), or None if unusable.
+
+        A frame that is not JSON (or too large, or nested too deeply) is dropped and
+        counted; :func:`apply_event` is total, so nothing in a frame ends the listener.
+        """
         try:
-            message = json.loads(text)
-        except ValueError:
-            _LOGGER.debug("Ignoring a malformed event from %s: %.200r", self.host, text)
+            message = decode_json(text, limit=MAX_EVENT_BYTES)
+        except MalformedJson as err:
+            self.health.rejected(self.host, f"an event ({err})", text)
             return None
         outcome = apply_event(self.devices, message)  # total: bad input gives None
         if outcome is None:
-            if _transport_id(text) is None:
-                _LOGGER.debug("Ignoring an event from %s: %.200r", self.host, text)
+            if _transport_of(message) is None:
+                self.health.rejected(self.host, "an event of no known shape", text)
             return None
         return outcome.device_id, outcome.refresh
 
@@ -410,7 +448,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             if live is not None or referral_changed:
                 on_update(ModelUpdate(device_id, None, frozenset({STRUCTURE_FIELD})))
             return
-        fresh = build_receiver(device)
+        fresh = self.gate.receiver(build_receiver(device))
         if live is None:
             self.receivers[device_id] = fresh
             on_update(ModelUpdate(device_id, None, frozenset({STRUCTURE_FIELD})))
@@ -513,14 +551,18 @@ def _device_summary(device: RawDevice) -> dict[str, Any]:
 
 def _transport_id(text: str) -> str | None:
     try:
-        message = json.loads(text)
-    except ValueError:
+        message = decode_json(text, limit=MAX_EVENT_BYTES)
+    except MalformedJson:
         return None
+    return _transport_of(message)
+
+
+def _transport_of(message: object) -> str | None:
     value = message.get("transportId") if isinstance(message, dict) else None
     return value if isinstance(value, str) and value else None
 
 
-def _text_of(message: aiohttp.WSMessage, host: str) -> str | None:
+def _text_of(message: aiohttp.WSMessage, health: ConnectionHealth, host: str) -> str | None:
     """The text of a data frame; ``None`` for one to skip; ConnectionClosed at the end."""
     if message.type is aiohttp.WSMsgType.TEXT:
         return str(message.data)
@@ -528,7 +570,7 @@ def _text_of(message: aiohttp.WSMessage, host: str) -> str | None:
         try:
             return bytes(message.data).decode("utf-8")
         except UnicodeDecodeError:
-            _LOGGER.debug("Ignoring a binary frame from %s: %.60r", host, message.data)
+            health.rejected(host, "a binary frame that is not UTF-8", bytes(message.data))
             return None
     if message.type is aiohttp.WSMsgType.ERROR:
         raise ConnectionClosed(f"event socket of {host} failed: {message.data!r}")
