@@ -188,6 +188,7 @@ async def test_another_receiver_at_the_address(
     )
     settings.assert_kept(hass)
     assert len(loud_lines(caplog)) <= 1, loud_lines(caplog)
+    assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_home_assistant_restarted_while_away(

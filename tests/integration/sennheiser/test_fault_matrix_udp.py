@@ -293,5 +293,6 @@ async def test_another_receiver_at_the_address(
         settings.assert_kept(hass)
         assert len(loud_lines(caplog)) <= 1
         assert coordinator.plugin.stable_id == SERIAL
+        assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await simulator.close()

@@ -177,7 +177,17 @@ async def subscribe(
         # Registered before the await, so a concurrent subscriber shares it.
         created = _SOCKETS[key] = _SharedSocket()
         loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(created), sock=sock)
+        try:
+            transport, _ = await loop.create_datagram_endpoint(
+                lambda: _Protocol(created), sock=sock
+            )
+        except BaseException:
+            # Cancelled (the listener stopped meanwhile) or failed: leave no empty entry
+            # behind, or the next subscriber would share a socket that was never opened.
+            if _SOCKETS.get(key) is created and not created.subscribers:
+                del _SOCKETS[key]
+            sock.close()
+            raise
         shared = created
         shared.transport = transport
         # A subscriber that came and went during the await may have unregistered it.
