@@ -66,15 +66,14 @@ async def add_entries_and_wait(
     return time.monotonic() - started
 
 
-async def reload_entries_and_wait(
+async def setup_entries_and_wait(
     hass: core.HomeAssistant, entries: list[ConfigEntry], limit: float = 120.0
 ) -> float:
-    """Unload, then set the entries up again: seconds until every entity is live again.
+    """Set unloaded entries up again: seconds until every entity is live again.
 
     This is what a Home Assistant restart costs once devices and entities are registered
     (the first set-up also creates all registry entries).
     """
-    await asyncio.gather(*(hass.config_entries.async_unload(e.entry_id) for e in entries))
     started = time.monotonic()
     await asyncio.gather(*(hass.config_entries.async_setup(e.entry_id) for e in entries))
     while not _all_entities_live(hass, entries):
@@ -112,3 +111,30 @@ def cpu_seconds() -> float:
     """CPU time (user + system) of this process, all threads."""
     times = os.times()
     return times.user + times.system
+
+
+def load_average() -> float:
+    """The machine's 1-minute load average (runnable processes, all cores together)."""
+    return os.getloadavg()[0]
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine spent busy since boot (not idle, not waiting)."""
+    with Path("/proc/stat").open() as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal guest guest_nice; guests are in user.
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / _TICKS
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of another process; 0 once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
