@@ -59,7 +59,8 @@ async def add_entries_and_wait(
     failed = [entry.title for entry in entries if entry.state is not ConfigEntryState.LOADED]
     if failed:
         raise RuntimeError(f"entries failed to set up: {failed}")
-    while not _all_entities_live(hass, entries):
+    done: set[str] = set()
+    while not _all_entities_live(hass, entries, done):
         if time.monotonic() - started > limit:
             raise TimeoutError("entities did not all get a state")
         await asyncio.sleep(0.01)
@@ -76,16 +77,27 @@ async def setup_entries_and_wait(
     """
     started = time.monotonic()
     await asyncio.gather(*(hass.config_entries.async_setup(e.entry_id) for e in entries))
-    while not _all_entities_live(hass, entries):
+    done: set[str] = set()
+    while not _all_entities_live(hass, entries, done):
         if time.monotonic() - started > limit:
             raise TimeoutError("entities did not all get a state after the reload")
         await asyncio.sleep(0.01)
     return time.monotonic() - started
 
 
-def _all_entities_live(hass: core.HomeAssistant, entries: list[ConfigEntry]) -> bool:
+def _all_entities_live(
+    hass: core.HomeAssistant, entries: list[ConfigEntry], done: set[str] | None = None
+) -> bool:
+    """Whether every enabled entity of the entries has a live state.
+
+    ``done`` remembers the entries already found live, so polling a hundred entries does not
+    walk thousands of entities every time (the walk runs in the measured event loop).
+    """
     registry = er.async_get(hass)
+    done = set() if done is None else done
     for entry in entries:
+        if entry.entry_id in done:
+            continue
         entity_entries = er.async_entries_for_config_entry(registry, entry.entry_id)
         if not entity_entries:
             return False
@@ -95,6 +107,7 @@ def _all_entities_live(hass: core.HomeAssistant, entries: list[ConfigEntry]) -> 
             state = hass.states.get(entity_entry.entity_id)
             if state is None or state.state == "unavailable":
                 return False
+        done.add(entry.entry_id)
     return True
 
 

@@ -15,6 +15,13 @@ Each turn is measured twice:
 - *CPU* time of the loop's thread (``thread_time``): the work itself. A machine busy with other
   processes stretches wall time (the thread is descheduled mid-turn) but not the thread's CPU
   time, which is what makes a threshold on it safe in a test on a loaded machine.
+
+Pauses of Python's cyclic garbage collector are taken out of both CPU figures and reported on
+their own: a collection runs in whichever callback allocated last and lasts in proportion to
+the whole process's heap (every integration's objects), not to that callback's work.
+
+With ``callbacks=True`` a window also times every callback (a task step, an I/O callback, a
+timer): what asyncio's debug mode reports as "Executing <Handle ...> took 0.8 seconds".
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ import asyncio
 from collections.abc import Callable, Iterator
 import contextlib
 from dataclasses import dataclass, field
+import gc
+import threading
 import time
 from typing import Any
 
@@ -44,6 +53,32 @@ class TurnStats:
     slow_cpu: int = 0
     #: The longest turns by CPU time: (cpu, wall), longest first, at most five.
     longest: list[tuple[float, float]] = field(default_factory=list)
+    #: Callbacks (handles) timed, when the window times them too.
+    callbacks: int = 0
+    #: The most CPU time one callback took, and what it was.
+    max_callback_cpu: float = 0.0
+    max_callback: str = ""
+    #: Callbacks whose CPU time exceeded the threshold.
+    slow_callbacks: int = 0
+    #: Cyclic garbage collections on the loop's thread, and the longest (CPU seconds).
+    gc_runs: int = 0
+    max_gc_pause: float = 0.0
+    gc_seconds: float = 0.0
+
+    def add_gc(self, cpu: float) -> None:
+        """Count one pause of Python's cyclic garbage collector."""
+        self.gc_runs += 1
+        self.gc_seconds += cpu
+        self.max_gc_pause = max(self.max_gc_pause, cpu)
+
+    def add_callback(self, cpu: float, handle: asyncio.Handle) -> None:
+        """Count one callback (a task step, an I/O callback, a timer)."""
+        self.callbacks += 1
+        if cpu > self.threshold:
+            self.slow_callbacks += 1
+        if cpu > self.max_callback_cpu:
+            self.max_callback_cpu = cpu
+            self.max_callback = _describe(handle)
 
     def add(self, wall: float, cpu: float) -> None:
         """Count one turn."""
@@ -68,7 +103,24 @@ class TurnStats:
             "over_threshold_wall": self.slow_wall,
             "over_threshold_cpu": self.slow_cpu,
             "threshold_ms": round(self.threshold * 1000.0, 1),
+            "callbacks": self.callbacks,
+            "max_callback_cpu_ms": round(self.max_callback_cpu * 1000.0, 1),
+            "max_callback": self.max_callback,
+            "callbacks_over_threshold": self.slow_callbacks,
+            "gc_runs": self.gc_runs,
+            "max_gc_pause_ms": round(self.max_gc_pause * 1000.0, 1),
+            "gc_ms": round(self.gc_seconds * 1000.0, 1),
         }
+
+
+def _describe(handle: asyncio.Handle) -> str:
+    """A short name for a handle's callback: a task's name, or the function's."""
+    callback = getattr(handle, "_callback", None)
+    task = getattr(callback, "__self__", None)
+    if isinstance(task, asyncio.Task):
+        return f"task {task.get_name()}"
+    name = getattr(callback, "__qualname__", None)
+    return str(name or callback)[:120]
 
 
 class LoopTurns:
@@ -82,6 +134,12 @@ class LoopTurns:
         self._wall0 = 0.0
         self._cpu0 = 0.0
         self._original: Callable[..., Any] | None = None
+        self._base_run: Callable[[asyncio.Handle], None] | None = None
+        #: CPU seconds the garbage collector took on the loop's thread while counting.
+        self._gc_cpu = 0.0
+        self._gc_started = 0.0
+        self._gc_turn0 = 0.0
+        self._thread = threading.get_ident()
 
     def install(self) -> LoopTurns:
         """Wrap the loop's selector (asyncio's selector event loops only)."""
@@ -95,11 +153,13 @@ class LoopTurns:
         def select(timeout: float | None = None) -> Any:
             stats = self._stats
             if stats is not None:
-                stats.add(perf_counter() - self._wall0, thread_time() - self._cpu0)
+                gc_cpu = self._gc_cpu - self._gc_turn0
+                stats.add(perf_counter() - self._wall0, thread_time() - self._cpu0 - gc_cpu)
             events = original(timeout)
             if self._stats is not None:
                 self._wall0 = perf_counter()
                 self._cpu0 = thread_time()
+                self._gc_turn0 = self._gc_cpu
             return events
 
         selector.select = select
@@ -112,9 +172,16 @@ class LoopTurns:
             del selector.select  # the instance attribute; the class's method shows again
             self._original = None
 
-    def start(self) -> TurnStats:
-        """Count turns from the next one on, into a fresh :class:`TurnStats`."""
+    def start(self, *, callbacks: bool = False) -> TurnStats:
+        """Count turns from the next one on, into a fresh :class:`TurnStats`.
+
+        ``callbacks`` also times every callback (what asyncio's debug mode reports as slow
+        callbacks): a clock read per callback, so the benchmark does it during set-ups only.
+        """
         self._stats = TurnStats(self.threshold)
+        gc.callbacks.append(self._on_gc)
+        if callbacks:
+            self._time_callbacks(self._stats)
         # The turn in progress (the caller's) is counted from here.
         self._wall0 = time.perf_counter()
         self._cpu0 = time.thread_time()
@@ -126,12 +193,52 @@ class LoopTurns:
         if stats is None:
             raise RuntimeError("not counting")
         self._stats = None
+        gc.callbacks.remove(self._on_gc)
+        if self._base_run is not None:
+            setattr(asyncio.Handle, "_run", self._base_run)  # noqa: B010
+            self._base_run = None
         return stats
 
+    def _on_gc(self, phase: str, _info: dict[str, int]) -> None:
+        """Python's collector starts or stops: its pause is kept apart from the loop's work.
+
+        A collection runs inside whichever callback happened to allocate, and takes time in
+        proportion to the whole process's heap (every integration's objects), not to what
+        that callback did; it is reported on its own.
+        """
+        if threading.get_ident() != self._thread:
+            return
+        if phase == "start":
+            self._gc_started = time.thread_time()
+            return
+        pause = time.thread_time() - self._gc_started
+        self._gc_cpu += pause
+        if self._stats is not None:
+            self._stats.add_gc(pause)
+
+    def _time_callbacks(self, stats: TurnStats) -> None:
+        """Wrap ``Handle._run`` (every callback of every loop in this process)."""
+        # asyncio's own debug mode times callbacks in the same place (Handle._run).
+        base: Callable[[asyncio.Handle], None] = getattr(asyncio.Handle, "_run")  # noqa: B009
+        self._base_run = base
+        thread_time = time.thread_time
+        loop = self._loop
+
+        def _run(handle: asyncio.Handle) -> None:
+            if getattr(handle, "_loop", None) is not loop:  # another thread's loop
+                base(handle)
+                return
+            gc0 = self._gc_cpu
+            started = thread_time()
+            base(handle)
+            stats.add_callback(thread_time() - started - (self._gc_cpu - gc0), handle)
+
+        setattr(asyncio.Handle, "_run", _run)  # noqa: B010
+
     @contextlib.contextmanager
-    def window(self) -> Iterator[TurnStats]:
+    def window(self, *, callbacks: bool = False) -> Iterator[TurnStats]:
         """Count the turns of a ``with`` block (the stats fill in as it runs)."""
-        stats = self.start()
+        stats = self.start(callbacks=callbacks)
         try:
             yield stats
         finally:

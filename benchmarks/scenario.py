@@ -230,7 +230,7 @@ async def _set_up(
     hass: HomeAssistant, source: Source, turns: LoopTurns, *, first: bool
 ) -> tuple[float, dict[str, Any]]:
     """Set the entries up (first time, or again after an unload): seconds and loop turns."""
-    with turns.window() as stats:
+    with turns.window(callbacks=True) as stats:
         if first:
             seconds = await add_entries_and_wait(hass, source.entries())
         else:

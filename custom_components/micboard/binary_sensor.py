@@ -136,7 +136,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create binary sensors now and whenever receivers or channels appear."""
-    setup_dynamic_entities(
+    await setup_dynamic_entities(
         entry,
         async_add_entities,
         lambda coordinator, receiver: (

@@ -323,7 +323,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create sensors for every receiver and channel now and whenever new ones appear."""
-    setup_dynamic_entities(
+    await setup_dynamic_entities(
         entry,
         async_add_entities,
         lambda coordinator, receiver: (
