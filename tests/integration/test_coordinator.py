@@ -381,3 +381,53 @@ async def test_naive_mode_writes_every_update(hass: HomeAssistant) -> None:
     plugin.resize(2)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.test_rack_rx_2_channel_1_status") is not None
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_peak_holds_of_every_channel_share_one_timer(hass: HomeAssistant) -> None:
+    """Deadlines of many channels wait on one timer, which moves only when one comes sooner."""
+    from custom_components.micboard.plugins.model import ModelUpdate  # noqa: PLC0415
+    from custom_components.micboard.plugins.status import ChannelStatus  # noqa: PLC0415
+
+    entry = demo_entry(receivers=2, channels=4)
+    coordinator = await setup_entry(hass, entry)
+    plugin = _plugin(coordinator)
+
+    def deadline_timers() -> int:
+        return sum(
+            1
+            for handle in hass.loop._scheduled
+            if not handle.cancelled()
+            and getattr(handle._callback, "__func__", None) is type(coordinator.status)._on_deadline
+        )
+
+    clipped = 0
+    for receiver_id, receiver in plugin.receivers.items():
+        for index, channel in receiver.channels.items():
+            channel.audio_clipping = True
+            coordinator.handle_update(
+                ModelUpdate(receiver_id, index, frozenset({"audio_clipping"}))
+            )
+            clipped += 1
+    await advance_time(hass, 1.5)  # the meter flush evaluates every clipping channel
+    assert clipped == 8
+    statuses = [
+        channel.status
+        for receiver in plugin.receivers.values()
+        for channel in receiver.channels.values()
+    ]
+    assert statuses.count(ChannelStatus.AUDIO_PEAK) >= 2  # (a channel may show tx_off)
+    assert len(coordinator.status._deadlines) == 8
+    assert deadline_timers() == 1
+    # Released together at the end of the hold: every channel's status goes back.
+    for receiver in plugin.receivers.values():
+        for channel in receiver.channels.values():
+            channel.audio_clipping = False
+    with patch("custom_components.micboard.status_evaluation.time.monotonic", return_value=1e12):
+        await advance_time(hass, 11.0)
+    assert all(
+        channel.status is not ChannelStatus.AUDIO_PEAK
+        for receiver in plugin.receivers.values()
+        for channel in receiver.channels.values()
+    )
+    assert deadline_timers() == 0
