@@ -113,6 +113,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in BatteryState],
         value_fn=lambda ch: _enum_value(ch.transmitter.battery_state if ch.transmitter else None),
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="battery_charge_time",
@@ -123,6 +124,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda ch: ch.transmitter.charge_minutes if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="battery_health",
@@ -132,6 +134,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda ch: ch.transmitter.battery_health if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="battery_cycles",
@@ -140,6 +143,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda ch: ch.transmitter.battery_cycles if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="status",
@@ -162,6 +166,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfFrequency.MEGAHERTZ,
         suggested_display_precision=3,
         value_fn=lambda ch: ch.frequency_mhz,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="gain",
@@ -171,9 +176,10 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda ch: ch.gain,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
-        # Coarse (pushed every few seconds), so enabled by default unlike the dBFS meters.
+        # Coarse (pushed every few seconds); disabled by default like every reading nobody acts on.
         key="audio_activity",
         translation_key="audio_activity",
         feature=Feature.AUDIO_ACTIVITY,
@@ -181,12 +187,14 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         options=[activity.value for activity in AudioActivity],
         kinds=METER_KINDS,
         value_fn=lambda ch: _enum_value(ch.audio_activity),
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="transmitter_model",
         translation_key="transmitter_model",
         feature=Feature.TX_MODEL,
         value_fn=lambda ch: ch.transmitter.model if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="battery_type",
@@ -255,6 +263,7 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         translation_key="firmware",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda rx, _: rx.firmware,
+        entity_registry_enabled_default=False,
     ),
     ReceiverSensorDescription(
         key="compatibility",
@@ -264,6 +273,7 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         options=[item.value for item in Compatibility],
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda rx, _: _enum_value(rx.compatibility),
+        entity_registry_enabled_default=False,
     ),
     ReceiverSensorDescription(
         key="connection_state",
@@ -274,6 +284,7 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         kinds=HEALTH_KINDS,
         available_fn=receiver_present,
         value_fn=lambda rx, co: co.health_for(rx.id).state.value,
+        entity_registry_enabled_default=False,
     ),
     ReceiverSensorDescription(
         key="reconnects",
@@ -283,6 +294,7 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         kinds=HEALTH_KINDS,
         available_fn=receiver_present,
         value_fn=lambda rx, co: co.health_for(rx.id).reconnects,
+        entity_registry_enabled_default=False,
     ),
     ReceiverSensorDescription(
         key="messages_received",

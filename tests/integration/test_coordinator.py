@@ -77,7 +77,7 @@ async def test_meter_updates_coalesce_status_writes_at_once(hass: HomeAssistant)
     assert writes.of("channel_1_frequency") == {}
 
 
-@pytest.mark.usefixtures("frozen_demo")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
 async def test_connection_loss_backoff_and_recovery(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -312,7 +312,7 @@ async def test_receivers_appear_and_disappear(hass: HomeAssistant) -> None:
     assert hass.states.get("sensor.test_rack_rx_2_channel_1_status") is not None
 
 
-@pytest.mark.usefixtures("frozen_demo")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
 async def test_receiver_rename_updates_device(hass: HomeAssistant) -> None:
     entry = demo_entry(receivers=1, channels=1)
     coordinator = await setup_entry(hass, entry)
