@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import partial
-import time
 from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
@@ -65,10 +64,8 @@ class MicboardEntityDescription(EntityDescription):
     available_fn: Callable[[MicboardEntity], bool] = link_available
 
 
-#: Entities handed to Home Assistant at a time during set-up ...
-ADD_SLICE: Final = 8
-#: ... and the event loop is let go once adding took this long (seconds) since it last was.
-ADD_YIELD_AFTER: Final = 0.01
+#: Entities handed to Home Assistant at a time during set-up; the event loop runs in between.
+ADD_SLICE: Final = 16
 
 
 async def add_in_slices(
@@ -78,17 +75,14 @@ async def add_in_slices(
 
     Home Assistant adds the entities of one ``async_add_entities`` call in a single callback
     (registry entry, state write, listeners): a Demo rack of 25 quad receivers would hold the
-    loop for a second, and a hundred entries set up at once line up behind each other. Adding
-    in slices and yielding every ``ADD_YIELD_AFTER`` keeps every callback short; the platform
-    still waits for all of them before its set-up counts as done.
+    loop for a second, and a hundred entries set up at once line up behind each other. A slice
+    of ``ADD_SLICE`` costs a few milliseconds; yielding after each (one more loop turn) is
+    nothing beside it, and the platform still waits for all of them before its set-up is done.
     """
-    clock = time.perf_counter
-    since = clock()
     for start in range(0, len(entities), ADD_SLICE):
+        # Before the first slice too: the platforms of an entry start in the same callback.
+        await asyncio.sleep(0)
         async_add_entities(entities[start : start + ADD_SLICE])
-        if clock() - since > ADD_YIELD_AFTER:
-            await asyncio.sleep(0)
-            since = clock()
 
 
 class _KnownEntities:
