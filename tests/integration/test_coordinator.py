@@ -78,6 +78,31 @@ async def test_meter_updates_coalesce_status_writes_at_once(hass: HomeAssistant)
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
+async def test_meter_entities_write_at_most_once_per_interval(hass: HomeAssistant) -> None:
+    """Metering at 10 Hz for several intervals: each meter entity writes once per interval."""
+    entry = demo_entry(receivers=2, channels=2, options={CONF_METER_INTERVAL: 1.0})
+    coordinator = await setup_entry(hass, entry)
+    plugin = _plugin(coordinator)
+    writes = StateWrites(hass)
+    intervals = 5
+    for _ in range(intervals):
+        for _ in range(10):  # ten samples per channel within the interval
+            plugin.advance(0.1)
+            await advance_time(hass, 0.01)  # status batches flush; meters must wait
+        await advance_time(hass, 1.0)
+    meters = {
+        **writes.of("_rf_level"),
+        **writes.of("_audio_level"),
+        **writes.of("_rf_quality"),
+        **writes.of("_active_antenna"),
+    }
+    assert meters
+    assert max(meters.values()) <= intervals, meters
+    # The meters did move: most entities wrote in most intervals.
+    assert sum(meters.values()) >= len(meters) * (intervals - 2), meters
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
 async def test_connection_loss_backoff_and_recovery(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
