@@ -15,9 +15,13 @@ from typing import Any
 from .scenario import BUSY_LOAD_PER_CORE, BUSY_OTHERS_CORES, NOISY_BASELINE_SPREAD
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-MODES = ("default", "meters", "naive")
+MODES = ("default", "interval", "meters", "naive")
 MODE_TITLES = {
     "default": "Default settings (meter entities disabled, coalescing on)",
+    "interval": (
+        "Default settings, receivers metering at the meter interval (1 s) as the integration "
+        "asks them to, instead of 10 Hz"
+    ),
     "meters": (
         "Meter entities enabled (RF, quality, antenna, audio; coalescing on, 1 s meter interval)"
     ),
@@ -179,6 +183,7 @@ def render(results: list[dict[str, Any]], command: str, seconds: float) -> str:
 #: and 100 receivers saturate Home Assistant, which then falls minutes behind the rack.
 DEFAULT_PLAN: tuple[tuple[str, str, int], ...] = (
     *(("shure", "default", size) for size in (1, 10, 50, 100)),
+    ("shure", "interval", 100),
     ("shure", "naive", 1),
     ("shure", "naive", 10),
     ("shure", "meters", 100),
