@@ -68,12 +68,17 @@ def _loads(result: dict[str, Any]) -> str:
 
 
 def _turns(result: dict[str, Any]) -> str:
-    """Longest loop turn (CPU ms) during the first set-up, the later set-ups, steady state."""
+    """Longest callbacks (set-ups), longest steady-state turn, longest GC pause (CPU ms).
+
+    The callbacks are what asyncio's debug mode reports as slow; the garbage collector's pause
+    is the longest during the first set-up.
+    """
     turns = result["loop_turns"]
-    restart = max((t["max_cpu_ms"] for t in turns["restart_setup"]), default=None)
+    first = turns["first_setup"]
+    restart = max((t["max_callback_cpu_ms"] for t in turns["restart_setup"]), default=None)
     return (
-        f"{turns['first_setup']['max_cpu_ms']} / {'-' if restart is None else restart} "
-        f"/ {turns['steady_max_cpu_ms']}"
+        f"{first['max_callback_cpu_ms']} / {'-' if restart is None else restart} "
+        f"/ {turns['steady_max_cpu_ms']} / {first['max_gc_pause_ms']}"
     )
 
 
@@ -92,7 +97,7 @@ def _row(result: dict[str, Any]) -> str:
         f"| {_median_spread(result['meter_writes_per_entity_per_interval'])} "
         f"| {result['write_calls_per_second']:.0f} "
         f"| {latency['p50']} / {latency['p99']} / {latency['max']} ({latency['count']}) "
-        f"| {_median_spread(result['rss_growth_mb'])} | {_turns(result)} "
+        f"| {result['rss_growth_mb']} | {_turns(result)} "
         f"| {_loads(result)} | {_busiest(result)} |"
     )
 
@@ -109,7 +114,7 @@ HEADER = (
     "| HA CPU idle baseline | integration (% core) | integration µs per message "
     "| msgs/s | state writes/s | status writes/s | meter writes per entity per interval "
     "| write calls/s | status latency ms p50 / p99 / max (n) | RSS growth MB "
-    "| longest loop turn ms (CPU): first set-up / restart / steady "
+    "| longest callback ms (CPU): first set-up / restart; longest turn steady; GC pause "
     "| load average before each window | most writes (entity kind) |\n"
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---|"
 )
@@ -155,10 +160,16 @@ def render(results: list[dict[str, Any]], command: str, seconds: float) -> str:
             "(100 % = one core), also per message received. *State writes* are `state_changed` "
             "events (what the recorder stores); *write calls* are entity writes the integration "
             "made. *Status latency* runs from the change at the source to the `state_changed` "
-            "event. *Longest loop turn* is the most CPU time the event loop spent between two "
-            "waits for I/O (`benchmarks/loop_turns.py`): how long everything else in Home "
-            "Assistant had to wait. *Load average* is the machine's 1-minute load before each "
-            "window (b: baseline, w: with the integration); a run is marked ⚠ when it was above "
+            "event. *RSS growth* is the first round's (a fresh start). *Longest callback* is "
+            "the most CPU time one callback (a task step, an I/O callback, a timer) held the "
+            "event loop during the set-ups, what asyncio's debug mode reports as a slow "
+            "callback; *longest turn* is the most CPU time between two waits for I/O in steady "
+            "state (all callbacks due at once); both without pauses of Python's garbage "
+            "collector, shown apart (the longest during the first set-up): a collection lasts "
+            "in proportion to the whole process's heap, not to the callback it interrupts "
+            "(`benchmarks/loop_turns.py`). *Load average* is the machine's 1-minute load "
+            "before each window (b: baseline, w: with the integration); a run is marked ⚠ "
+            "when it was above "
             f"{BUSY_LOAD_PER_CORE:g} per core, when other processes used more than "
             f"{BUSY_OTHERS_CORES:g} of a core in a window, or when the baselines differed by "
             f"more than {NOISY_BASELINE_SPREAD * 100:g} % of a core. *Most writes* names the "

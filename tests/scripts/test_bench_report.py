@@ -61,10 +61,10 @@ def _result(busy: list[str]) -> dict[str, Any]:
         "meter_writes_per_entity_per_interval": None,
         "write_calls_per_second": 2.0,
         "latency_ms": {"count": 1, "p50": 1.0, "p99": 1.0, "max": 1.0},
-        "rss_growth_mb": figure,
+        "rss_growth_mb": 10.0,
         "loop_turns": {
-            "first_setup": {"max_cpu_ms": 5.0},
-            "restart_setup": [{"max_cpu_ms": 4.0}],
+            "first_setup": {"max_callback_cpu_ms": 5.0, "max_gc_pause_ms": 9.0},
+            "restart_setup": [{"max_callback_cpu_ms": 4.0}],
             "steady_max_cpu_ms": 1.0,
         },
         "windows": [w.as_dict() for w in _quiet_run()],
@@ -77,6 +77,7 @@ def test_the_document_shows_median_and_spread_and_warns_when_busy() -> None:
     quiet = render([_result([])], "scripts/bench", 60.0)
     assert "LOADED MACHINE" not in quiet
     assert "| 2.0 % (1.0-3.0) |" in quiet  # median (lowest-highest)
+    assert "| 5.0 / 4.0 / 1.0 / 9.0 |" in quiet  # longest callbacks, turn, GC pause
     busy = render([_result(["load average above 0.7 per core"])], "scripts/bench", 60.0)
     assert "LOADED MACHINE" in busy
     assert "| 10 ⚠ |" in busy
