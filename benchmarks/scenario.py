@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from dataclasses import dataclass
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -27,10 +29,14 @@ from custom_components.micboard.coordinator import MicboardCoordinator
 from .hass_runner import (
     add_entries_and_wait,
     cpu_seconds,
-    reload_entries_and_wait,
+    load_average,
+    machine_busy_seconds,
+    process_cpu_seconds,
     rss_bytes,
+    setup_entries_and_wait,
     start_hass,
 )
+from .loop_turns import LoopTurns
 from .naive import EntityWrites, install_naive
 from .sources import DemoSource, ShureSource, Source
 
@@ -72,15 +78,50 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-async def _measure_cpu(seconds: float) -> tuple[float, float]:
-    """CPU seconds per wall second over ``seconds``, and peak RSS seen meanwhile."""
-    cpu0, wall0 = cpu_seconds(), time.monotonic()
+@dataclass
+class Window:
+    """One measured window: CPU of Home Assistant, of the rest of the machine, and the load."""
+
+    kind: str  # "baseline" (Home Assistant idle, no entry loaded) or "with" (the integration)
+    cpu: float  # CPU seconds of this process per wall second
+    others: float  # CPU of every other process (the simulators excepted), in cores
+    load1: float  # 1-minute load average just before the window
+    peak_rss: int
+    wall: float
+    turns: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the JSON."""
+        return {
+            "kind": self.kind,
+            "cpu": round(self.cpu, 4),
+            "others_cores": round(self.others, 3),
+            "load1": self.load1,
+            "loop_turns": self.turns,
+        }
+
+
+async def _measure(
+    kind: str, seconds: float, turns: LoopTurns, exclude: list[int] | None = None
+) -> Window:
+    """CPU seconds per wall second over ``seconds``, the machine's load, and peak RSS.
+
+    ``exclude``: process ids whose CPU is not "others" (the simulator process of the run).
+    """
+    load1 = load_average()
+    cpu0, wall0, machine0 = cpu_seconds(), time.monotonic(), machine_busy_seconds()
+    excluded0 = sum(process_cpu_seconds(pid) for pid in exclude or ())
     peak = rss_bytes()
     end = wall0 + seconds
-    while time.monotonic() < end:
-        await asyncio.sleep(0.5)
-        peak = max(peak, rss_bytes())
-    return (cpu_seconds() - cpu0) / (time.monotonic() - wall0), peak
+    with turns.window() as stats:
+        while time.monotonic() < end:
+            await asyncio.sleep(0.5)
+            peak = max(peak, rss_bytes())
+    wall = time.monotonic() - wall0
+    own = cpu_seconds() - cpu0
+    excluded = sum(process_cpu_seconds(pid) for pid in exclude or ()) - excluded0
+    others = max(0.0, machine_busy_seconds() - machine0 - own - excluded) / wall
+    return Window(kind, own / wall, others, load1, peak, wall, stats.as_dict())
 
 
 def _phase(started: float, name: str) -> None:
@@ -133,8 +174,11 @@ def _count_writes(coordinators: list[MicboardCoordinator], mode: str) -> list[En
     return [EntityWrites.install(coordinator) for coordinator in coordinators]
 
 
-async def _enter_steady_state(source: Source) -> None:
-    """Metering at 10 Hz at the source."""
+async def _enter_steady_state(source: Source, mode: str) -> None:
+    """Metering at 10 Hz at the source (mode "interval": at the rate the integration asked)."""
+    if mode == "interval":
+        await asyncio.sleep(2.0)  # the integration's own meter rate (1 s) is in effect
+        return
     if isinstance(source, DemoSource):
         source.tune()
     elif isinstance(source, ShureSource):
@@ -142,36 +186,169 @@ async def _enter_steady_state(source: Source) -> None:
     await asyncio.sleep(1.0)  # the new meter rate and mode take effect
 
 
-async def run(source: Source, mode: str, window: float, changes: int) -> dict[str, Any]:
-    """Baseline, set-up, steady state, latency; everything in one Home Assistant."""
+#: A window starts on a busy machine when the 1-minute load average per core is above this.
+BUSY_LOAD_PER_CORE = 0.7
+#: ... or when other processes used more than this many cores during a window.
+BUSY_OTHERS_CORES = 0.35
+#: ... or when the idle baselines of one run differ by more than this (share of a core).
+NOISY_BASELINE_SPREAD = 0.01
+
+
+def _busy_reasons(windows: list[Window]) -> list[str]:
+    """Why the figures of a run should not be published ([] if the machine was quiet)."""
+    cores = os.cpu_count() or 1
+    reasons: list[str] = []
+    loaded = [w.load1 for w in windows if w.load1 / cores > BUSY_LOAD_PER_CORE]
+    if loaded:
+        reasons.append(
+            f"load average above {BUSY_LOAD_PER_CORE:g} per core before "
+            f"{len(loaded)} of {len(windows)} windows (up to {max(loaded):.2f} on {cores} cores)"
+        )
+    others = [w.others for w in windows if w.others > BUSY_OTHERS_CORES]
+    if others:
+        reasons.append(
+            f"other processes used up to {max(others):.2f} cores during "
+            f"{len(others)} of {len(windows)} windows"
+        )
+    baselines = [w.cpu for w in windows if w.kind == "baseline"]
+    if len(baselines) > 1 and max(baselines) - min(baselines) > NOISY_BASELINE_SPREAD:
+        reasons.append(
+            f"idle baseline noisy: {min(baselines) * 100:.2f}-{max(baselines) * 100:.2f} % "
+            "of a core"
+        )
+    return reasons
+
+
+def _spread(values: list[float], digits: int = 2) -> dict[str, Any]:
+    """Median, minimum, maximum and every value of a figure measured once per round."""
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+        "values": [round(v, digits) for v in values],
+    }
+
+
+async def _set_up(
+    hass: HomeAssistant, source: Source, turns: LoopTurns, *, first: bool
+) -> tuple[float, dict[str, Any]]:
+    """Set the entries up (first time, or again after an unload): seconds and loop turns."""
+    with turns.window(callbacks=True) as stats:
+        if first:
+            seconds = await add_entries_and_wait(hass, source.entries())
+        else:
+            seconds = await setup_entries_and_wait(hass, source.entries())
+    return seconds, stats.as_dict()
+
+
+async def _unload(hass: HomeAssistant, source: Source) -> None:
+    entries = source.entries()
+    await asyncio.gather(*(hass.config_entries.async_unload(e.entry_id) for e in entries))
+    await hass.async_block_till_done()
+
+
+async def run(
+    source: Source, mode: str, window: float, changes: int, rounds: int
+) -> dict[str, Any]:
+    """Baseline and measured windows interleaved, set-ups, latency; all in one Home Assistant.
+
+    Round 1: idle baseline, first set-up, measured window. Every further round unloads the
+    entries (Home Assistant idle again: another baseline), sets them up again (what a restart
+    costs once the registries know them) and measures again. Each measured window is compared
+    with the baseline just before it, so a machine whose load drifts shows as spread.
+    """
     started = time.monotonic()
     hass = await start_hass()
+    turns = LoopTurns(asyncio.get_running_loop()).install()
     counter = WriteCounter(hass)
     await asyncio.sleep(2.0)  # let start-up work settle
-    _phase(started, "Home Assistant started; baseline window")
-    baseline_cpu, baseline_rss = await _measure_cpu(window)
-
     await source.start()
-    _phase(started, "simulators up; adding entries")
-    setup_seconds = await add_entries_and_wait(hass, source.entries())
-    _phase(started, "every entity has a state; reloading")
-    reload_seconds = await reload_entries_and_wait(hass, source.entries())
-    _phase(started, "reloaded; writing the registries")
-    # Before the naive mode starts: under its message flood Home Assistant never idles.
-    await _flush_pending_saves(hass)
-    coordinators = _coordinators(source)
-    writes = _count_writes(coordinators, mode)
-    await _enter_steady_state(source)
-    _phase(started, "steady state; measuring window")
-    messages0 = sum(c.connection_health.messages_received for c in coordinators)
-    calls0 = sum(w.count for w in writes)
-    counter.reset()
-    wall0 = time.monotonic()
-    cpu, peak_rss = await _measure_cpu(window)
-    wall = time.monotonic() - wall0
-    messages = sum(c.connection_health.messages_received for c in coordinators) - messages0
-    calls = sum(w.count for w in writes) - calls0
+    pids = source.pids()
+    windows: list[Window] = []
+    setup_seconds = 0.0
+    setup_turns: dict[str, Any] = {}
+    restart_seconds: list[float] = []
+    restart_turns: list[dict[str, Any]] = []
+    per_round: list[dict[str, Any]] = []
+    first_baseline_rss = 0
+    for number in range(rounds):
+        _phase(started, f"round {number + 1}/{rounds}: idle baseline")
+        baseline = await _measure("baseline", window, turns, pids)
+        windows.append(baseline)
+        if number == 0:
+            first_baseline_rss = baseline.peak_rss
+            _phase(started, "adding entries")
+            setup_seconds, setup_turns = await _set_up(hass, source, turns, first=True)
+            # Before the naive mode starts: under its message flood Home Assistant never idles.
+            await _flush_pending_saves(hass)
+        else:
+            _phase(started, "setting the entries up again")
+            seconds, stats = await _set_up(hass, source, turns, first=False)
+            restart_seconds.append(seconds)
+            restart_turns.append(stats)
+        coordinators = _coordinators(source)
+        writes = _count_writes(coordinators, mode)
+        await _enter_steady_state(source, mode)
+        _phase(started, "steady state; measuring window")
+        messages0 = sum(c.connection_health.messages_received for c in coordinators)
+        calls0 = sum(w.count for w in writes)
+        counter.reset()
+        measured = await _measure("with", window, turns, pids)
+        windows.append(measured)
+        messages = sum(c.connection_health.messages_received for c in coordinators) - messages0
+        calls = sum(w.count for w in writes) - calls0
+        per_round.append(
+            _round_figures(
+                hass,
+                source=source,
+                counter=counter,
+                coordinators=coordinators,
+                baseline=baseline,
+                measured=measured,
+            )
+            | {
+                "messages": messages,
+                "write_calls": calls,
+                "rss_growth": measured.peak_rss - first_baseline_rss,
+            }
+        )
+        if number < rounds - 1:
+            await _unload(hass, source)
 
+    _phase(started, "timing status changes")
+    latencies = await _time_status_changes(hass, source, counter, changes)
+
+    # Unload first: stopping Home Assistant under a saturating message stream (naive mode)
+    # would otherwise wait for its shutdown-stage timeouts.
+    _phase(started, "unloading")
+    await _unload(hass, source)
+    await hass.async_stop()
+    await source.stop()
+    turns.uninstall()
+    _phase(started, "done")
+    return _result(
+        source,
+        mode=mode,
+        windows=windows,
+        rounds=per_round,
+        setup_seconds=setup_seconds,
+        setup_turns=setup_turns,
+        restart_seconds=restart_seconds,
+        restart_turns=restart_turns,
+        latencies=latencies,
+    )
+
+
+def _round_figures(
+    hass: HomeAssistant,
+    *,
+    source: Source,
+    counter: WriteCounter,
+    coordinators: list[MicboardCoordinator],
+    baseline: Window,
+    measured: Window,
+) -> dict[str, Any]:
+    """What one measured window saw: CPU over its baseline, state writes by kind."""
     registry = er.async_get(hass)
     entry_ids = {entry.entry_id for entry in source.entries()}
     enabled = [
@@ -189,43 +366,87 @@ async def run(source: Source, mode: str, window: float, changes: int) -> dict[st
     for entity_id, count in counter.per_entity.items():
         if entity_id in key_of:
             writes_by_key[key_of[entity_id]] = writes_by_key.get(key_of[entity_id], 0) + count
-
-    _phase(started, "timing status changes")
-    latencies = await _time_status_changes(hass, source, counter, changes)
-
-    # Unload first: stopping Home Assistant under a saturating message stream (naive mode)
-    # would otherwise wait for its shutdown-stage timeouts.
-    _phase(started, "unloading")
-    entries = source.entries()
-    await asyncio.gather(*(hass.config_entries.async_unload(e.entry_id) for e in entries))
-    await hass.async_stop()
-    await source.stop()
-    _phase(started, "done")
-    channels = source.receivers * 4
+    wall = measured.wall
     meter_interval = coordinators[0].meter_interval
+    return {
+        "wall": wall,
+        "cpu_baseline": baseline.cpu,
+        "cpu_with": measured.cpu,
+        "entities_enabled": len(enabled),
+        "meter_entities_enabled": len(meter_ids),
+        "meter_writes_per_entity_per_interval": (
+            meter_writes / len(meter_ids) / (wall / meter_interval) if meter_ids else None
+        ),
+        "state_writes": meter_writes + status_writes,
+        "status_writes": status_writes,
+        "writes_by_key": writes_by_key,
+    }
+
+
+def _result(
+    source: Source,
+    *,
+    mode: str,
+    windows: list[Window],
+    rounds: list[dict[str, Any]],
+    setup_seconds: float,
+    setup_turns: dict[str, Any],
+    restart_seconds: list[float],
+    restart_turns: list[dict[str, Any]],
+    latencies: list[float],
+) -> dict[str, Any]:
+    """The run's JSON: medians with their spread over rounds, every window, the warnings."""
+    integration = [(r["cpu_with"] - r["cpu_baseline"]) * 100.0 for r in rounds]
+    rates = [r["messages"] / r["wall"] for r in rounds]
+    per_message_us = [
+        (r["cpu_with"] - r["cpu_baseline"]) / rate * 1e6 if rate else 0.0
+        for r, rate in zip(rounds, rates, strict=True)
+    ]
+    meter = [
+        r["meter_writes_per_entity_per_interval"]
+        for r in rounds
+        if r["meter_writes_per_entity_per_interval"] is not None
+    ]
+    total_wall = sum(r["wall"] for r in rounds)
+    by_key: dict[str, float] = {}
+    for r in rounds:
+        for key, count in r["writes_by_key"].items():
+            by_key[key] = by_key.get(key, 0.0) + count / total_wall
+    steady = [w.turns for w in windows if w.kind == "with"]
+    busy = _busy_reasons(windows)
+    if busy:
+        print(
+            "\n  !!! LOADED MACHINE: do not publish these figures: " + "; ".join(busy) + "\n",
+            file=sys.stderr,
+            flush=True,
+        )
     return {
         "source": source.name,
         "mode": mode,
         "receivers": source.receivers,
-        "channels": channels,
-        "entities_enabled": len(enabled),
-        "meter_entities_enabled": len(meter_ids),
+        "channels": source.receivers * 4,
+        "rounds": len(rounds),
+        "entities_enabled": rounds[0]["entities_enabled"],
+        "meter_entities_enabled": rounds[0]["meter_entities_enabled"],
         "setup_seconds": round(setup_seconds, 3),
-        "reload_seconds": round(reload_seconds, 3),
-        "cpu_baseline": round(baseline_cpu, 4),
-        "cpu_with": round(cpu, 4),
-        "cpu_ratio": round(cpu / baseline_cpu, 2) if baseline_cpu else None,
-        "cpu_integration_percent_core": round((cpu - baseline_cpu) * 100.0, 2),
-        "messages_per_second": round(messages / wall, 1),
-        "write_calls_per_second": round(calls / wall, 1),
-        "state_writes_per_second": round((meter_writes + status_writes) / wall, 1),
-        "meter_writes_per_entity_per_interval": (
-            round(meter_writes / len(meter_ids) / (wall / meter_interval), 3) if meter_ids else None
+        "restart_setup_seconds": _spread(restart_seconds) if restart_seconds else None,
+        "cpu_baseline": _spread([r["cpu_baseline"] * 100.0 for r in rounds]),
+        "cpu_with": _spread([r["cpu_with"] * 100.0 for r in rounds]),
+        "cpu_integration_percent_core": _spread(integration),
+        "integration_us_per_message": _spread(per_message_us, 1),
+        "messages_per_second": round(statistics.median(rates), 1),
+        "write_calls_per_second": round(
+            statistics.median(r["write_calls"] / r["wall"] for r in rounds), 1
         ),
-        "status_writes_per_second": round(status_writes / wall, 2),
+        "state_writes_per_second": round(
+            statistics.median(r["state_writes"] / r["wall"] for r in rounds), 1
+        ),
+        "status_writes_per_second": round(
+            statistics.median(r["status_writes"] / r["wall"] for r in rounds), 2
+        ),
+        "meter_writes_per_entity_per_interval": _spread(meter, 3) if meter else None,
         "writes_per_second_by_key": {
-            key: round(count / wall, 2)
-            for key, count in sorted(writes_by_key.items(), key=lambda item: -item[1])
+            key: round(rate, 2) for key, rate in sorted(by_key.items(), key=lambda kv: -kv[1])
         },
         "latency_ms": {
             "count": len(latencies),
@@ -233,7 +454,20 @@ async def run(source: Source, mode: str, window: float, changes: int) -> dict[st
             "p99": round(_percentile(latencies, 0.99), 2) if latencies else None,
             "max": round(max(latencies), 2) if latencies else None,
         },
-        "rss_growth_mb": round((peak_rss - baseline_rss) / 2**20, 1),
+        # A fresh start is the first round; later rounds also hold what Python's allocator kept
+        # of the set-ups and unloads before them, so they are listed, not the headline.
+        "rss_growth_mb": round(rounds[0]["rss_growth"] / 2**20, 1),
+        "rss_growth_mb_later_rounds": [round(r["rss_growth"] / 2**20, 1) for r in rounds[1:]],
+        "loop_turns": {
+            "first_setup": setup_turns,
+            "restart_setup": restart_turns,
+            "steady_max_wall_ms": max(t["max_wall_ms"] for t in steady),
+            "steady_max_cpu_ms": max(t["max_cpu_ms"] for t in steady),
+            "steady_over_threshold_wall": sum(t["over_threshold_wall"] for t in steady),
+            "steady_over_threshold_cpu": sum(t["over_threshold_cpu"] for t in steady),
+        },
+        "windows": [w.as_dict() for w in windows],
+        "busy": busy,
     }
 
 
@@ -255,9 +489,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scenario")
     parser.add_argument("--source", choices=["demo", "shure"], default="demo")
     parser.add_argument("--receivers", type=int, default=10)
-    parser.add_argument("--mode", choices=["default", "meters", "naive"], default="default")
+    parser.add_argument(
+        "--mode", choices=["default", "interval", "meters", "naive"], default="default"
+    )
     parser.add_argument("--window", type=float, default=10.0, help="seconds per CPU window")
     parser.add_argument("--changes", type=int, default=200, help="status changes timed")
+    parser.add_argument("--rounds", type=int, default=3, help="baseline + measured windows")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     # Home Assistant's default integrations probe for ffmpeg and libturbojpeg at start-up;
@@ -275,11 +512,11 @@ def main() -> None:
         stack.enter_context(
             patch("custom_components.micboard.discovery_slp.SLP_AUTOSTART", new=False)
         )
-        if args.mode != "default":
+        if args.mode not in {"default", "interval"}:
             stack.enter_context(
                 patch.object(Entity, "entity_registry_enabled_default", enabled_default)
             )
-        result = asyncio.run(run(source, args.mode, args.window, args.changes))
+        result = asyncio.run(run(source, args.mode, args.window, args.changes, args.rounds))
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

@@ -45,6 +45,9 @@ class Source(Protocol):
     async def stop(self) -> None:
         """Stop the simulators."""
 
+    def pids(self) -> list[int]:
+        """Processes that serve the receivers (their CPU is not Home Assistant's, nor noise)."""
+
 
 class DemoSource:
     """Demo racks (up to 25 receivers each), metering at 10 Hz, inside Home Assistant.
@@ -130,6 +133,10 @@ class DemoSource:
     async def stop(self) -> None:
         """Nothing to stop."""
 
+    def pids(self) -> list[int]:
+        """None: the racks run inside Home Assistant."""
+        return []
+
 
 class ShureSource:
     """Shure ULX-D quad simulators in a separate process, one config entry per receiver.
@@ -181,6 +188,10 @@ class ShureSource:
     def entries(self) -> list[ConfigEntry]:
         """One entry per receiver."""
         return self._entries
+
+    def pids(self) -> list[int]:
+        """The simulator process."""
+        return [] if self._process is None else [self._process.pid]
 
     async def tune(self) -> None:
         """Every receiver meters at 10 Hz from now on."""

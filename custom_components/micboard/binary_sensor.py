@@ -83,6 +83,7 @@ CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
         translation_key="transmitter_muted",
         features=frozenset({Feature.TX_MUTE}),
         value_fn=lambda ch, _: ch.transmitter.muted if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelBinarySensorDescription(
         key="interference",
@@ -90,6 +91,7 @@ CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         features=frozenset({Feature.INTERFERENCE}),
         value_fn=lambda ch, _: ch.interference,
+        entity_registry_enabled_default=False,
     ),
     ChannelBinarySensorDescription(
         key="encryption_warning",
@@ -98,6 +100,7 @@ CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         features=frozenset({Feature.ENCRYPTION}),
         value_fn=lambda ch, _: ch.encryption_warning,
+        entity_registry_enabled_default=False,
     ),
 )
 
@@ -136,7 +139,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create binary sensors now and whenever receivers or channels appear."""
-    setup_dynamic_entities(
+    await setup_dynamic_entities(
         entry,
         async_add_entities,
         lambda coordinator, receiver: (

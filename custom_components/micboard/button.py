@@ -45,7 +45,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """An identify button for every receiver whose plugin can identify it."""
-    setup_dynamic_entities(
+    await setup_dynamic_entities(
         entry,
         async_add_entities,
         lambda coordinator, receiver: (

@@ -60,25 +60,41 @@ class CoalescingDelivery:
     def deliver(self, update: ModelUpdate) -> None:
         """Queue ``update`` as meter change, status change or both."""
         changed = update.fields
+        if not changed:
+            return
+        if changed <= METER_FIELDS:
+            # Most messages: a meter sample. Once its channel waits for the next meter flush,
+            # a further sample only has to start a peak hold if it clips.
+            key = (update.receiver_id, update.channel)
+            if key in self._meter_dirty and self._meter_handle is not None:
+                if "audio_clipping" in changed and update.channel is not None:
+                    self._coordinator.status.note_clip(update.receiver_id, update.channel)
+                return
+            self._queue_meters(key, update)
+            return
         key = (update.receiver_id, update.channel)
-        loop = self._coordinator.hass.loop
         if not changed.isdisjoint(METER_FIELDS):
-            self._meter_dirty.add(key)
-            if "audio_clipping" in changed and update.channel is not None:
-                self._coordinator.status.note_clip(update.receiver_id, update.channel)
-            if self._meter_handle is None:
-                interval = self._coordinator.meter_interval
-                delay = max(0.0, self._last_meter_flush + interval - time.monotonic())
-                self._meter_handle = loop.call_later(delay, self._flush_meters)
-        if not changed <= METER_FIELDS:
-            self._status_dirty.add(key)
-            if STRUCTURE_FIELD in changed:
-                self._status_dirty.add((update.receiver_id, None))
-            if update.channel is None and "online" in changed:
-                # Every entity of the receiver changes availability, meters included.
-                self._online_changed.add(update.receiver_id)
-            if self._status_handle is None:
-                self._status_handle = loop.call_later(STATUS_BATCH_SECONDS, self._flush_status)
+            self._queue_meters(key, update)
+        self._status_dirty.add(key)
+        if STRUCTURE_FIELD in changed:
+            self._status_dirty.add((update.receiver_id, None))
+        if update.channel is None and "online" in changed:
+            # Every entity of the receiver changes availability, meters included.
+            self._online_changed.add(update.receiver_id)
+        if self._status_handle is None:
+            loop = self._coordinator.hass.loop
+            self._status_handle = loop.call_later(STATUS_BATCH_SECONDS, self._flush_status)
+
+    def _queue_meters(self, key: ChannelKey, update: ModelUpdate) -> None:
+        """Mark the channel's meters dirty; the meter flush waits out the interval."""
+        self._meter_dirty.add(key)
+        if "audio_clipping" in update.fields and update.channel is not None:
+            self._coordinator.status.note_clip(update.receiver_id, update.channel)
+        if self._meter_handle is None:
+            interval = self._coordinator.meter_interval
+            delay = max(0.0, self._last_meter_flush + interval - time.monotonic())
+            loop = self._coordinator.hass.loop
+            self._meter_handle = loop.call_later(delay, self._flush_meters)
 
     def close(self) -> None:
         """Cancel the pending flushes."""

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from typing import Final
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import ChildDeviceInfo, DeviceInfo
@@ -63,7 +64,85 @@ class MicboardEntityDescription(EntityDescription):
     available_fn: Callable[[MicboardEntity], bool] = link_available
 
 
-def setup_dynamic_entities(
+#: Entities handed to Home Assistant at a time during set-up; the event loop runs in between.
+ADD_SLICE: Final = 16
+
+
+async def add_in_slices(
+    async_add_entities: AddConfigEntryEntitiesCallback, entities: list[Entity]
+) -> None:
+    """Add ``entities`` a few at a time, letting the event loop run in between.
+
+    Home Assistant adds the entities of one ``async_add_entities`` call in a single callback
+    (registry entry, state write, listeners): a Demo rack of 25 quad receivers would hold the
+    loop for a second, and a hundred entries set up at once line up behind each other. A slice
+    of ``ADD_SLICE`` costs a few milliseconds; yielding after each (one more loop turn) is
+    nothing beside it, and the platform still waits for all of them before its set-up is done.
+    """
+    for start in range(0, len(entities), ADD_SLICE):
+        # Before the first slice too: the platforms of an entry start in the same callback.
+        await asyncio.sleep(0)
+        async_add_entities(entities[start : start + ADD_SLICE])
+
+
+class _KnownEntities:
+    """The entities a platform already added, by (receiver, channel) and their features."""
+
+    def __init__(
+        self,
+        coordinator: MicboardCoordinator,
+        for_receiver: Callable[[MicboardCoordinator, Receiver], Iterable[Entity]],
+        for_channel: Callable[[MicboardCoordinator, Receiver, Channel], Iterable[Entity]],
+    ) -> None:
+        self._coordinator = coordinator
+        self._for_receiver = for_receiver
+        self._for_channel = for_channel
+        self._known: dict[ChannelKey, tuple[frozenset[Feature], set[str | None]]] = {}
+
+    def _consider(
+        self,
+        key: ChannelKey,
+        features: frozenset[Feature],
+        build: Callable[[], Iterable[Entity]],
+        new: list[Entity],
+    ) -> None:
+        seen = self._known.get(key)
+        if seen is not None and seen[0] == features:
+            return
+        ids = set() if seen is None else seen[1]
+        for entity in build():
+            if entity.unique_id not in ids:
+                ids.add(entity.unique_id)
+                new.append(entity)
+        self._known[key] = (features, ids)
+
+    def collect_new(self) -> list[Entity]:
+        """Entities for what appeared (or gained features) since the last call."""
+        coordinator = self._coordinator
+        current: set[ChannelKey] = set()
+        new: list[Entity] = []
+        for receiver_id, receiver in coordinator.data.items():
+            current.add((receiver_id, None))
+            self._consider(
+                (receiver_id, None),
+                receiver.features,
+                partial(self._for_receiver, coordinator, receiver),
+                new,
+            )
+            for index, channel in receiver.channels.items():
+                current.add((receiver_id, index))
+                self._consider(
+                    (receiver_id, index),
+                    channel.features,
+                    partial(self._for_channel, coordinator, receiver, channel),
+                    new,
+                )
+        for key in set(self._known) - current:
+            del self._known[key]
+        return new
+
+
+async def setup_dynamic_entities(
     entry: MicboardConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     for_receiver: Callable[[MicboardCoordinator, Receiver], Iterable[Entity]],
@@ -73,54 +152,21 @@ def setup_dynamic_entities(
 
     The coordinator calls back when the model's structure changes (a receiver came online at
     a System API server and reported its capabilities, a rack grew); only entities whose
-    unique id is new are added.
+    unique id is new are added. The first set is added in slices (:func:`add_in_slices`).
     """
     coordinator = entry.runtime_data
-    known: dict[ChannelKey, tuple[frozenset[Feature], set[str | None]]] = {}
-
-    def consider(
-        key: ChannelKey,
-        features: frozenset[Feature],
-        build: Callable[[], Iterable[Entity]],
-        new: list[Entity],
-    ) -> None:
-        seen = known.get(key)
-        if seen is not None and seen[0] == features:
-            return
-        ids = set() if seen is None else seen[1]
-        for entity in build():
-            if entity.unique_id not in ids:
-                ids.add(entity.unique_id)
-                new.append(entity)
-        known[key] = (features, ids)
+    known = _KnownEntities(coordinator, for_receiver, for_channel)
 
     @callback
     def add_new() -> None:
-        current: set[ChannelKey] = set()
-        new: list[Entity] = []
-        for receiver_id, receiver in coordinator.data.items():
-            current.add((receiver_id, None))
-            consider(
-                (receiver_id, None),
-                receiver.features,
-                partial(for_receiver, coordinator, receiver),
-                new,
-            )
-            for index, channel in receiver.channels.items():
-                current.add((receiver_id, index))
-                consider(
-                    (receiver_id, index),
-                    channel.features,
-                    partial(for_channel, coordinator, receiver, channel),
-                    new,
-                )
-        for key in set(known) - current:
-            del known[key]
-        if new:
+        if new := known.collect_new():
             async_add_entities(new)
 
-    add_new()
+    # ``known`` holds the first set before the loop is let go, so a structure change meanwhile
+    # adds only what is new to it.
+    first = known.collect_new()
     entry.async_on_unload(coordinator.async_add_structure_listener(add_new))
+    await add_in_slices(async_add_entities, first)
 
 
 class MicboardEntity(CoordinatorEntity[MicboardCoordinator]):

@@ -119,6 +119,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in BatteryState],
         value_fn=lambda ch: _enum_value(ch.transmitter.battery_state if ch.transmitter else None),
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="battery_charge_time",
@@ -129,6 +130,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda ch: ch.transmitter.charge_minutes if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="battery_health",
@@ -138,6 +140,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda ch: ch.transmitter.battery_health if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="battery_cycles",
@@ -146,6 +149,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda ch: ch.transmitter.battery_cycles if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="status",
@@ -168,6 +172,7 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfFrequency.MEGAHERTZ,
         suggested_display_precision=3,
         value_fn=lambda ch: ch.frequency_mhz,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="gain",
@@ -177,9 +182,10 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda ch: ch.gain,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
-        # Coarse (pushed every few seconds), so enabled by default unlike the dBFS meters.
+        # Coarse (pushed every few seconds); disabled by default like every reading nobody acts on.
         key="audio_activity",
         translation_key="audio_activity",
         feature=Feature.AUDIO_ACTIVITY,
@@ -187,12 +193,14 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         options=[activity.value for activity in AudioActivity],
         kinds=METER_KINDS,
         value_fn=lambda ch: _enum_value(ch.audio_activity),
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="transmitter_model",
         translation_key="transmitter_model",
         feature=Feature.TX_MODEL,
         value_fn=lambda ch: ch.transmitter.model if ch.transmitter else None,
+        entity_registry_enabled_default=False,
     ),
     ChannelSensorDescription(
         key="battery_type",
@@ -261,6 +269,7 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         translation_key="firmware",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda rx, _: rx.firmware,
+        entity_registry_enabled_default=False,
     ),
     ReceiverSensorDescription(
         key="compatibility",
@@ -270,6 +279,7 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         options=[item.value for item in Compatibility],
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda rx, _: _enum_value(rx.compatibility),
+        entity_registry_enabled_default=False,
     ),
     ReceiverSensorDescription(
         key="connection_state",
@@ -280,6 +290,7 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         kinds=HEALTH_KINDS,
         available_fn=receiver_present,
         value_fn=lambda rx, co: co.health_for(rx.id).state.value,
+        entity_registry_enabled_default=False,
     ),
     ReceiverSensorDescription(
         key="reconnects",
@@ -289,6 +300,7 @@ RECEIVER_SENSORS: tuple[ReceiverSensorDescription, ...] = (
         kinds=HEALTH_KINDS,
         available_fn=receiver_present,
         value_fn=lambda rx, co: co.health_for(rx.id).reconnects,
+        entity_registry_enabled_default=False,
     ),
     ReceiverSensorDescription(
         key="messages_received",
@@ -329,7 +341,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Create sensors for every receiver and channel now and whenever new ones appear."""
-    setup_dynamic_entities(
+    await setup_dynamic_entities(
         entry,
         async_add_entities,
         lambda coordinator, receiver: (

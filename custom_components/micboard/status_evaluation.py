@@ -1,15 +1,18 @@
 """Keeps every channel's derived status (``ChannelStatus``) current, with time as well.
 
 The status is re-derived from the model when a flush touches a channel, and also when time
-alone changes it: an audio peak is held for a while, a low battery is remembered. For that a
-timer per channel waits for the tracker's next deadline, and a status that changed then wakes
-the channel's status listeners like any other change.
+alone changes it: an audio peak is held for a while, a low battery is remembered. For that the
+entry keeps every channel's next deadline and one timer for the earliest of them (a heap, not a
+timer per channel: a clipping channel moves its deadline at every meter flush, and cancelling
+and re-arming hundreds of timers per second costs more than the evaluations). A status that
+changed at its deadline wakes the channel's status listeners like any other change.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+import heapq
 import time
 from typing import TYPE_CHECKING
 
@@ -28,7 +31,11 @@ class StatusEvaluator:
     def __init__(self, coordinator: MicboardCoordinator) -> None:
         """No deadline yet; the model and the tracker are the coordinator's."""
         self._coordinator = coordinator
-        self._deadlines: dict[tuple[str, int], tuple[float, asyncio.TimerHandle]] = {}
+        #: Each channel's next deadline; the heap may also hold outdated ones (skipped).
+        self._deadlines: dict[tuple[str, int], float] = {}
+        self._heap: list[tuple[float, tuple[str, int]]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
         self._closed = False
 
     def evaluate(self, receiver_id: str, index: int, now: float) -> bool:
@@ -67,25 +74,58 @@ class StatusEvaluator:
     def close(self) -> None:
         """Cancel every deadline; none is scheduled after this."""
         self._closed = True
-        for _deadline, handle in self._deadlines.values():
-            handle.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._timer_at = None
         self._deadlines.clear()
+        self._heap.clear()
 
     def _schedule_deadline(self, key: tuple[str, int], now: float) -> None:
         """Re-check a status that will change with time alone (peak hold, battery memory)."""
         deadline = self._coordinator.tracker.deadline(key, now)
-        scheduled = self._deadlines.get(key)
-        if scheduled is not None:
-            if scheduled[0] == deadline:
-                return
-            scheduled[1].cancel()
-            del self._deadlines[key]
-        if deadline is not None and not self._closed:
-            handle = self._coordinator.hass.loop.call_later(deadline - now, self._on_deadline, key)
-            self._deadlines[key] = (deadline, handle)
+        if self._deadlines.get(key) == deadline:
+            return
+        if deadline is None:
+            del self._deadlines[key]  # its heap entry is skipped when it comes up
+            return
+        if self._closed:
+            return
+        self._deadlines[key] = deadline
+        heap = self._heap
+        heapq.heappush(heap, (deadline, key))
+        if len(heap) > 4 * len(self._deadlines) + 64:
+            # Outdated entries pile up while deadlines move; rebuild from the live ones.
+            self._heap = heap = [(when, k) for k, when in self._deadlines.items()]
+            heapq.heapify(heap)
+        self._arm(now)
+
+    def _arm(self, now: float) -> None:
+        """One timer, for the earliest deadline (re-armed only when that moves earlier)."""
+        if not self._heap:
+            return
+        earliest = self._heap[0][0]
+        if self._timer_at is not None and self._timer_at <= earliest:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer_at = earliest
+        self._timer = self._coordinator.hass.loop.call_later(
+            max(0.0, earliest - now), self._on_deadline
+        )
 
     @callback
-    def _on_deadline(self, key: tuple[str, int]) -> None:
-        self._deadlines.pop(key, None)
-        if self.evaluate(key[0], key[1], time.monotonic()):
-            self._coordinator.listeners.notify(key[0], key[1], KIND_STATUS)
+    def _on_deadline(self) -> None:
+        self._timer = self._timer_at = None
+        now = time.monotonic()
+        heap, deadlines = self._heap, self._deadlines
+        due: list[tuple[str, int]] = []
+        while heap and heap[0][0] <= now:
+            when, key = heapq.heappop(heap)
+            if deadlines.get(key) == when:  # else outdated: the deadline moved or went
+                del deadlines[key]
+                due.append(key)
+        for receiver_id, index in due:
+            if self.evaluate(receiver_id, index, now):
+                self._coordinator.listeners.notify(receiver_id, index, KIND_STATUS)
+        if not self._closed:
+            self._arm(now)

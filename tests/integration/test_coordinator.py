@@ -77,7 +77,32 @@ async def test_meter_updates_coalesce_status_writes_at_once(hass: HomeAssistant)
     assert writes.of("channel_1_frequency") == {}
 
 
-@pytest.mark.usefixtures("frozen_demo")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
+async def test_meter_entities_write_at_most_once_per_interval(hass: HomeAssistant) -> None:
+    """Metering at 10 Hz for several intervals: each meter entity writes once per interval."""
+    entry = demo_entry(receivers=2, channels=2, options={CONF_METER_INTERVAL: 1.0})
+    coordinator = await setup_entry(hass, entry)
+    plugin = _plugin(coordinator)
+    writes = StateWrites(hass)
+    intervals = 5
+    for _ in range(intervals):
+        for _ in range(10):  # ten samples per channel within the interval
+            plugin.advance(0.1)
+            await advance_time(hass, 0.01)  # status batches flush; meters must wait
+        await advance_time(hass, 1.0)
+    meters = {
+        **writes.of("_rf_level"),
+        **writes.of("_audio_level"),
+        **writes.of("_rf_quality"),
+        **writes.of("_active_antenna"),
+    }
+    assert meters
+    assert max(meters.values()) <= intervals, meters
+    # The meters did move: most entities wrote in most intervals.
+    assert sum(meters.values()) >= len(meters) * (intervals - 2), meters
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
 async def test_connection_loss_backoff_and_recovery(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -312,7 +337,7 @@ async def test_receivers_appear_and_disappear(hass: HomeAssistant) -> None:
     assert hass.states.get("sensor.test_rack_rx_2_channel_1_status") is not None
 
 
-@pytest.mark.usefixtures("frozen_demo")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
 async def test_receiver_rename_updates_device(hass: HomeAssistant) -> None:
     entry = demo_entry(receivers=1, channels=1)
     coordinator = await setup_entry(hass, entry)
@@ -381,3 +406,53 @@ async def test_naive_mode_writes_every_update(hass: HomeAssistant) -> None:
     plugin.resize(2)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.test_rack_rx_2_channel_1_status") is not None
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_peak_holds_of_every_channel_share_one_timer(hass: HomeAssistant) -> None:
+    """Deadlines of many channels wait on one timer, which moves only when one comes sooner."""
+    from custom_components.micboard.plugins.model import ModelUpdate  # noqa: PLC0415
+    from custom_components.micboard.plugins.status import ChannelStatus  # noqa: PLC0415
+
+    entry = demo_entry(receivers=2, channels=4)
+    coordinator = await setup_entry(hass, entry)
+    plugin = _plugin(coordinator)
+
+    def deadline_timers() -> int:
+        return sum(
+            1
+            for handle in hass.loop._scheduled
+            if not handle.cancelled()
+            and getattr(handle._callback, "__func__", None) is type(coordinator.status)._on_deadline
+        )
+
+    clipped = 0
+    for receiver_id, receiver in plugin.receivers.items():
+        for index, channel in receiver.channels.items():
+            channel.audio_clipping = True
+            coordinator.handle_update(
+                ModelUpdate(receiver_id, index, frozenset({"audio_clipping"}))
+            )
+            clipped += 1
+    await advance_time(hass, 1.5)  # the meter flush evaluates every clipping channel
+    assert clipped == 8
+    statuses = [
+        channel.status
+        for receiver in plugin.receivers.values()
+        for channel in receiver.channels.values()
+    ]
+    assert statuses.count(ChannelStatus.AUDIO_PEAK) >= 2  # (a channel may show tx_off)
+    assert len(coordinator.status._deadlines) == 8
+    assert deadline_timers() == 1
+    # Released together at the end of the hold: every channel's status goes back.
+    for receiver in plugin.receivers.values():
+        for channel in receiver.channels.values():
+            channel.audio_clipping = False
+    with patch("custom_components.micboard.status_evaluation.time.monotonic", return_value=1e12):
+        await advance_time(hass, 11.0)
+    assert all(
+        channel.status is not ChannelStatus.AUDIO_PEAK
+        for receiver in plugin.receivers.values()
+        for channel in receiver.channels.values()
+    )
+    assert deadline_timers() == 0

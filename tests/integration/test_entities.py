@@ -28,7 +28,46 @@ async def test_meter_entities_disabled_by_default(
     assert messages.disabled_by is er.RegistryEntryDisabler.INTEGRATION
 
 
+#: What users act on, enabled by default (README, Entities): everything else is registered
+#: but disabled, so a large rack does not cost Home Assistant thousands of unused entities.
+ENABLED_BY_DEFAULT = {
+    "1-battery",
+    "1-battery_bars",
+    "1-battery_runtime",
+    "1-battery_runtime_estimated",
+    "1-status",
+    "1-channel_name",
+    "1-transmitter",
+    "1-low_battery",
+    "1-rf_problem",
+    "1-muted",
+    "connectivity",
+    "identify",
+    "muted",
+}
+
+
 @pytest.mark.usefixtures("frozen_demo")
+async def test_default_entity_set_is_what_users_act_on(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    entry = demo_entry(receivers=1, channels=1)
+    await setup_entry(hass, entry)
+    registered = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
+    prefix = f"{next(iter(entry.runtime_data.data))}-"
+    enabled = {e.unique_id.removeprefix(prefix) for e in registered if e.disabled_by is None}
+    disabled = {e.unique_id.removeprefix(prefix) for e in registered if e.disabled_by}
+    assert enabled <= ENABLED_BY_DEFAULT
+    assert {"1-status", "1-transmitter", "1-low_battery", "connectivity"} <= enabled
+    # Readings nobody acts on stay available, disabled.
+    assert {"1-frequency", "1-transmitter_model", "firmware", "connection_state"} <= disabled
+    # Every enabled entity has a state; no disabled one has.
+    for registry_entry in registered:
+        has_state = hass.states.get(registry_entry.entity_id) is not None
+        assert has_state is (registry_entry.disabled_by is None), registry_entry.entity_id
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "frozen_demo")
 async def test_scenario_battery_drains_tx_off_and_on(hass: HomeAssistant) -> None:
     """Seed 178: channel 1 of RX 1 is a Li-ion pack at 85 %."""
     entry = demo_entry(

@@ -139,6 +139,7 @@ def expected_keys(family: str) -> set[str]:
         }[family]  # fmt: skip
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_psm1000_scenario(hass: HomeAssistant) -> None:
     """An IEM transmitter: name and RF mute; no battery, no transmitter, never tx_off."""
     async with running_simulator("psm1000") as sim:
@@ -156,6 +157,7 @@ async def test_psm1000_scenario(hass: HomeAssistant) -> None:
         assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_receiver_device(hass: HomeAssistant) -> None:
     async with running_simulator("ad") as sim:
         entry, _ = await setup_shure(hass, sim)

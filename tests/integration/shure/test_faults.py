@@ -29,6 +29,7 @@ def _loud_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 @pytest.mark.parametrize("fault", ["drop", "stall"])
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_loss_and_recovery_log_once_each_way(
     hass: HomeAssistant, caplog: pytest.LogCaptureFixture, fault: str
 ) -> None:

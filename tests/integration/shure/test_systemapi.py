@@ -143,6 +143,7 @@ async def loaded(
     await hass.async_block_till_done()
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_scripted_day(
     hass: HomeAssistant,
     sim: SystemApiSimulator,
@@ -206,6 +207,7 @@ async def test_scripted_day(
     await until(hass, sensor, anx4, "status", "audio_peak", channel=1)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_scripted_evening(
     hass: HomeAssistant,
     sim: SystemApiSimulator,
@@ -407,6 +409,7 @@ async def test_certificate_change_raises_a_repair(
     assert len(sim.requests) == requests  # the key never went to the new certificate
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_malformed_frames_are_ignored(
     hass: HomeAssistant,
     sim: SystemApiSimulator,
