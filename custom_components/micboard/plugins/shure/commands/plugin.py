@@ -123,7 +123,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         self.timing = timing or DEFAULT_TIMING
         self.identity: Identity | None = None
         self._link: Link | None = None
-        self._bad = BadInput(self.host)
+        self._bad = BadInput(self.host, self.health)
         self._angle = AngleFramer(self._bad)
         self._star = StarFramer(self._bad)
         self._raw_device: Raw = {}
@@ -242,14 +242,11 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         # Bad input and rejected commands are logged per connection.
         self._bad.rearm()
         self._rejected.rearm()
-        self._dialect = dialect = identity.dialect
-        self._raw_device = {}
-        self._raw_channels = {index: {} for index in identity.channels}
+        self._begin(identity)
+        dialect = identity.dialect
         await self._send(dialect.dump_commands(identity.channels))
         await self._collect(link, self._handle, first=self.timing.first_reply)
-        self.store_snapshot([self.transform_device_data(self._raw_snapshot(identity))])
-        self._receiver = next(iter(self.receivers.values()))
-        self._channels = self._receiver.channels
+        self._build_model(identity)
         rate = meter_interval_ms(self.meter_interval)
         commands = dialect.meter_on_commands(identity.channels, rate)
         self._metering = bool(commands)  # before sending: a half-sent request needs its "off"
@@ -265,6 +262,18 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
             len(identity.channels),
             f"every {rate} ms" if commands else "off",
         )
+
+    def _begin(self, identity: Identity) -> None:
+        """Forget the raw values of an earlier session: this one starts from the device's."""
+        self._dialect = identity.dialect
+        self._raw_device = {}
+        self._raw_channels = {index: {} for index in identity.channels}
+
+    def _build_model(self, identity: Identity) -> None:
+        """The model from the raw values collected so far; messages then update it in place."""
+        self.store_snapshot([self.transform_device_data(self._raw_snapshot(identity))])
+        self._receiver = next(iter(self.receivers.values()))
+        self._channels = self._receiver.channels
 
     async def _open_and_identify(self) -> tuple[Link, Identity]:
         """TCP first (every family but UHF-R), then UDP, unless the entry knows which."""
