@@ -34,12 +34,12 @@ from ...model import (
     ModelUpdate,
     Receiver,
     UpdateCallback,
-    apply_values,
 )
 from ...net.liveness import Liveness
 from ...net.quietlog import QuietLog
 from ...options import NetworkOptions
 from ...plugin import NetworkPlugin, PluginArgs
+from ...validate import Limits
 from .dialects import (
     DIALECTS,
     Dialect,
@@ -62,6 +62,7 @@ from .identify import (
     encode_probe,
     is_host_derived,
 )
+from .limits import SHURE_LIMITS, limits_for
 from .transport import (
     Link,
     TcpLink,
@@ -109,6 +110,8 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
 
     manufacturer_code: ClassVar[str] = "shure_tcp"
     manufacturer_name: ClassVar[str] = MANUFACTURER
+    #: Before identification, the loosest of the families; then the family's own (``_begin``).
+    limits: ClassVar[Limits] = SHURE_LIMITS
 
     def __init__(
         self,
@@ -266,6 +269,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
     def _begin(self, identity: Identity) -> None:
         """Forget the raw values of an earlier session: this one starts from the device's."""
         self._dialect = identity.dialect
+        self.gate = self.gate.narrowed(limits_for(identity.dialect.code))
         self._raw_device = {}
         self._raw_channels = {index: {} for index in identity.channels}
 
@@ -500,7 +504,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         new = word(value.strip())
         if new is None and attribute == "name" and self.identity is not None:
             new = self.identity.name
-        if new is not None and apply_values(receiver, {attribute: new}) and self._on_update:
+        if new is not None and self.gate.apply(receiver, {attribute: new}) and self._on_update:
             self._on_update(ModelUpdate(receiver.id, None, frozenset({attribute})))
 
     def _handle_sample(self, dialect: Dialect, tokens: list[str]) -> None:
@@ -523,7 +527,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         self._apply(channel, values)
 
     def _apply(self, channel: Channel, values: dict[str, object]) -> None:
-        changed = apply_values(channel, values)
+        changed = self.gate.apply(channel, values)
         if changed and self._on_update is not None and self._receiver is not None:
             self._on_update(ModelUpdate(self._receiver.id, channel.index, frozenset(changed)))
 
