@@ -51,11 +51,15 @@ class NotShureReceiver(ProtocolError):
     """Something answered at the address, but not with Shure command strings."""
 
 
+#: How probe commands end over TCP: PSM1000 (and any unit or bridge that reads lines) needs it.
+PROBE_TERMINATOR = "\r\n"
+
+
 def encode_probe(commands: tuple[str, ...], transport: str) -> bytes:
     """The probe commands framed for ``transport`` (all in one write or one datagram each)."""
     if transport == "udp":
         return b"".join(f"* {command} *".encode("ascii") for command in commands)
-    return b"".join(f"< {command} >\r\n".encode("ascii") for command in commands)
+    return b"".join(f"< {command} >{PROBE_TERMINATOR}".encode("ascii") for command in commands)
 
 
 @dataclass(slots=True)

@@ -188,6 +188,10 @@ class Link(ABC):
         """Next chunk from the device; :class:`ConnectionClosed` when the link ends."""
         return await self._receiver.next_chunk()
 
+    def pending(self) -> bool:
+        """Whether a chunk waits to be received (or the end of the link does)."""
+        return bool(self._receiver.queue) or self._receiver.ended is not None
+
     async def pump(self, on_data: DataCallback) -> None:
         """Call ``on_data`` with every chunk from now on; raises when the link ends.
 
