@@ -65,6 +65,8 @@ class ChannelSensorDescription(MicboardSensorDescription):
 
     feature: Feature | None  # None: every channel has it
     value_fn: Callable[[Channel], StateType]
+    #: State attributes read from the channel, where the value needs a word of context.
+    attributes_fn: Callable[[Channel], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +107,10 @@ CHANNEL_SENSORS: tuple[ChannelSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda ch: ch.transmitter.runtime_minutes if ch.transmitter else None,
+        # Why the runtime is unknown where the receiver says: calculating, or error.
+        attributes_fn=lambda ch: {
+            "runtime_status": _enum_value(ch.transmitter.runtime_status if ch.transmitter else None)
+        },
     ),
     ChannelSensorDescription(
         key="battery_state",
@@ -341,7 +347,12 @@ def _channel_sensors(
     """A channel's sensors: one per feature it reports, and an estimate of missing runtime."""
     for description in CHANNEL_SENSORS:
         if description.feature is None or description.feature in channel.features:
-            yield MicboardChannelSensor(coordinator, description, receiver.id, channel.index)
+            kind = (
+                MicboardChannelSensor
+                if description.attributes_fn is None
+                else MicboardChannelAttributesSensor
+            )
+            yield kind(coordinator, description, receiver.id, channel.index)
     if needs_estimate(channel.features):
         yield MicboardRuntimeEstimateSensor(
             coordinator, RUNTIME_ESTIMATE_SENSOR, receiver.id, channel.index
@@ -367,6 +378,22 @@ class MicboardChannelSensor(_MicboardSensor):
         """The channel's current value (None = unknown)."""
         channel = self.channel
         return None if channel is None else self.entity_description.value_fn(channel)
+
+
+class MicboardChannelAttributesSensor(MicboardChannelSensor):
+    """A channel value with state attributes (only these pay for reading them on each write)."""
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The description's attributes of the channel (none while it is gone)."""
+        channel = self.channel
+        attributes_fn = self.entity_description.attributes_fn
+        if channel is None or attributes_fn is None:
+            return {}
+        return attributes_fn(channel)
+
+    def _state_fingerprint(self) -> Hashable:
+        return (self.available, self.native_value, *self.extra_state_attributes.values())
 
 
 class MicboardRuntimeEstimateSensor(_MicboardSensor):

@@ -273,7 +273,9 @@ def _slx_channel(device: SimDevice, ch: SimChannel) -> dict[str, str]:
         "TX_BATT_MINS": digits(ch.runtime_minutes, 5) if on and ch.rechargeable else "65535",
         "AUDIO_LEVEL_PEAK": digits(ch.audio_peak_dbfs + 120, 3) if on else "000",
         "AUDIO_LEVEL_RMS": digits(ch.audio_rms_dbfs + 120, 3) if on else "000",
-        "RSSI 1": digits((ch.strongest_dbm if on else -110) + 120, 3),
+        # One RSSI per antenna (``REP n RSSI a vvv``); the SAMPLE carries them combined.
+        "RSSI 1": digits((ch.rf_dbm[0] if on else -110) + 120, 3),
+        "RSSI 2": digits((ch.rf_dbm[1] if on else -111) + 120, 3),
         "METER_RATE": digits(ch.meter_ms, 5),
     }
 

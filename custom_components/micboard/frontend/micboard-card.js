@@ -53,6 +53,8 @@ class TileView {
     this._numbersAt = -Infinity; // when the numbers were last written
     this._numbersTimer = null;
     this._latest = null;
+    this._rfQualityOnly = false; // RF shown as quality % (set from the channel's features)
+    this._antennaCount = 0;
     this.root = el("div", "tile");
     this.root.dataset.key = key;
     // A tile is a button: a tap opens the channel (tap_action), Enter and Space too.
@@ -179,7 +181,11 @@ class TileView {
         features.has(f),
       );
     }
-    if (this.rf) this.rf.root.hidden = !features.has("rf_level");
+    // A receiver whose RF is only a quality percentage (UHF-R: no dBm is documented) fills
+    // the RF bar with that percentage instead.
+    this._rfQualityOnly = !features.has("rf_level") && features.has("rf_quality");
+    this._antennaCount = this._rfQualityOnly && features.has("antenna") ? 2 : 0;
+    if (this.rf) this.rf.root.hidden = !features.has("rf_level") && !this._rfQualityOnly;
     if (this.audio) this.audio.root.hidden = !features.has("audio_level");
     if (this.antennas) this.antennas.hidden = !features.has("antenna");
     if (this.spark) {
@@ -202,12 +208,15 @@ class TileView {
   /** RF, audio, antenna and quality: called at the meter rate, so it writes only changes. */
   updateMeters(channel) {
     if (this.rf) {
-      set(this.rf.fill.style, "width", `${Math.round(rfPercent(channel.rf_level))}%`);
-      set(this.rf.root.dataset, "value", String(channel.rf_level ?? ""));
+      const fill = this._rfQualityOnly ? (channel.rf_quality ?? 0) : rfPercent(channel.rf_level);
+      set(this.rf.fill.style, "width", `${Math.round(fill)}%`);
+      const value = this._rfQualityOnly ? channel.rf_quality : channel.rf_level;
+      set(this.rf.root.dataset, "value", String(value ?? ""));
       set(this.rf.root.dataset, "problem", String(channel.rf_problem === true));
     }
     if (this.antennas) {
-      const count = Math.max(channel.rf_levels ? channel.rf_levels.length : 0, 0);
+      // One letter per antenna: as many as RF levels (UHF-R, with none: its two antennas).
+      const count = (channel.rf_levels && channel.rf_levels.length) || this._antennaCount || 0;
       const active = channel.antenna || "";
       const names = count ? "AB".slice(0, count).split("") : [];
       if (this.antennas.childElementCount !== names.length) {
@@ -250,7 +259,14 @@ class TileView {
       return;
     }
     this._numbersAt = now;
-    if (this.rf) setText(this.rf.value, formatLevel(channel.rf_level, "dBm"));
+    if (this.rf) {
+      setText(
+        this.rf.value,
+        this._rfQualityOnly
+          ? formatLevel(channel.rf_quality, "%")
+          : formatLevel(channel.rf_level, "dBm"),
+      );
+    }
     if (this.audio) setText(this.audio.value, formatLevel(channel.audio_level, "dBFS"));
     if (this.quality) {
       setText(

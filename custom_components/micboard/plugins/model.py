@@ -74,6 +74,17 @@ class BatteryState(StrEnum):
     STORAGE = "storage"  # held at a storage charge level on a charger
 
 
+class RuntimeStatus(StrEnum):
+    """Why a transmitter that reports its runtime shows none right now.
+
+    Shure receivers send these as runtime codes (65534 and 65533 minutes); the runtime itself
+    stays unknown, but "still calculating" is not "nothing known" for a stage crew.
+    """
+
+    CALCULATING = "calculating"  # the pack is still working out its runtime
+    ERROR = "error"  # the receiver cannot read the pack (battery communication warning)
+
+
 class AudioActivity(StrEnum):
     """Coarse audio presence where a device reports no level in dBFS."""
 
@@ -156,6 +167,8 @@ class Transmitter:
     charge_minutes: int | None = None  # time until full, while charging
     battery_health: int | None = None  # % of the design capacity left
     battery_cycles: int | None = None  # charge cycles so far
+    #: Why runtime_minutes is unknown, where the device says (else None).
+    runtime_status: RuntimeStatus | None = None
 
 
 @dataclass(slots=True)

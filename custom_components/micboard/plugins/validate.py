@@ -27,6 +27,9 @@ MAX_NAME_LENGTH: Final = 64
 #: Longest other text kept (models, firmware versions, serials, battery types).
 MAX_TEXT_LENGTH: Final = 64
 
+#: Longest transmitter runtime believed (a day): the bound of :attr:`Limits.runtime_minutes`.
+MAX_RUNTIME_MINUTES: Final = 24 * 60
+
 type Range = tuple[float, float]
 
 
@@ -43,8 +46,11 @@ class Limits:
     rf_quality_percent: Range = (0, 100)
     battery_percent: Range = (0, 100)
     battery_bars: Range = (0, 5)
-    #: No transmitter battery lasts a day; larger "runtimes" are sentinels or garbage.
-    runtime_minutes: Range = (0, 24 * 60)
+    #: No transmitter battery lasts a day; larger "runtimes" are sentinels or garbage. The one
+    #: runtime rule for every protocol: parsers hand on any number a device sends as minutes
+    #: (EW-DX documents its ``lifetime`` with no bound and no sentinel, over SSCv2 and SSC v1
+    #: alike), and this range decides, so one battery never gets two answers.
+    runtime_minutes: Range = (0, MAX_RUNTIME_MINUTES)
     charge_minutes: Range = (0, 24 * 60)
     battery_health_percent: Range = (0, 100)
     battery_cycles: Range = (0, 100_000)

@@ -58,7 +58,10 @@ async def test_microphone_scenario(hass: HomeAssistant, family: str) -> None:  #
         await until("rf_problem", STATE_OFF, "binary_sensor")
         sim.set_rf(1, -100)
         await until("rf_problem", STATE_ON, "binary_sensor")
-        assert ch("rf_level") == "-100.0"
+        # UHF-R's weakest end of the scale (raw 100) is 0 % quality; it has no dBm.
+        assert ch("rf_quality" if family == "uhfr" else "rf_level") == (
+            "0" if family == "uhfr" else "-100.0"
+        )
         sim.set_rf(1, -55)
         await until("rf_problem", STATE_OFF, "binary_sensor")
 
@@ -129,7 +132,8 @@ def expected_keys(family: str) -> set[str]:
                             "transmitter_model", "rf_level", "rf_quality", "antenna",
                             "audio_level", "transmitter", "low_battery", "rf_problem", "muted",
                             "transmitter_muted", "interference", "encryption_warning"},
-            "uhfr": common | {"battery_bars", "battery_runtime_estimated", "rf_level",
+            # UHF-R's RF is a quality percentage: no dBm is documented for it.
+            "uhfr": common | {"battery_bars", "battery_runtime_estimated", "rf_quality",
                               "antenna", "transmitter", "low_battery", "rf_problem", "muted"},
             "psm1000": common | {"muted"},
         }[family]  # fmt: skip
@@ -166,3 +170,27 @@ async def test_receiver_device(hass: HomeAssistant) -> None:
         assert state(hass, "binary_sensor", f"{rid}-connectivity") == STATE_ON
         assert hass.states.get(entity_id(hass, "sensor", f"{rid}-connection_state")) is not None
         assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_runtime_status_attribute(hass: HomeAssistant) -> None:
+    """A receiver that says "calculating" shows it on the runtime sensor (state unknown)."""
+    async with running_simulator("ulxd", 1) as sim:
+        entry, _ = await setup_shure(hass, sim)
+        rid = receiver_id(sim)
+
+        def runtime() -> tuple[str, object] | None:
+            current = hass.states.get(entity_id(hass, "sensor", f"{rid}-1-battery_runtime"))
+            if current is None:
+                return None
+            return current.state, current.attributes.get("runtime_status")
+
+        await wait_for(lambda: runtime() is not None and runtime()[1] is None)  # type: ignore[index]
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 65534 >")
+        await wait_for(lambda: runtime() == (STATE_UNKNOWN, "calculating"))
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 65533 >")
+        await wait_for(lambda: runtime() == (STATE_UNKNOWN, "error"))
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 00300 >")
+        await wait_for(lambda: runtime() == ("300", None))
+        assert state(hass, "binary_sensor", f"{rid}-1-transmitter") == STATE_ON
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()

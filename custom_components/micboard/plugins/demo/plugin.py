@@ -27,7 +27,6 @@ from ..model import (
     Receiver,
     Transmitter,
     UpdateCallback,
-    apply_values,
 )
 from ..options import PluginOptions
 from ..plugin import ManufacturerPlugin, PluginArgs
@@ -343,7 +342,7 @@ class DemoRackPlugin(ManufacturerPlugin[DemoOptions]):
                     self._step_channel(sim, dt)
                     if receiver is None or (channel := receiver.channels.get(index)) is None:
                         continue
-                    changed = apply_values(channel, _channel_values(_raw_channel(index, sim)))
+                    changed = self.gate.apply(channel, _channel_values(_raw_channel(index, sim)))
                     if changed:
                         update = ModelUpdate(receiver_id, index, frozenset(changed))
                         updates.append(update)

@@ -77,7 +77,9 @@ def test_documented_example_block() -> None:
         "name": None,
         "frequency_mhz": None,
         "muted": False,  # mute bits 3: Mute + TX-Mute, not RX-Mute
-        "rf_level": -87.0,  # 50 % = 20 dBµV = -87 dBm
+        # The strongest antenna, as everywhere: RF2's 78 % maximum. (The current "RF 50" line,
+        # -87 dBm, is below both maxima: it is not the channel's level.)
+        "rf_level": -75.8,
         "rf_levels": (-81.0, -75.8),  # per-antenna maxima, 65 % and 78 %
         "antenna": "A",
         "audio_level": -30.0,  # 40 % of a 50 dB scale under peak
@@ -86,6 +88,26 @@ def test_documented_example_block() -> None:
         "rf_warning": True,
         "transmitter": Transmitter(battery_percent=70, battery_bars=4, muted=True),
     }
+
+
+@pytest.mark.parametrize(
+    ("lines", "level", "levels"),
+    [
+        # TI 1254's own example block: RF1 25..65 %, RF2 28..78 %, current RF 50 % on antenna 1
+        (["RF1 25 65 1", "RF2 28 78 0", "RF 50 1 1"], -75.8, (-81.0, -75.8)),
+        (["RF1 25 65 1", "RF 50 1 1"], -81.0, (-81.0, None)),
+        (["RF 50 1 1"], -87.0, ()),  # no per-antenna lines: the current level stands in
+        (["RF1 0 300 1", "RF2 0 300 0", "RF 50 1 1"], -87.0, (None, None)),  # garbage maxima
+    ],
+)
+def test_rf_level_is_the_strongest_antenna(
+    lines: list[str], level: float, levels: tuple[float | None, ...]
+) -> None:
+    values = channel_values(state_from_lines(lines))
+    assert values["rf_level"] == level
+    assert values["rf_levels"] == levels
+    known = [item for item in levels if item is not None]
+    assert not known or values["rf_level"] == max(known)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from custom_components.micboard.plugins.sennheiser.ssc1.model import (
     is_linked,
     parse_active_mates,
 )
+from custom_components.micboard.plugins.validate import ValueGate
 
 EWDX_LEAVES: dict[str, Any] = {
     "name": "VOX 1",
@@ -105,8 +106,6 @@ def test_link_unknown_without_any_information() -> None:
         ("bat_gauge", 255, "battery_percent"),
         ("bat_gauge", -1, "battery_percent"),
         ("bat_gauge", "65", "battery_percent"),
-        ("bat_minutes", -1, "runtime_minutes"),
-        ("bat_minutes", 65535, "runtime_minutes"),
         ("bat_type", "NoBattery", "battery_type"),
         ("bat_type", "", "battery_type"),
         ("tx_mute", 1, "muted"),
@@ -181,12 +180,9 @@ def test_sldw_link_signals() -> None:
     assert bad_link["rf_warning"] is True
     unknown_type = {**SLDW_LEAVES, "tx_device_type": 9}
     assert channel_values(SLDW, 1, unknown_type, None)["transmitter"].model is None
-    assert (
-        channel_values(SLDW, 1, {**SLDW_LEAVES, "bat_seconds": -5}, None)[
-            "transmitter"
-        ].runtime_minutes
-        is None
-    )
+    # A negative time is no runtime: the value gate's rule (the same for every protocol).
+    negative = channel_values(SLDW, 1, {**SLDW_LEAVES, "bat_seconds": -5}, None)["transmitter"]
+    assert ValueGate().transmitter(negative).runtime_minutes is None
 
 
 @pytest.mark.parametrize(

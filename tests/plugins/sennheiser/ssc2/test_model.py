@@ -19,10 +19,14 @@ from custom_components.micboard.plugins.sennheiser.ssc2.model import (
     transmitter_groups,
     transmitter_model,
 )
+from custom_components.micboard.plugins.validate import ValueGate
 
 
 def mapper(product: str = "EWDX4CHDS") -> ReceiverMapper:
-    return new_receiver({"product": product, "serial": "99"}, "10.0.0.9")[1]
+    """A mapper as the plugin runs it: live values pass the value gate."""
+    mapper = new_receiver({"product": product, "serial": "99"}, "10.0.0.9")[1]
+    mapper.gate = ValueGate()
+    return mapper
 
 
 def linked(m: ReceiverMapper, index: int = 0, **battery: Any) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from custom_components.micboard.plugins.model import (
     Feature,
+    RuntimeStatus,
     Transmitter,
 )
 from custom_components.micboard.plugins.shure.commands import ShureCommandsOptions
@@ -31,6 +32,7 @@ from custom_components.micboard.plugins.shure.commands.values import (
     level,
     minutes,
     percent,
+    runtime_status,
     strongest,
     switch,
     word,
@@ -69,6 +71,42 @@ def test_percent_sentinels(raw: str, value: int | None) -> None:
 )  # fmt: skip
 def test_minutes_sentinels(raw: str, value: int | None) -> None:
     assert minutes(raw) == value
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [("65534", RuntimeStatus.CALCULATING), ("65533", RuntimeStatus.ERROR), ("65535", None),
+     ("00125", None), ("65532", None), ("", None)],
+)  # fmt: skip
+def test_runtime_codes_keep_their_meaning(raw: str, status: RuntimeStatus | None) -> None:
+    assert runtime_status(raw) == status
+    assert minutes(raw) is None or status is None  # a code is never a number of minutes
+
+
+@pytest.mark.parametrize(
+    ("dialect", "reps", "transmitter"),
+    [
+        # < REP 1 BATT_RUN_TIME 65534 > on a ULX-D: calculating, not a runtime
+        (ULXD, {"BATT_BARS": "004", "BATT_RUN_TIME": "65534"},
+         Transmitter(battery_bars=4, runtime_status=RuntimeStatus.CALCULATING)),
+        # < REP 1 TX_BATT_MINS 65533 > on an Axient Digital: the pack cannot be read
+        (AD, {"TX_BATT_BARS": "003", "TX_BATT_MINS": "65533"},
+         Transmitter(battery_bars=3, runtime_status=RuntimeStatus.ERROR)),
+        # < REP 1 TX_BATT_MINS 65534 > on an SLX-D, before any bars: a transmitter is on
+        (SLXD, {"TX_BATT_BARS": "255", "TX_BATT_MINS": "65534"},
+         Transmitter(runtime_status=RuntimeStatus.CALCULATING)),
+        # 65535: plain unknown (off, or AA cells), no status
+        (ULXD, {"BATT_BARS": "004", "BATT_RUN_TIME": "65535"}, Transmitter(battery_bars=4)),
+        (ULXD, {"BATT_BARS": "004", "BATT_RUN_TIME": "00300"},
+         Transmitter(battery_bars=4, runtime_minutes=300)),
+    ],
+)  # fmt: skip
+def test_runtime_status_from_the_wire(
+    dialect: object, reps: dict[str, str], transmitter: Transmitter
+) -> None:
+    assert dialect in (ULXD, AD, SLXD)
+    values = dialect.channel_values(reps)  # type: ignore[attr-defined]
+    assert values["transmitter"] == transmitter
 
 
 @pytest.mark.parametrize("raw", ["UNKN", "UNKNOWN", "unknown", "U", "XX", "", "--,--", "ERR"])
@@ -423,6 +461,43 @@ def test_slxd_values_and_sample() -> None:
         assert feature not in SLXD.features
 
 
+@pytest.mark.parametrize(
+    ("reps", "dbm"),
+    [
+        ({"RSSI:1": "070", "RSSI:2": "086"}, -34.0),  # antenna 2 is the stronger
+        ({"RSSI:1": "086", "RSSI:2": "070"}, -34.0),
+        ({"RSSI:2": "086"}, -34.0),  # only one antenna reported so far
+        ({"RSSI:1": "086", "RSSI:2": "XXX"}, -34.0),
+        ({"RSSI:1": "ZZZ"}, None),
+    ],
+)
+def test_slxd_rf_from_both_antennas(reps: dict[str, str], dbm: float | None) -> None:
+    """``REP n RSSI 1/2 vvv`` mean what the SAMPLE's combined RSSI means: the stronger one."""
+    assert SLXD.channel_values(reps)["rf_level"] == dbm
+
+
+@pytest.mark.parametrize(
+    ("reps", "transmitter"),
+    [
+        # < REP 1 TX_TYPE SLXD2 > (what Companion reads on SLX-D) instead of TX_MODEL
+        ({"TX_TYPE": "SLXD2", "TX_BATT_BARS": "004"},
+         Transmitter(model="SLXD2", battery_bars=4)),
+        ({"TX_MODEL": "SLXD1", "TX_TYPE": "SLXD2"}, Transmitter(model="SLXD1")),
+        ({"TX_MODEL": "UNKNOWN", "TX_TYPE": "SLXD2"}, Transmitter(model="SLXD2")),
+        # No model word at all, but the battery says a transmitter is on: it stays.
+        ({"TX_BATT_BARS": "003"}, Transmitter(battery_bars=3)),
+        ({"TX_BATT_BARS": "255", "TX_BATT_MINS": "00200"}, Transmitter(runtime_minutes=200)),
+        ({"TX_MODEL": "UNKNOWN", "TX_TYPE": "UNKN", "TX_BATT_BARS": "255",
+          "TX_BATT_MINS": "65535"}, None),
+        ({"AUDIO_LEVEL_RMS": "090", "RSSI:1": "086"}, None),  # meters alone: no proof
+    ],
+)  # fmt: skip
+def test_slxd_transmitter_model_and_presence(
+    reps: dict[str, str], transmitter: Transmitter | None
+) -> None:
+    assert SLXD.channel_values(reps)["transmitter"] == transmitter
+
+
 # -- UHF-R -------------------------------------------------------------------------------------
 
 
@@ -438,10 +513,11 @@ def test_uhfr_values_and_sample() -> None:
     assert UHFR.sample is not None
     state: dict[str, str] = {}
     sample = UHFR.sample(split("SAMPLE 1 ALL AX 045 060 3 255"), state)
+    # RF is Micboard's percent of the inverted scale, 100 * (100 - v) / 80, strongest antenna:
+    # A 045 → 68.75 %, B 060 → 50 %. No dBm: none is documented.
     assert sample == {
         "antenna": "A",
-        "rf_levels": (-45.0, -60.0),
-        "rf_level": -45.0,
+        "rf_quality": 69,
         "audio_clipping": True,
         "transmitter": Transmitter(battery_bars=3),
     }
@@ -451,11 +527,33 @@ def test_uhfr_values_and_sample() -> None:
     assert off["transmitter"] is None
     assert off["antenna"] is None
     assert off["audio_clipping"] is False
+    assert off["rf_quality"] == 0
     assert UHFR.sample(split("SAMPLE 1 ALL AX 045 060 3"), state) is None
     bad = UHFR.sample(split("SAMPLE 1 ALL AX ZZZ 060 3 999"), state)
     assert bad is not None
-    assert bad["rf_levels"] == (None, -60.0)
+    assert bad["rf_quality"] == 50
     assert bad["audio_clipping"] is None
+    assert Feature.RF_QUALITY in UHFR.features
+    assert Feature.RF_LEVEL not in UHFR.features
+
+
+@pytest.mark.parametrize(
+    ("line", "quality"),
+    [
+        ("SAMPLE 1 ALL AX 020 100 5 000", 100),  # the documented ends of the scale
+        ("SAMPLE 1 ALL XB 100 084 5 000", 20),
+        ("SAMPLE 1 ALL AX 000 060 5 000", 125),  # below 020: off the scale, for the gate
+        ("SAMPLE 1 ALL AX 050 101 5 000", -1),  # above 100: likewise, even beside a good one
+        ("SAMPLE 1 ALL AX --- ZZZ 5 000", None),
+    ],
+)
+def test_uhfr_rf_scale_ends(line: str, quality: int | None) -> None:
+    assert UHFR.sample is not None
+    sample = UHFR.sample(split(line), {})
+    assert sample is not None
+    assert sample["rf_quality"] == quality
+    assert "rf_level" not in sample
+    assert "rf_levels" not in sample
 
 
 # -- PSM1000 -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from custom_components.micboard.plugins.errors import (
     UnsupportedDevice,
 )
 from custom_components.micboard.plugins.health import ConnectionState
-from custom_components.micboard.plugins.model import ModelUpdate
+from custom_components.micboard.plugins.model import ModelUpdate, RuntimeStatus
 from custom_components.micboard.plugins.shure.commands import ShureCommandsOptions
 from custom_components.micboard.plugins.shure.commands.identify import NotShureReceiver
 from custom_components.micboard.plugins.shure.commands.plugin import (
@@ -115,7 +115,9 @@ async def test_family_snapshot_push_and_goodbye(family: str, make_plugin: Plugin
             assert channel.transmitter.battery_bars == 5
 
         listener = Listener(plugin)
-        if family != "psm1000":  # metered families: samples arrive
+        if family == "uhfr":  # UHF-R's RF is a quality percentage (no dBm documented)
+            await wait_for(lambda: channel.rf_quality is not None)
+        elif family != "psm1000":  # metered families: samples arrive
             await wait_for(lambda: channel.rf_level is not None)
         sim.set_name(1, "Pastor")
         await wait_for(lambda: channel.name == "Pastor")
@@ -643,3 +645,78 @@ async def test_goodbye_on_a_dead_link_is_best_effort(
         await plugin.close()
         assert "Could not switch metering off" in caplog.text
         assert plugin.health.state is ConnectionState.STOPPED
+
+
+async def test_uhfr_rf_off_the_scale_is_unknown_and_counted(make_plugin: PluginFactory) -> None:
+    """UHF-R RF raw outside 020-100 never reaches the model as a reading; the gate counts it."""
+    async with running_simulator("uhfr", 1) as sim:
+        # Metering as slow as UHF-R goes: only the lines injected here carry meters.
+        plugin = make_plugin(sim, transport="udp", meter_interval=60)
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"* SAMPLE 1 ALL AX 045 060 3 000 *")
+        await wait_for(lambda: channel.rf_quality == 69)
+        assert channel.rf_level is None
+        assert plugin.health.values_rejected == 0
+        sim.inject_garbage(b"* SAMPLE 1 ALL AX 000 060 3 000 *")
+        await wait_for(lambda: plugin.health.values_rejected == 1)
+        assert channel.rf_quality is None
+        assert channel.transmitter is not None
+        assert channel.transmitter.battery_bars == 3
+        await listener.stop()
+
+
+async def test_slxd_rf_is_the_same_from_rep_and_sample(make_plugin: PluginFactory) -> None:
+    """Both antennas' REPs and the SAMPLE's combined RSSI give one RF level."""
+    async with running_simulator("slxd", 1) as sim:
+        plugin = make_plugin(sim, meter_interval=60)  # only the injected lines carry meters
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"< REP 1 RSSI 1 070 >< REP 1 RSSI 2 086 >")
+        await wait_for(lambda: channel.rf_level == -34.0)
+        sim.inject_garbage(b"< SAMPLE 1 ALL 102 102 080 >")
+        await wait_for(lambda: channel.rf_level == -40.0)
+        sim.inject_garbage(b"< REP 1 RSSI 2 075 >< REP 1 RSSI 1 081 >")
+        await wait_for(lambda: channel.rf_level == -39.0)
+        await listener.stop()
+
+
+async def test_slxd_tx_type_names_the_transmitter(make_plugin: PluginFactory) -> None:
+    """``TX_TYPE`` is understood like ``TX_MODEL``; losing the model word keeps the transmitter."""
+    async with running_simulator("slxd", 1) as sim:
+        plugin = make_plugin(sim, meter_interval=60)
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"< REP 1 TX_MODEL UNKNOWN >< REP 1 TX_TYPE SLXD1 >")
+        await wait_for(
+            lambda: channel.transmitter is not None and channel.transmitter.model == "SLXD1"
+        )
+        sim.inject_garbage(b"< REP 1 TX_TYPE UNKN >")
+        await wait_for(
+            lambda: channel.transmitter is not None and channel.transmitter.model is None
+        )
+        assert channel.transmitter.battery_bars == 5  # still on: its battery says so
+        await listener.stop()
+
+
+async def test_runtime_calculating_is_said(make_plugin: PluginFactory) -> None:
+    """65534 minutes is "calculating": no runtime, but the status says why."""
+    async with running_simulator("ulxd", 1) as sim:
+        plugin = make_plugin(sim, meter_interval=60)
+        channel = (await plugin.get_devices())[receiver_id(sim)].channels[1]
+        listener = Listener(plugin)
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 65534 >")
+        await wait_for(
+            lambda: (
+                channel.transmitter is not None
+                and channel.transmitter.runtime_status is RuntimeStatus.CALCULATING
+            )
+        )
+        assert channel.transmitter.runtime_minutes is None
+        sim.inject_garbage(b"< REP 1 BATT_RUN_TIME 00300 >")
+        await wait_for(
+            lambda: channel.transmitter is not None and channel.transmitter.runtime_minutes == 300
+        )
+        assert channel.transmitter.runtime_status is None
+        assert plugin.health.values_rejected == 0
+        await listener.stop()

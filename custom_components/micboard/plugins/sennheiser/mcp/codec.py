@@ -317,16 +317,19 @@ def channel_values(state: McpState) -> dict[str, object]:
     antenna = None
     if state.rf is not None and transmitter is not None:
         antenna = {1: "A", 2: "B"}.get(state.rf[1])
+    # Per antenna: the maximum of the cycle (RF1/RF2). The channel's level is the strongest of
+    # them, as on every other receiver (the model's meaning of rf_level); the current RF line
+    # (the active antenna's level at the moment of sending) only stands in without RF1/RF2.
+    levels: tuple[float | None, ...] = ()
+    if state.rf1 is not None or state.rf2 is not None:
+        levels = tuple(rf_dbm(None if item is None else item[1]) for item in (state.rf1, state.rf2))
+    known = [level for level in levels if level is not None]
     return {
         "name": state.name,
         "frequency_mhz": None if state.frequency_khz is None else state.frequency_khz / 1000,
         "muted": muted,
-        "rf_level": rf_dbm(state.rf[0] if state.rf is not None else None),
-        "rf_levels": tuple(
-            rf_dbm(item[1] if item is not None else None) for item in (state.rf1, state.rf2)
-        )
-        if state.rf1 is not None or state.rf2 is not None
-        else (),
+        "rf_level": max(known) if known else rf_dbm(None if state.rf is None else state.rf[0]),
+        "rf_levels": levels,
         "antenna": antenna,
         "audio_level": af_dbfs(peak),
         "audio_peak": af_dbfs(state.af[1] if state.af is not None else None),

@@ -254,6 +254,12 @@ def is_linked(
     )
 
 
+def _whole(value: Any) -> int | None:
+    """A finite JSON number, rounded; no range (the value gate has it)."""
+    number = _number(value)
+    return None if number is None else round(number)
+
+
 def transmitter_values(leaves: Mapping[str, Any]) -> Transmitter:
     """The transmitter fields of a linked channel."""
     model = _text(leaves.get("tx_type"))
@@ -263,8 +269,10 @@ def transmitter_values(leaves: Mapping[str, Any]) -> Transmitter:
     capsule = _text(leaves.get("tx_capsule"))
     if model is not None and capsule is not None:
         model = f"{model} ({capsule})"
-    minutes = _integer(leaves.get("bat_minutes"), 0, 65534)
-    seconds = _integer(leaves.get("bat_seconds"), 0, 65534 * 60)
+    # Any number: whether it is a runtime is the value gate's rule (Limits), the same for
+    # SSCv2's lifetime of the same EW-DX battery.
+    minutes = _whole(leaves.get("bat_minutes"))
+    seconds = _whole(leaves.get("bat_seconds"))
     if minutes is None and seconds is not None:
         minutes = seconds // 60
     return Transmitter(

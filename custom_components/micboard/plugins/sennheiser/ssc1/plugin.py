@@ -385,7 +385,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         channel = receiver.channels.get(index) if receiver is not None else None
         if channel is None:
             return
-        changed = apply_values(channel, values)
+        changed = self.gate.apply(channel, values)  # the same rules as the snapshot
         if changed and self._listener is not None:
             self._listener(ModelUpdate(self.receiver_id, index, frozenset(changed)))
 

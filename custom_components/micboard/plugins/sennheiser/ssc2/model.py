@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import logging
+import math
 import re
 from typing import Any, Final
 
@@ -27,6 +28,7 @@ from ...model import (
     Transmitter,
     apply_values,
 )
+from ...validate import ValueGate
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -86,8 +88,6 @@ RSSI_RANGE: Final = (-107.0, 0.0)
 LEVEL_RANGE: Final = (-138.5, 0.0)
 PERCENT_RANGE: Final = (0, 100)
 DIVERSITY_ANTENNAS: Final = {1: "A", 2: "B"}  # 0 = no antenna (SSC v1 meaning, [unverified])
-#: Longest plausible runtime; a larger number is a sentinel, not a battery (BA 70: ~12 h).
-MAX_LIFETIME_MINUTES: Final = 24 * 60
 
 _METERS: Final = {
     "signalStrengthIndicator": "rf_level",
@@ -227,6 +227,8 @@ class ReceiverMapper:
 
     receiver: Receiver
     raw: dict[int, _ChannelRaw] = field(default_factory=dict)
+    #: Live updates pass the plugin's value gate (a snapshot passes it as a whole).
+    gate: ValueGate | None = None
 
     def apply(self, path: str, body: Any) -> dict[int | None, set[str]]:
         """Apply one resource; return changed field names per model channel (None = receiver).
@@ -267,7 +269,8 @@ class ReceiverMapper:
     def _set(
         self, index: int, channel: Channel, values: dict[str, object]
     ) -> dict[int | None, set[str]]:
-        changed = apply_values(channel, values)
+        gate = self.gate
+        changed = apply_values(channel, values) if gate is None else gate.apply(channel, values)
         return {index + 1: changed} if changed else {}
 
     def _channel(
@@ -402,11 +405,15 @@ def _build_transmitter(raw: _ChannelRaw) -> Transmitter | None:
     kind = battery.get("type")
     has_battery = kind != "NoBattery"
     gauge = _number(battery.get("gauge"), *PERCENT_RANGE) if has_battery else None
-    lifetime = _number(battery.get("lifetime"), 0, MAX_LIFETIME_MINUTES) if has_battery else None
+    # Any finite number: whether it is a runtime is the value gate's rule (Limits), the same
+    # for SSC v1's lifetime of the same battery.
+    lifetime = _number(battery.get("lifetime"), -math.inf, math.inf) if has_battery else None
     return Transmitter(
         model=transmitter_model(info.get("type")),
         battery_percent=None if gauge is None else round(gauge),
-        runtime_minutes=None if lifetime is None else round(lifetime),
+        runtime_minutes=None
+        if lifetime is None or not math.isfinite(lifetime)
+        else round(lifetime),
         battery_type=kind if isinstance(kind, str) and kind else None,
         muted=_flag(info.get("mute")),
         locked=_flag(info.get("lock")),

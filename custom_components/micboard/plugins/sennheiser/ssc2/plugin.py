@@ -149,7 +149,7 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
             raw = await self._read_snapshot()
         fresh, mapper = build_receiver(raw)
         receivers = self.store_snapshot([fresh])
-        self._mapper = ReceiverMapper(receivers[fresh.id], mapper.raw)
+        self._mapper = ReceiverMapper(receivers[fresh.id], mapper.raw, self.gate)
         self.health.connected()
         return receivers
 

@@ -29,6 +29,7 @@ from ...model import (
     Feature,
     Transmitter,
 )
+from ...validate import DEFAULT_LIMITS, in_range
 from .values import (
     antennas,
     bars,
@@ -37,6 +38,7 @@ from .values import (
     minutes,
     number,
     percent,
+    runtime_status,
     strongest,
     switch,
     word,
@@ -64,6 +66,11 @@ SLX_CLIP_DBFS = -1.0
 AD_OVERLOAD_BIT = 0x80
 #: UHF-R's audio field, read as Micboard does: an 8-LED bitmap whose top LED is the peak. [?]
 UHFR_PEAK_BIT = 0x80
+#: UHF-R's per-antenna RF scale: 020 is the strongest (overload), 100 the weakest. [I]
+UHFR_RF_STRONGEST = 20
+UHFR_RF_WEAK = 100
+#: What the value gate accepts as a quality percentage.
+QUALITY_RANGE = DEFAULT_LIMITS.rf_quality_percent
 #: Axient link quality is 0-5; the model wants percent.
 AD_QUALITY_STEPS = 5
 #: Antennas per Axient SAMPLE section: diversity or quadversity.
@@ -259,6 +266,8 @@ class TransmitterParams:
     """
 
     model: str | None
+    #: Read when ``model`` says nothing (SLX-D firmware that answers ``TX_TYPE``).
+    model_fallback: str | None = None
     bars: str
     #: Read when ``bars`` was never reported (UHF-R's TX_BAT, or BATT_BARS as Micboard asks).
     bars_fallback: str | None = None
@@ -273,6 +282,7 @@ class TransmitterParams:
         """Every parameter that feeds the transmitter."""
         names = (
             self.model,
+            self.model_fallback,
             self.bars,
             self.bars_fallback,
             self.percent,
@@ -304,36 +314,55 @@ if tuple(item.name for item in fields(Transmitter))[:8] != _TRANSMITTER_ORDER:  
 
 
 def transmitter_field(where: TransmitterParams) -> FieldSpec[Transmitter | None]:
-    """The ``transmitter`` field: linked while the receiver knows its model or its battery.
+    """The ``transmitter`` field: linked while the receiver knows its model or any battery value.
 
+    A model word alone is not needed: a receiver reporting bars, percent, runtime or a runtime
+    status (calculating, error) has a transmitter on, whatever its model parameter says (or if
+    it never says one).
     The parameter names are bound into the reader once, so reading costs what a hand-written
     function per family did.
     """
     model_param, bars_param, fallback = where.model, where.bars, where.bars_fallback
+    model_fallback = where.model_fallback
     percent_param, runtime_param = where.percent, where.runtime
     type_param, source_param = where.battery_type, where.power_source
     muted = None if where.muted is None else where.muted.read
     locked = None if where.locked is None else where.locked.read
 
     def read(raw: Mapping[str, str]) -> Transmitter | None:
-        model = None if model_param is None else word(raw.get(model_param, ""))
-        value = raw.get(bars_param)
-        if value is None:
-            value = "" if fallback is None else raw.get(fallback, "")
-        battery_bars = bars(value)
-        if model is None and battery_bars is None:
-            return None
         get = raw.get
-        return Transmitter(  # in _TRANSMITTER_ORDER
+        model = None if model_param is None else word(get(model_param, ""))
+        if model is None and model_fallback is not None:
+            model = word(get(model_fallback, ""))
+        value = get(bars_param)
+        if value is None:
+            value = "" if fallback is None else get(fallback, "")
+        battery_bars = bars(value)
+        battery_percent = None if percent_param is None else percent(get(percent_param, ""))
+        runtime_raw = "" if runtime_param is None else get(runtime_param, "")
+        runtime = minutes(runtime_raw)
+        status = runtime_status(runtime_raw)  # "calculating" is a transmitter that is on
+        if (
+            model is None
+            and battery_bars is None
+            and battery_percent is None
+            and runtime is None
+            and status is None
+        ):
+            return None
+        transmitter = Transmitter(  # in _TRANSMITTER_ORDER
             model,
             battery_bars,
-            None if percent_param is None else percent(get(percent_param, "")),
-            None if runtime_param is None else minutes(get(runtime_param, "")),
+            battery_percent,
+            runtime,
             None if type_param is None else word(get(type_param, "")),
             None if source_param is None else word(get(source_param, "")),
             None if muted is None else muted(raw),
             None if locked is None else locked(raw),
         )
+        if status is not None:
+            transmitter.runtime_status = status
+        return transmitter
 
     return FieldSpec("transmitter", where.params(), read)
 
@@ -537,6 +566,15 @@ def _slx_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
     return None
 
 
+def _slx_rf_level(raw: Mapping[str, str]) -> float | None:
+    """``REP n RSSI 1 vvv`` and ``REP n RSSI 2 vvv`` (dBm = vvv - 120): the stronger antenna.
+
+    The SAMPLE's one RSSI is "combined across antennas"; taking the stronger of the two REPs
+    is how that combined figure is read here, so both paths give the same meaning. [?]
+    """
+    return strongest(_ad_rf_levels(raw))
+
+
 SLXD = Dialect(
     code="slxd",
     label="SLX-D",
@@ -546,9 +584,16 @@ SLXD = Dialect(
         NAME,
         FREQUENCY,
         transmitter_field(
-            TransmitterParams(model="TX_MODEL", bars="TX_BATT_BARS", runtime="TX_BATT_MINS")
+            # TX_MODEL in Shure's SLX-D strings; a client written against SLX-D units reads
+            # TX_TYPE (Companion), so either is taken.
+            TransmitterParams(
+                model="TX_MODEL",
+                model_fallback="TX_TYPE",
+                bars="TX_BATT_BARS",
+                runtime="TX_BATT_MINS",
+            )
         ),
-        meter_field("rf_level", "RSSI", key="RSSI:1"),
+        FieldSpec("rf_level", ("RSSI",), _slx_rf_level),
         _AUDIO_LEVEL,
         _AUDIO_PEAK,
     ),
@@ -570,23 +615,40 @@ _UHFR_TRANSMITTER = transmitter_field(
 _uhfr_transmitter = _UHFR_TRANSMITTER.read
 
 
-def _uhfr_rf(raw: str) -> float | None:
-    """Per-antenna RF, 020 (overload) … 100 (weak); read as -dBm. [?] see the docs."""
-    value = number(raw, 0, 130)
-    return None if value is None else float(-value)
+def _uhfr_quality(raw: str) -> float | None:
+    """One antenna's RF as percent: ``100 * (100 - v) / 80`` (020 → 100 %, 100 → 0 %).
+
+    UHF-R's RF is documented only as an inverted coarse scale (020 = overload … 100 = weak),
+    not in dBm; the percent is Micboard's reading of it. Raw values outside 020-100 land
+    outside 0-100 % on purpose: the value gate then makes them unknown and counts them.
+    """
+    if not raw.isdecimal():
+        return None
+    return (UHFR_RF_WEAK - int(raw)) * 100 / (UHFR_RF_WEAK - UHFR_RF_STRONGEST)
+
+
+def _uhfr_rf_quality(levels: tuple[float | None, ...]) -> int | None:
+    """The strongest antenna's percent; an antenna off the scale makes the reading invalid.
+
+    Taking the maximum would hide a raw ``000`` behind the other antenna (or make it win at
+    125 %), so an off-scale antenna is passed on as the reading for the gate to refuse.
+    """
+    known = [value for value in levels if value is not None]
+    if not known:
+        return None
+    off_scale = [value for value in known if not in_range(value, QUALITY_RANGE)]
+    return round(off_scale[0] if off_scale else max(known))
 
 
 def _uhfr_sample(tokens: list[str], raw: Raw) -> dict[str, object] | None:
     """``SAMPLE n ALL nn aaa bbb d eee``: antennas, RF A/B, battery, audio LED bitmap."""
     match tokens:
         case [_, _, _, antenna, rf_a, rf_b, battery, audio_raw]:
-            rf = (_uhfr_rf(rf_a), _uhfr_rf(rf_b))
             audio = number(audio_raw, 0, 255)
             raw["TX_BAT"] = battery
             return {
                 "antenna": antennas(antenna),
-                "rf_levels": rf,
-                "rf_level": strongest(rf),
+                "rf_quality": _uhfr_rf_quality((_uhfr_quality(rf_a), _uhfr_quality(rf_b))),
                 "audio_clipping": None if audio is None else bool(audio & UHFR_PEAK_BIT),
                 "transmitter": _uhfr_transmitter(raw),
             }
@@ -598,12 +660,13 @@ UHFR = Dialect(
     label="UHF-R",
     transport="udp",
     reply="REPORT",
-    # No dBFS audio (the field is an LED bitmap), no TX model, percent or runtime.
+    # No dBFS audio (the field is an LED bitmap), no TX model, percent or runtime; RF is a
+    # quality percentage (no dBm is documented).
     features=frozenset(
         {
             Feature.NAME,
             Feature.FREQUENCY,
-            Feature.RF_LEVEL,
+            Feature.RF_QUALITY,
             Feature.ANTENNA,
             Feature.MUTE,
             Feature.TRANSMITTER,

@@ -595,6 +595,8 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         self._apply(channel, values)
 
     def _apply(self, channel: Channel, values: dict[str, object]) -> None:
+        # Through the value gate, like the snapshot: what the family cannot report (a UHF-R
+        # RF raw outside 020-100...) becomes unknown and is counted.
         changed = self.gate.apply(channel, values)
         if changed and self._on_update is not None and self._receiver is not None:
             if "transmitter_known" in changed:  # entities listen to "transmitter"

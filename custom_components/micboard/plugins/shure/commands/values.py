@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 
+from ...model import RuntimeStatus
+
 #: Words devices use for "no value": TX off, not linked, not measured.
 UNKNOWN_WORDS = frozenset({"", "UNKN", "UNKNOWN", "U", "XX", "--,--", "ERR"})
 #: Antenna status letters: A/B light a ULX-D/UHF-R LED, R/B are Axient's red/blue, X is off.
@@ -45,6 +47,16 @@ def percent(raw: str) -> int | None:
 def minutes(raw: str) -> int | None:
     """Runtime 0-65532 min; 65533 (comm warning), 65534 (calculating), 65535 are ``None``."""
     return number(raw, 0, 65532)
+
+
+#: Runtime codes that carry a meaning (research §2.3: 65533 battery communication warning,
+#: 65534 calculating; 65535 is plain unknown / off / AA cells).
+_RUNTIME_CODES = {"65533": RuntimeStatus.ERROR, "65534": RuntimeStatus.CALCULATING}
+
+
+def runtime_status(raw: str) -> RuntimeStatus | None:
+    """What a runtime sentinel says: 65534 calculating, 65533 error; else ``None``."""
+    return _RUNTIME_CODES.get(raw)
 
 
 def word(raw: str) -> str | None:
