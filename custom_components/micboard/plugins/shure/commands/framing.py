@@ -51,6 +51,9 @@ class BadInput(QuietLog):
         """Record ``count`` dropped fragments (a run of noise is quoted once, counted whole)."""
         if self.health is not None:
             self.health.messages_rejected += count
+        if self.quiet:  # a device spewing noise: count only, quote nothing (the hot path)
+            self.count += count
+            return
         self(reason, self.source, excerpt(fragment, _FRAGMENT_PREVIEW))
         self.count += count - 1
 
