@@ -139,7 +139,7 @@ class _StreamProtocol(asyncio.BufferedProtocol):
         return memoryview(self._buffer)
 
     def buffer_updated(self, nbytes: int) -> None:
-        self.receiver.deliver(bytes(self._buffer[:nbytes]))
+        self.receiver.deliver(bytes(memoryview(self._buffer)[:nbytes]))
         if len(self.receiver.queue) >= MAX_QUEUED_CHUNKS and self.transport is not None:
             self._paused = True
             self.transport.pause_reading()
