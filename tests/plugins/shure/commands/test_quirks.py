@@ -229,3 +229,16 @@ async def test_collect_takes_an_answer_that_waits_when_the_timer_fires() -> None
     identity = await plugin._probe_link(link)
     assert identity.device_id == "RX-9"
     assert plugin.round_trip.samples == 1
+
+
+def test_the_silence_limit_leaves_a_slow_device_time_to_answer_the_keepalive() -> None:
+    plugin = primed_plugin("psm1000")  # no metering: only the keepalive proves it is alive
+    fast = plugin.silence_timeout()
+    for _ in range(3):
+        plugin.round_trip.sample(4.0)  # a device answering in 4 s
+    slow = plugin.silence_timeout()
+    assert slow > fast
+    # The keepalive goes out at 40 % of the limit; its answer is due within the round trip.
+    round_trip = plugin.round_trip
+    assert round_trip.smoothed is not None
+    assert slow - 0.4 * slow >= round_trip.smoothed + 4 * round_trip.variation

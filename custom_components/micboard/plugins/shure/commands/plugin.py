@@ -78,6 +78,8 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_PORT = 2202
 MANUFACTURER = "Shure"
 
+#: When, as a share of the silence limit, a keepalive GET goes into a quiet spell.
+_NUDGE_AT = 0.4
 #: Messages that are meter readings, not answers: they do not delay "the device is done".
 _METER_PARAMS = frozenset({"AUDIO_IN_LVL_L", "AUDIO_IN_LVL_R"})
 
@@ -451,10 +453,19 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
             self._on_update = None
 
     def silence_timeout(self) -> float:
-        """Seconds without any data after which the link counts as dead."""
+        """Seconds without any data after which the link counts as dead.
+
+        Long enough for the keepalive sent into a quiet spell (at 40 % of it) to be answered
+        within the device's measured round trip: a slow device is not a dead one.
+        """
+        silence = self.timing.watchdog_min
         if self._metering:
-            return max(self.timing.watchdog_min, 3 * meter_interval_ms(self.meter_interval) / 1000)
-        return self.timing.watchdog_min
+            silence = max(silence, 3 * meter_interval_ms(self.meter_interval) / 1000)
+        round_trip = self.round_trip
+        if round_trip.smoothed is not None:  # the estimate itself, not the answer wait's floor
+            answer = round_trip.smoothed + 4 * round_trip.variation
+            silence = max(silence, answer / (1 - _NUDGE_AT))
+        return silence
 
     async def _read_loop(self, link: Link) -> None:
         """Parse data as it arrives (in the read callback) while watching for silence.
@@ -467,7 +478,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         silence = self.silence_timeout()
         # Into a quiet spell (metering off, or samples stopped) send one cheap GET: a live
         # device answers it, a dead one stays silent until the watchdog fires.
-        nudge_after = silence / 2.5
+        nudge_after = silence * _NUDGE_AT
         nudged_at: float | None = None  # when the last keepalive went out
         dialect = self._dialect
         framer = self._star if link.transport == "udp" else self._angle
