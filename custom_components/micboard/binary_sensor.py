@@ -52,7 +52,7 @@ CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
         translation_key="transmitter",
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         features=frozenset({Feature.TRANSMITTER}),
-        value_fn=lambda ch, _: ch.transmitter is not None,
+        value_fn=lambda ch, _: ch.transmitter is not None if ch.transmitter_known else None,
     ),
     ChannelBinarySensorDescription(
         key="low_battery",

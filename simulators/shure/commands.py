@@ -7,7 +7,10 @@ client set, and records every command it receives, so a test can check that
 metering was switched off before a client left. Faults are switched on from tests: drop every
 connection, stall (stay connected, send nothing), send garbage, split or coalesce output,
 answer ``REP ERR`` for chosen parameters, stay silent for unknown ones (as SLX-D does), refuse
-new connections.
+new connections; and the firmware quirks met in the field: a unit (or serial bridge) that reads
+lines and answers only CRLF-terminated commands, one that ignores ``GET 0 ALL``, SAMPLEs with
+extra trailing fields, a device that accepts and never speaks (``stalled`` from the start),
+every answer late by ``reply_delay`` seconds, and a steady stream of garbage.
 
 Run standalone: ``python -m simulators shure --family ulxd --channels 4 --port 2202``.
 """
@@ -21,7 +24,7 @@ import contextlib
 from dataclasses import dataclass
 import logging
 import random
-from typing import Literal
+from typing import Any, Literal
 
 from ..kind import SimulatorKind
 from .commands_model import (
@@ -141,6 +144,8 @@ class ShureSimulator:
         unknown_reply: UnknownReply | None = None,
         quadversity: bool = False,
         seed: int = 0,
+        line_reading: bool = False,
+        reply_delay: float = 0.0,
     ) -> None:
         """Build the device; nothing listens until :meth:`start`."""
         count = channels if channels is not None else max(MODELS.get(family, {1: ""}))
@@ -160,10 +165,23 @@ class ShureSimulator:
         self.output_mode: OutputMode = "normal"
         self.stalled = False
         self.refusing = False
+        #: Answer only commands that end with CRLF (PSM1000 always; a line-reading bridge).
+        self.line_reading = line_reading or family == "psm1000"
+        #: Leave ``GET x ALL`` unanswered (firmware or a bridge that does not know it).
+        self.ignore_get_all = False
+        #: Fields appended to every SAMPLE (a newer firmware's layout).
+        self.sample_extra_fields: list[str] = []
+        #: Seconds before each answer goes out (a slow device or network); meters are not late.
+        self.reply_delay = reply_delay
+        #: Bytes :meth:`send_garbage_every` sends to every client.
+        self.garbage = b"\x00\xff>>< noise <<{ \x1b[2J"
+        self._garbage_task: asyncio.Task[None] | None = None
+        self._late: set[asyncio.TimerHandle] = set()
+        self._closed = False
         #: Drop every connection when this command arrives (once), e.g. "GET 0 ALL".
         self.drop_on: str | None = None
         self.received: list[Received] = []
-        self.ignored: list[Received] = []  # PSM1000 commands that lacked CRLF
+        self.ignored: list[Received] = []  # commands that lacked CRLF (PSM1000, line reading)
         self.connections = 0
         self._rng = random.Random(seed)
         self._clients: dict[int, _TcpClient] = {}
@@ -211,8 +229,12 @@ class ShureSimulator:
 
     async def close(self) -> None:
         """Stop everything and close every socket."""
+        self._closed = True
         for task in list(self._tasks):
             task.cancel()
+        for handle in list(self._late):
+            handle.cancel()
+        self._late.clear()
         await self.drop_connections()
         await self._stop_listening(wait=True)
         for task in list(self._tasks | self._serving):
@@ -413,8 +435,36 @@ class ShureSimulator:
             client.send(data)
 
     def _reply_tcp(self, client: _TcpClient, lines: list[str]) -> None:
-        if lines and not self.stalled:
-            client.send(b"".join(self._frame(line) for line in lines))
+        if not lines or self.stalled:
+            return
+        data = b"".join(self._frame(line) for line in lines)
+        if self.reply_delay > 0:
+            self._later(self._late_reply, client, data)
+        else:
+            client.send(data)
+
+    def _later(self, function: Callable[..., None], *args: Any) -> None:
+        """Run ``function`` after :attr:`reply_delay` (cancelled when the simulator closes)."""
+        if self._closed:
+            return
+        handle: asyncio.TimerHandle
+
+        def run() -> None:
+            self._late.discard(handle)
+            function(*args)
+
+        handle = asyncio.get_running_loop().call_later(self.reply_delay, run)
+        self._late.add(handle)
+
+    def _late_reply(self, client: _TcpClient, data: bytes) -> None:
+        if self._clients.get(client.number) is client and not self.stalled:
+            client.send(data)
+
+    def _reply_udp(self, lines: list[str], peer: tuple[str, int]) -> None:
+        if self.reply_delay > 0 and lines:
+            self._later(self._send_udp, lines, peer)
+        else:
+            self._send_udp(lines, peer)
 
     def _send_udp(self, lines: list[str], peer: tuple[str, int]) -> None:
         if self._udp is None or self.stalled or not lines:
@@ -464,7 +514,7 @@ class ShureSimulator:
             start = buffer.rfind(b"<", 0, end)
             body = buffer[start + 1 : end].decode("latin-1") if start >= 0 else ""
             rest = buffer[end + 1 :]
-            if self.family == "psm1000":
+            if self.line_reading:
                 if rest in {b"", b"\r"}:
                     return buffer  # the CRLF may still come
                 if not rest.startswith(b"\r\n"):
@@ -486,7 +536,7 @@ class ShureSimulator:
             self._peers[peer] = self._next_client
         parts = data.decode("latin-1").split("*")
         for body in parts[1:-1:2]:
-            self._on_command(self._peers[peer], body, lambda lines: self._send_udp(lines, peer))
+            self._on_command(self._peers[peer], body, lambda lines: self._reply_udp(lines, peer))
             if body.split()[:1] == ["METER"]:
                 self._meter_peers.add(peer)
         self._notify()
@@ -542,7 +592,7 @@ class ShureSimulator:
                 if param in self.error_params:
                     return [f"{self.keyword} ERR"]
                 if param == "ALL" and self.family in _GET_ALL:
-                    return self._get_all(target, channels)
+                    return [] if self.ignore_get_all else self._get_all(target, channels)
                 lines = self._channel_lines(channels, param, sub[:1])
                 return lines or self._unknown()
         return self._unknown()
@@ -638,7 +688,7 @@ class ShureSimulator:
                 interval = ch.meter_ms / 1000
                 when = due.setdefault(index, now + interval)
                 if when <= now:
-                    self._broadcast(meter_lines(self.device, ch), meters=True)
+                    self._broadcast(self._meter_lines(ch), meters=True)
                     when = due[index] = now + interval
                 wait = min(wait, when - now)
             self._meter_wake.clear()
@@ -646,6 +696,29 @@ class ShureSimulator:
                 async with asyncio.timeout(max(wait, 0.001)):
                     await self._meter_wake.wait()
                     due.clear()
+
+    def _meter_lines(self, ch: SimChannel) -> list[str]:
+        lines = meter_lines(self.device, ch)
+        if not self.sample_extra_fields:
+            return lines
+        extra = " ".join(self.sample_extra_fields)
+        return [f"{line} {extra}" if line.startswith("SAMPLE") else line for line in lines]
+
+    def send_garbage_every(self, interval: float | None) -> None:
+        """Send :attr:`garbage` to every client every ``interval`` seconds (None: stop)."""
+        if self._garbage_task is not None:
+            self._garbage_task.cancel()
+            self._garbage_task = None
+        if interval is not None:
+            self._garbage_task = asyncio.create_task(self._garbage_loop(interval))
+            self._tasks.add(self._garbage_task)
+            self._garbage_task.add_done_callback(self._tasks.discard)
+
+    async def _garbage_loop(self, interval: float) -> None:
+        while True:
+            if not self.stalled:
+                self.inject_garbage(self.garbage)
+            await asyncio.sleep(interval)
 
     async def animate(self, period: float = 1.0) -> None:
         """Drain batteries and move RF and audio around, for a standalone demo."""

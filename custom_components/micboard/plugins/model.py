@@ -193,6 +193,9 @@ class Channel:
     gain: float | None = None  # dB, the channel's audio gain setting
     audio_activity: AudioActivity | None = None
     transmitter: Transmitter | None = None
+    #: Whether ``transmitter`` is what the device said: until a device reported anything
+    #: about the link, ``None`` there means "not known yet", not "off".
+    transmitter_known: bool = True
     # Derived by the status tracker, never by a protocol parser.
     status: ChannelStatus = ChannelStatus.UNKNOWN
     last_transmitter: Transmitter | None = None  # last one seen with a valid battery reading

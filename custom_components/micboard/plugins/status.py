@@ -175,7 +175,7 @@ def _derive(
         return ChannelStatus.RX_OFFLINE
     peaking = memory.peak_until > now
     if channel.transmitter is None:
-        if Feature.TRANSMITTER in channel.features:
+        if Feature.TRANSMITTER in channel.features and channel.transmitter_known:
             return ChannelStatus.TX_OFF
         # A channel without transmitter telemetry (an IEM transmitter, say) is never "off".
         return ChannelStatus.AUDIO_PEAK if peaking else ChannelStatus.UNKNOWN

@@ -283,3 +283,58 @@ async def test_command_line() -> None:
         assert static.describe()[0].startswith("Shure ULXD4Q simulator (ulxd, 4 channels")
     finally:
         await static.close()
+
+
+async def test_a_line_reading_unit_answers_only_crlf_commands() -> None:
+    async with running_simulator("ulxd", 1, line_reading=True) as sim, connected(sim) as client:
+        await client.ask("GET FW_VER")
+        assert b"REP" not in await client.quiet(0.2)  # a line reader waits for the line end
+        await client.ask("GET DEVICE_ID", crlf=True)
+        text = await client.read_until("REP DEVICE_ID")
+        assert "FW_VER" not in text
+        assert [item.text for item in sim.ignored] == ["GET FW_VER"]
+
+
+async def test_get_all_can_be_ignored_while_single_gets_are_answered() -> None:
+    async with running_simulator("ad", 2) as sim, connected(sim) as client:
+        sim.ignore_get_all = True
+        await client.ask("GET 0 ALL")
+        assert await client.quiet(0.2) == b""
+        await client.ask("GET 2 CHAN_NAME")
+        assert "REP 2 CHAN_NAME" in await client.read_until("CHAN_NAME")
+
+
+async def test_samples_can_carry_extra_fields() -> None:
+    async with running_simulator("slxd", 1) as sim, connected(sim) as client:
+        sim.sample_extra_fields = ["000", "XX"]
+        await client.ask("SET 1 METER_RATE 00100")
+        text = await client.read_until(" 000 XX >")
+        sample = text[text.index("< SAMPLE") :].split(">")[0]
+        assert len(sample.split()) == 1 + 2 + 3 + 2 + 1  # "<", SAMPLE 1 ALL, 3 fields, 2 extra
+
+
+async def test_answers_can_be_late() -> None:
+    async with running_simulator("ulxd", 1, reply_delay=30.0) as sim, connected(sim) as client:
+        await client.ask("GET DEVICE_ID")
+        await sim.wait_for(lambda: "GET DEVICE_ID" in sim.commands())
+        assert await client.quiet(0.1) == b""
+        assert len(sim._late) == 1  # the answer is scheduled, 30 s out
+        sim.reply_delay = 0.0
+        await client.ask("GET FW_VER")
+        assert "REP FW_VER" in await client.read_until("FW_VER")
+    assert not sim._late  # closing cancels what was still due
+
+
+async def test_garbage_stream_and_a_device_that_never_speaks() -> None:
+    async with running_simulator("ulxd", 1) as sim, connected(sim) as client:
+        await sim.wait_for(lambda: sim.connections == 1)
+        sim.send_garbage_every(0.01)
+        await client.read_until("noise")
+        assert sim.garbage in client.buffer
+        sim.send_garbage_every(None)
+        sim.stalled = True  # accepts, reads, never answers
+        await client.ask("GET DEVICE_ID", crlf=True)
+        await sim.wait_for(lambda: "GET DEVICE_ID" in sim.commands())
+        before = len(client.buffer)
+        await client.quiet(0.2)
+        assert b"REP DEVICE_ID" not in client.buffer[before:]

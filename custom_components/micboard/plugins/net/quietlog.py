@@ -46,6 +46,11 @@ class QuietLog:
             self._logged += 1
             self._logger.debug(self._then)
 
+    @property
+    def quiet(self) -> bool:
+        """Whether the log has gone quiet (a call would only count)."""
+        return self._logged > self._limit or (self._logged == self._limit and self._then is None)
+
     def rearm(self) -> None:
         """A new connection: log again (the count goes on)."""
         self._logged = 0

@@ -553,14 +553,24 @@ async def test_a_chatty_device_does_not_hold_up_connecting(make_plugin: PluginFa
             await plugin.close()
 
 
-async def test_settle_limit_bounds_every_wait(make_plugin: PluginFactory) -> None:
+async def test_settle_limit_bounds_every_wait_after_the_first_answer(
+    make_plugin: PluginFactory,
+) -> None:
+    """The settle limit (or two round trips) ends a step once the device answered, however
+    long ``quiet`` is. It no longer cuts the wait for the first answer: that is the round
+    trip's (a settle limit of 0 used to make every device look silent, and slow ones never
+    set up)."""
     async with running_simulator("ulxd", 1) as sim:
         plugin = ShureCommandsPlugin(
             ShureCommandsOptions(host=sim.host, port=sim.port, transport="tcp"),
-            timing=Timing(settle_limit=0.0),
+            timing=Timing(first_reply=2.0, settle_limit=0.0, quiet=3600.0),
         )
-        with pytest.raises(NotShureReceiver, match="answered nothing"):
-            await plugin.get_devices()
+        try:
+            receivers = await plugin.get_devices()
+            assert receivers
+            assert plugin.round_trip.samples == 2  # the probe and the dump each measured one
+        finally:
+            await plugin.close()
 
 
 async def test_odd_messages(make_plugin: PluginFactory, caplog: pytest.LogCaptureFixture) -> None:

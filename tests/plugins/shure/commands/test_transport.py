@@ -163,3 +163,30 @@ async def test_pump_hands_over_queued_then_live_chunks() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_flood_arrives_in_bounded_reads_and_pauses_instead_of_dropping() -> None:
+    """4 MB at once: every chunk is at most READ_SIZE (a short read callback), reading pauses
+    while chunks wait unread, and not a byte is lost."""
+    flood = bytes(range(256)) * (4 * 1024 * 1024 // 256)
+
+    async def handle(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(flood)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        link = await TcpLink.open("127.0.0.1", server.sockets[0].getsockname()[1])
+        receiver = link._receiver
+        await asyncio.sleep(0.2)  # nobody reads: the queue fills up to its bound, then pauses
+        assert len(receiver.queue) <= shure_transport.MAX_QUEUED_CHUNKS
+        received = bytearray()
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                chunk = await link.receive()
+                assert len(chunk) <= shure_transport.READ_SIZE
+                assert len(receiver.queue) <= shure_transport.MAX_QUEUED_CHUNKS
+                received += chunk
+        assert bytes(received) == flood
+        await link.close()

@@ -16,6 +16,7 @@ from ...errors import (
     ProtocolError,
     UnsupportedDevice,
 )
+from ...validate import MAX_TEXT_LENGTH, clean_text
 from .dialects import (
     PSM1000,
     QLXD,
@@ -50,11 +51,15 @@ class NotShureReceiver(ProtocolError):
     """Something answered at the address, but not with Shure command strings."""
 
 
+#: How probe commands end over TCP: PSM1000 (and any unit or bridge that reads lines) needs it.
+PROBE_TERMINATOR = "\r\n"
+
+
 def encode_probe(commands: tuple[str, ...], transport: str) -> bytes:
     """The probe commands framed for ``transport`` (all in one write or one datagram each)."""
     if transport == "udp":
         return b"".join(f"* {command} *".encode("ascii") for command in commands)
-    return b"".join(f"< {command} >\r\n".encode("ascii") for command in commands)
+    return b"".join(f"< {command} >{PROBE_TERMINATOR}".encode("ascii") for command in commands)
 
 
 @dataclass(slots=True)
@@ -120,22 +125,25 @@ def decide(replies: ProbeReplies, host: str, transport: str) -> Identity:
     if not replies.speaks_shure:
         raise NotShureReceiver(f"{host} does not answer Shure command strings")
     device = replies.device
-    model = word(device.get("MODEL_NAME" if transport == "udp" else "MODEL", "").strip())
+    model = _text(device.get("MODEL_NAME" if transport == "udp" else "MODEL", ""))
     dialect = _family(replies, model, transport)
     count = dialect.channel_count(model) or _answered_channels(replies, dialect)
     if count is None:
         raise UnsupportedDevice(f"{host} answered, but no receiver channel did")
-    device_id = word(device.get("DEVICE_ID", "").strip()) or word(
-        device.get("DEVICE_NAME", "").strip()
-    )
+    device_id = _text(device.get("DEVICE_ID", "")) or _text(device.get("DEVICE_NAME", ""))
     return Identity(
         dialect=dialect,
         model=model or default_model(dialect, count),
         channels=tuple(range(1, count + 1)),
         device_id=device_id,
-        firmware=word(device.get("FW_VER", "").strip()),
+        firmware=_text(device.get("FW_VER", "")),
         host=host,
     )
+
+
+def _text(raw: str) -> str | None:
+    """A name or model as the device sent it, fit to show and to build an id from."""
+    return word(clean_text(raw, MAX_TEXT_LENGTH) or "")
 
 
 def _family(replies: ProbeReplies, model: str | None, transport: str) -> Dialect:

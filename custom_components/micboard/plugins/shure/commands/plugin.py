@@ -34,16 +34,18 @@ from ...model import (
     ModelUpdate,
     Receiver,
     UpdateCallback,
-    apply_values,
 )
 from ...net.liveness import Liveness
 from ...net.quietlog import QuietLog
+from ...net.timing import RoundTrip
 from ...options import NetworkOptions
 from ...plugin import NetworkPlugin, PluginArgs
+from ...validate import Limits
 from .dialects import (
     DIALECTS,
     Dialect,
     Raw,
+    SampleFn,
     meter_interval_ms,
 )
 from .framing import (
@@ -53,6 +55,7 @@ from .framing import (
     tokenize,
 )
 from .identify import (
+    PROBE_TERMINATOR,
     TCP_PROBE,
     UDP_PROBE,
     Identity,
@@ -62,6 +65,7 @@ from .identify import (
     encode_probe,
     is_host_derived,
 )
+from .limits import SHURE_LIMITS, limits_for
 from .transport import (
     Link,
     TcpLink,
@@ -74,20 +78,31 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_PORT = 2202
 MANUFACTURER = "Shure"
 
+#: When, as a share of the silence limit, a keepalive GET goes into a quiet spell.
+_NUDGE_AT = 0.4
 #: Messages that are meter readings, not answers: they do not delay "the device is done".
 _METER_PARAMS = frozenset({"AUDIO_IN_LVL_L", "AUDIO_IN_LVL_R"})
 
 
 @dataclass(frozen=True, slots=True)
 class Timing:
-    """Timeouts of one plugin; tests shorten them, users never need to."""
+    """Timeouts of one plugin; tests shorten them, users never need to.
+
+    Answers are awaited for the device's measured round trip (:class:`RoundTrip`), not a
+    fixed time: ``first_reply`` is only the guess before anything was measured, and the wait
+    never drops under ``reply_floor`` nor grows past ``reply_ceiling``. So a device that
+    answers every request in 2 s sets up (the first guess covers it, then the waits follow
+    it), and a fast one is not waited on for long.
+    """
 
     connect: float = 3.0  # TCP connect / UDP socket
-    first_reply: float = 2.0  # a probe or dump waits this long for the first answer
-    quiet: float = 0.4  # ... and is complete once answers stop for this long
-    settle_limit: float = 3.0  # ... but never takes longer than this
+    first_reply: float = 5.0  # a probe waits this long for the first answer, before measuring
+    quiet: float = 0.4  # ... and is complete once answers stop for this long (or half an RTT)
+    settle_limit: float = 3.0  # ... but never takes longer than this (or two RTTs) after it
     watchdog_min: float = 5.0  # silence this long (at least 3 meter intervals) = link dead
     close: float = 1.0  # the goodbye (metering off) may take this long
+    reply_floor: float = 1.0  # the measured wait for an answer is at least this
+    reply_ceiling: float = 15.0  # ... and at most this
 
 
 DEFAULT_TIMING = Timing()
@@ -109,6 +124,8 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
 
     manufacturer_code: ClassVar[str] = "shure_tcp"
     manufacturer_name: ClassVar[str] = MANUFACTURER
+    #: Before identification, the loosest of the families; then the family's own (``_begin``).
+    limits: ClassVar[Limits] = SHURE_LIMITS
 
     def __init__(
         self,
@@ -123,7 +140,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         self.timing = timing or DEFAULT_TIMING
         self.identity: Identity | None = None
         self._link: Link | None = None
-        self._bad = BadInput(self.host)
+        self._bad = BadInput(self.host, self.health)
         self._angle = AngleFramer(self._bad)
         self._star = StarFramer(self._bad)
         self._raw_device: Raw = {}
@@ -134,6 +151,19 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         self._metering = False
         self._on_update: UpdateCallback | None = None
         self._liveness = Liveness()
+        timing = self.timing
+        #: The device's round trip, learnt from the probe on and kept across reconnects.
+        self.round_trip = RoundTrip(
+            initial=timing.first_reply,
+            floor=min(timing.reply_floor, timing.first_reply),
+            ceiling=max(timing.reply_ceiling, timing.first_reply),
+        )
+        #: What the identification probe read (names, transmitter type...), reused by set-up.
+        self._probed = ProbeReplies()
+        #: Terminator the device answered to (the probe's CRLF over TCP).
+        self._terminator = ""
+        #: Answers (not meter readings) that arrived during the current set-up step.
+        self._answers = 0
         #: ``REP ERR`` (a rejected command we do not need): logged once per connection.
         self._rejected = QuietLog(_LOGGER, "%s rejected a command (REP ERR); carrying on")
         self._lock = asyncio.Lock()
@@ -205,7 +235,8 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
             if (value := word(device.get(param, "").strip())) is not None:
                 setattr(receiver, attribute, value)
         for index, values in raw["channels"].items():
-            receiver.add_channel(index, dialect.features, dialect.channel_values(values))
+            channel = receiver.add_channel(index, dialect.features, dialect.channel_values(values))
+            channel.transmitter_known = _transmitter_reported(dialect, values)
         return receiver
 
     def _raw_snapshot(self, identity: Identity) -> dict[str, Any]:
@@ -242,14 +273,19 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         # Bad input and rejected commands are logged per connection.
         self._bad.rearm()
         self._rejected.rearm()
-        self._dialect = dialect = identity.dialect
-        self._raw_device = {}
-        self._raw_channels = {index: {} for index in identity.channels}
+        self._begin(identity)
+        dialect = identity.dialect
+        self._seed_from_probe(self._probed)
+        self._answers = 0
         await self._send(dialect.dump_commands(identity.channels))
-        await self._collect(link, self._handle, first=self.timing.first_reply)
-        self.store_snapshot([self.transform_device_data(self._raw_snapshot(identity))])
-        self._receiver = next(iter(self.receivers.values()))
-        self._channels = self._receiver.channels
+        await self._collect(link, self._handle)
+        if dialect.get_all and not self._answers:
+            # GET 0 ALL went unanswered (firmware or a bridge that does not know it): ask
+            # for the family's values one by one; the probe's answers are already in.
+            _LOGGER.debug("%s did not answer GET 0 ALL; asking value by value", self.host)
+            await self._send(fallback_commands(dialect, identity.channels))
+            await self._collect(link, self._handle)
+        self._build_model(identity)
         rate = meter_interval_ms(self.meter_interval)
         commands = dialect.meter_on_commands(identity.channels, rate)
         self._metering = bool(commands)  # before sending: a half-sent request needs its "off"
@@ -265,6 +301,25 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
             len(identity.channels),
             f"every {rate} ms" if commands else "off",
         )
+
+    def _begin(self, identity: Identity) -> None:
+        """Forget the raw values of an earlier session: this one starts from the device's."""
+        self._dialect = identity.dialect
+        self.gate = self.gate.narrowed(limits_for(identity.dialect.code))
+        self._raw_device = {}
+        self._raw_channels = {index: {} for index in identity.channels}
+
+    def _seed_from_probe(self, probed: ProbeReplies) -> None:
+        """Start from what the probe already read: names, transmitter type, device id..."""
+        self._raw_device.update(probed.device)
+        for index, raw in self._raw_channels.items():
+            raw.update(probed.channels.get(index, {}))
+
+    def _build_model(self, identity: Identity) -> None:
+        """The model from the raw values collected so far; messages then update it in place."""
+        self.store_snapshot([self.transform_device_data(self._raw_snapshot(identity))])
+        self._receiver = next(iter(self.receivers.values()))
+        self._channels = self._receiver.channels
 
     async def _open_and_identify(self) -> tuple[Link, Identity]:
         """TCP first (every family but UHF-R), then UDP, unless the entry knows which."""
@@ -311,7 +366,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
             await link.send(encode_probe(TCP_PROBE, "tcp"))
         self._angle.reset()
         try:
-            await self._collect(link, replies.add, first=self.timing.first_reply)
+            await self._collect(link, replies.add)
         except ConnectionClosed as err:
             if not replies.messages:
                 raise CannotConnect(f"{self.host}:{self.port} closed the connection") from err
@@ -322,31 +377,52 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
             raise NotShureReceiver(
                 f"{self.host}:{self.port} accepted a connection but answered nothing"
             )
+        self._probed = replies
+        # Runtime commands end like the probe's, which the device answered (CRLF over TCP):
+        # a unit or bridge that reads lines answers nothing without it.
+        self._terminator = PROBE_TERMINATOR if link.transport == "tcp" else ""
         return decide(replies, self.host, link.transport)
 
-    async def _collect(
-        self, link: Link, on_message: Callable[[list[str]], None], *, first: float
-    ) -> None:
-        """Feed messages to ``on_message`` until answers stop (meter readings do not count)."""
+    async def _collect(self, link: Link, on_message: Callable[[list[str]], None]) -> None:
+        """Feed messages to ``on_message`` until answers stop (meter readings do not count).
+
+        Waits for the first answer as long as the device's round trip suggests, then until
+        answers pause for ``quiet`` (or half a round trip, on a slow device). Each answer
+        that ends a wait is a round-trip sample. A wait that timed out looks at the socket
+        once more before giving up: after an event-loop stall the answer may be there.
+        """
         loop = asyncio.get_running_loop()
-        started = loop.time()
-        deadline = started + self.timing.settle_limit
-        quiet_until = started + first
+        timing = self.timing
+        sent = loop.time()
+        first_wait = self.round_trip.timeout
+        quiet_until = sent + first_wait
+        # A device that never stops talking (or a stream of noise) ends the step here.
+        deadline = quiet_until + max(timing.settle_limit, 2 * first_wait)
+        answered_once = False
         while True:
-            wait = min(quiet_until, deadline) - loop.time()
-            if wait <= 0:  # the settle limit: a device that never stops talking
+            now = loop.time()
+            if now >= deadline:
                 return
             try:
-                async with asyncio.timeout(wait):
+                async with asyncio.timeout(max(min(quiet_until, deadline) - now, 0)):
                     data = await link.receive()
             except TimeoutError:
+                if loop.time() < deadline and await _arrived_meanwhile(link):
+                    continue
                 return
             answered = False
             for tokens in self._messages(link, data):
                 on_message(tokens)
                 answered = answered or not _is_meter(tokens)
-            if answered:
-                quiet_until = loop.time() + self.timing.quiet
+            if not answered:
+                continue
+            now = loop.time()
+            if not answered_once:  # the first answer: how long this device takes
+                answered_once = True
+                self.round_trip.sample(now - sent)
+                rtt = self.round_trip.smoothed or 0.0
+                deadline = min(deadline, now + max(timing.settle_limit, 2 * rtt))
+            quiet_until = now + max(timing.quiet, (self.round_trip.smoothed or 0.0) / 2)
 
     def _messages(self, link: Link, data: bytes) -> Iterable[list[str]]:
         framer = self._star if link.transport == "udp" else self._angle
@@ -377,10 +453,19 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
             self._on_update = None
 
     def silence_timeout(self) -> float:
-        """Seconds without any data after which the link counts as dead."""
+        """Seconds without any data after which the link counts as dead.
+
+        Long enough for the keepalive sent into a quiet spell (at 40 % of it) to be answered
+        within the device's measured round trip: a slow device is not a dead one.
+        """
+        silence = self.timing.watchdog_min
         if self._metering:
-            return max(self.timing.watchdog_min, 3 * meter_interval_ms(self.meter_interval) / 1000)
-        return self.timing.watchdog_min
+            silence = max(silence, 3 * meter_interval_ms(self.meter_interval) / 1000)
+        round_trip = self.round_trip
+        if round_trip.smoothed is not None:  # the estimate itself, not the answer wait's floor
+            answer = round_trip.smoothed + 4 * round_trip.variation
+            silence = max(silence, answer / (1 - _NUDGE_AT))
+        return silence
 
     async def _read_loop(self, link: Link) -> None:
         """Parse data as it arrives (in the read callback) while watching for silence.
@@ -393,7 +478,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         silence = self.silence_timeout()
         # Into a quiet spell (metering off, or samples stopped) send one cheap GET: a live
         # device answers it, a dead one stays silent until the watchdog fires.
-        nudge_after = silence / 2.5
+        nudge_after = silence * _NUDGE_AT
         nudged_at: float | None = None  # when the last keepalive went out
         dialect = self._dialect
         framer = self._star if link.transport == "udp" else self._angle
@@ -423,7 +508,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
                 if idle >= nudge_after and not outstanding and dialect is not None:
                     nudged_at = time.monotonic()
                     outstanding = True
-                    await link.send(dialect.encode(dialect.keepalive_command()))
+                    await _write(link, dialect, [dialect.keepalive_command()], self._terminator)
                 wait = (silence if outstanding else nudge_after) - idle
                 done, _ = await asyncio.wait({pump}, timeout=max(wait, 0.01))
                 if done:
@@ -436,6 +521,8 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
     def _handle(self, tokens: list[str]) -> None:
         """Count and apply one message (during set-up, where messages come one by one)."""
         self.health.message()
+        if not _is_meter(tokens):
+            self._answers += 1
         self._apply_message(tokens)
 
     def _apply_message(self, tokens: list[str]) -> None:
@@ -480,7 +567,10 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         if fields is None or channel is None:
             return
         fns = dialect.channel_fields
-        self._apply(channel, {name: fns[name](raw) for name in fields})
+        values: dict[str, object] = {name: fns[name](raw) for name in fields}
+        if "transmitter" in values and not channel.transmitter_known:
+            values["transmitter_known"] = True  # the device has now said whether one is on
+        self._apply(channel, values)
 
     def _handle_device_value(self, dialect: Dialect, param: str, value: str) -> None:
         self._raw_device[param] = value
@@ -491,7 +581,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         new = word(value.strip())
         if new is None and attribute == "name" and self.identity is not None:
             new = self.identity.name
-        if new is not None and apply_values(receiver, {attribute: new}) and self._on_update:
+        if new is not None and self.gate.apply(receiver, {attribute: new}) and self._on_update:
             self._on_update(ModelUpdate(receiver.id, None, frozenset({attribute})))
 
     def _handle_sample(self, dialect: Dialect, tokens: list[str]) -> None:
@@ -507,10 +597,12 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         if raw is None or channel is None:
             self._bad.report("SAMPLE for no known channel", " ".join(tokens))
             return
-        values = dialect.sample(tokens, raw)
+        values = _parse_sample(dialect.sample, tokens, raw)
         if values is None:
             self._bad.report("malformed SAMPLE", " ".join(tokens))
             return
+        if "transmitter" in values and not channel.transmitter_known:
+            values["transmitter_known"] = True
         self._apply(channel, values)
 
     def _apply(self, channel: Channel, values: dict[str, object]) -> None:
@@ -518,6 +610,8 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         # RF raw outside 020-100...) becomes unknown and is counted.
         changed = self.gate.apply(channel, values)
         if changed and self._on_update is not None and self._receiver is not None:
+            if "transmitter_known" in changed:  # entities listen to "transmitter"
+                changed.add("transmitter")
             self._on_update(ModelUpdate(self._receiver.id, channel.index, frozenset(changed)))
 
     # -- commands -------------------------------------------------------------------------------
@@ -543,7 +637,7 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
 
     async def _send(self, commands: list[str]) -> None:
         if self._link is not None and self._dialect is not None:
-            await _write(self._link, self._dialect, commands)
+            await _write(self._link, self._dialect, commands, self._terminator)
 
     def _channel_indexes(self) -> tuple[int, ...]:
         return tuple(sorted(self._raw_channels))
@@ -564,7 +658,12 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
             self._metering = False
             try:
                 async with asyncio.timeout(self.timing.close):
-                    await _write(link, dialect, dialect.meter_off_commands(self._channel_indexes()))
+                    await _write(
+                        link,
+                        dialect,
+                        dialect.meter_off_commands(self._channel_indexes()),
+                        self._terminator,
+                    )
             except (MicboardError, TimeoutError) as err:
                 _LOGGER.debug("Could not switch metering off on %s: %s", self.host, err)
         await link.close()
@@ -578,13 +677,58 @@ class ShureCommandsPlugin(NetworkPlugin[ShureCommandsOptions]):
         self.health.stopped()
 
 
-async def _write(link: Link, dialect: Dialect, commands: list[str]) -> None:
-    """Commands in one write on TCP; one datagram each on UDP, as UHF-R expects."""
+async def _write(link: Link, dialect: Dialect, commands: list[str], terminator: str = "") -> None:
+    """Commands in one write on TCP; one datagram each on UDP, as UHF-R expects.
+
+    Over TCP every command ends with ``terminator`` (what the device answered to), or the
+    family's own where it needs one (PSM1000's CRLF).
+    """
     if link.transport == "udp":
         for command in commands:
             await link.send(dialect.encode(command))
     elif commands:
-        await link.send(b"".join(dialect.encode(command) for command in commands))
+        ending = terminator or dialect.terminator
+        await link.send(b"".join(f"< {command} >{ending}".encode("ascii") for command in commands))
+
+
+#: Trailing fields a SAMPLE may carry beyond its family's layout (newer firmware adds some).
+MAX_EXTRA_SAMPLE_FIELDS = 4
+
+
+def _parse_sample(sample: SampleFn, tokens: list[str], raw: Raw) -> dict[str, object] | None:
+    """The SAMPLE's values; fields a newer firmware appends are ignored when the rest parses."""
+    if (values := sample(tokens, raw)) is not None:
+        return values
+    for extra in range(1, min(MAX_EXTRA_SAMPLE_FIELDS, len(tokens) - 4) + 1):
+        if (values := sample(tokens[:-extra], raw)) is not None:
+            return values
+    return None
+
+
+def fallback_commands(dialect: Dialect, channels: tuple[int, ...]) -> list[str]:
+    """GETs for every value the family's model fields are read from, per channel.
+
+    For a device that leaves ``GET 0 ALL`` unanswered; indexed parameters (per-antenna RSSI)
+    are asked for as a whole, which answers every index.
+    """
+    commands = [f"GET {param}" for param in dialect.device_fields]
+    commands.extend(f"GET {index} {param}" for index in channels for param in dialect.param_fields)
+    return commands
+
+
+def _transmitter_reported(dialect: Dialect, raw: Mapping[str, str]) -> bool:
+    """Whether the device said anything about the transmitter (else "off" is only a guess)."""
+    params = {param for param, fields in dialect.param_fields.items() if "transmitter" in fields}
+    if not params:
+        return True  # a family without transmitter telemetry: nothing to wait for
+    return any(key.partition(":")[0] in params for key in raw)
+
+
+async def _arrived_meanwhile(link: Link) -> bool:
+    """Whether data waits after the loop polled its sockets again (a stall, not a timeout)."""
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    return link.pending()
 
 
 def _is_meter(tokens: list[str]) -> bool:

@@ -24,9 +24,14 @@ from ...errors import (
 
 _LOGGER = logging.getLogger(__name__)
 
-#: Chunks (TCP reads or datagrams) kept while nobody reads; then new ones are dropped, so a
-#: stalled reader cannot grow memory.
+#: Datagrams kept while nobody reads; then new ones are dropped, so a stalled reader cannot
+#: grow memory.
 MAX_QUEUED_DATAGRAMS = 2048
+#: Largest TCP read handed over at once: parsing it in the read callback must stay far under
+#: a 50 ms loop stall whatever the bytes (a command-string device sends well under 1 KiB/s).
+READ_SIZE = 16 * 1024
+#: TCP reads kept while nobody reads before reading pauses (a stream must not lose bytes).
+MAX_QUEUED_CHUNKS = 64
 #: Bytes a peer may leave unread in our send buffer before it counts as gone.
 MAX_UNSENT_BYTES = 256 * 1024
 #: How long a close may wait for the peer to acknowledge.
@@ -41,11 +46,12 @@ class _Receiver:
     The end of the link is kept as an exception, delivered after the queued chunks.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_drained: Callable[[], None] | None = None) -> None:
         self.queue: deque[bytes] = deque()
         self.ended: BaseException | None = None
         self.push: DataCallback | None = None
         self._waiter: asyncio.Future[None] | None = None
+        self._on_drained = on_drained
 
     def deliver(self, data: bytes) -> None:
         if self.push is not None:
@@ -76,12 +82,17 @@ class _Receiver:
                 await self._waiter
             finally:
                 self._waiter = None
-        return self.queue.popleft()
+        chunk = self.queue.popleft()
+        if not self.queue and self._on_drained is not None:
+            self._on_drained()
+        return chunk
 
     async def pump(self, on_data: DataCallback) -> None:
         """Queued chunks first, then every new one as it arrives, until the link ends."""
         while self.queue:
             on_data(self.queue.popleft())
+        if self._on_drained is not None:
+            self._on_drained()
         self.push = on_data
         try:
             while self.ended is None:
@@ -103,19 +114,40 @@ def _as_closed(error: BaseException) -> ConnectionClosed:
     return closed
 
 
-class _StreamProtocol(asyncio.Protocol):
-    """TCP: chunks as the kernel hands them over."""
+class _StreamProtocol(asyncio.BufferedProtocol):
+    """TCP: chunks of at most :data:`READ_SIZE` bytes, however fast the peer sends.
+
+    The chunk is parsed inside the read callback (see :meth:`Link.pump`), so its size bounds
+    how long one callback can hold the event loop: asyncio's own reads are up to 256 KiB,
+    which a hostile stream of tiny fragments turns into a stall of a tenth of a second or
+    more. A read buffer of our own keeps each callback short; the loop runs other work
+    between reads. While nobody consumes the chunks (set-up reads them one by one), reading
+    pauses once :data:`MAX_QUEUED_CHUNKS` wait, instead of dropping bytes from a stream.
+    """
 
     def __init__(self) -> None:
-        self.receiver = _Receiver()
+        self.receiver = _Receiver(on_drained=self._resume)
         self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray(READ_SIZE)
+        self._paused = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)  # noqa: S101  a stream connection
         self.transport = transport
 
-    def data_received(self, data: bytes) -> None:
-        self.receiver.deliver(data)
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return memoryview(self._buffer)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.receiver.deliver(bytes(memoryview(self._buffer)[:nbytes]))
+        if len(self.receiver.queue) >= MAX_QUEUED_CHUNKS and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+
+    def _resume(self) -> None:
+        if self._paused and self.transport is not None and not self.transport.is_closing():
+            self._paused = False
+            self.transport.resume_reading()
 
     def eof_received(self) -> bool:
         self.receiver.end(ConnectionClosed("the device closed the connection"))
@@ -155,6 +187,10 @@ class Link(ABC):
     async def receive(self) -> bytes:
         """Next chunk from the device; :class:`ConnectionClosed` when the link ends."""
         return await self._receiver.next_chunk()
+
+    def pending(self) -> bool:
+        """Whether a chunk waits to be received (or the end of the link does)."""
+        return bool(self._receiver.queue) or self._receiver.ended is not None
 
     async def pump(self, on_data: DataCallback) -> None:
         """Call ``on_data`` with every chunk from now on; raises when the link ends.

@@ -17,6 +17,9 @@ UNKNOWN_WORDS = frozenset({"", "UNKN", "UNKNOWN", "U", "XX", "--,--", "ERR"})
 #: Antenna status letters: A/B light a ULX-D/UHF-R LED, R/B are Axient's red/blue, X is off.
 _ANTENNA_CHARS = frozenset("ABRX")
 _ANTENNA_NAMES = "ABCD"
+#: The widest number any family sends (7 kHz digits; PSM1000 meters 11): longer is garbage,
+#: and never handed to ``int`` (which refuses thousands of digits with an error).
+_MAX_DIGITS = 12
 
 
 def number(raw: str, low: int, high: int) -> int | None:
@@ -25,7 +28,7 @@ def number(raw: str, low: int, high: int) -> int | None:
     ``isdecimal``, not ``isdigit``: text is decoded as latin-1, where ``²`` is a "digit" that
     ``int()`` refuses.
     """
-    if not raw.isdecimal():
+    if not raw.isdecimal() or len(raw) > _MAX_DIGITS:
         return None
     value = int(raw)
     return value if low <= value <= high else None
@@ -69,11 +72,12 @@ def frequency_mhz(raw: str) -> float | None:
     """
     whole, dot, fraction = raw.partition(".")
     if dot:
-        if not (whole.isdecimal() and fraction.isdecimal()) or float(raw) <= 0:
+        if not (whole.isdecimal() and fraction.isdecimal()) or len(raw) > _MAX_DIGITS:
             return None
-        return round(float(raw), 3)
-    value = number(raw, 1, 9_999_999)
-    return None if value is None else value / 1000
+        value = float(raw)
+        return None if value == 0 else round(value, 3)
+    khz = number(raw, 1, 9_999_999)
+    return None if khz is None else khz / 1000
 
 
 def level(raw: str, offset: int, low: int, high: int) -> float | None:
