@@ -16,7 +16,8 @@ import pytest
 import pytest_socket
 
 # Property tests (marked ``property``): a bounded, repeatable profile for scripts/test, a long
-# random one for scripts/fuzz (MICBOARD_HYPOTHESIS_PROFILE=fuzz).
+# random one for scripts/fuzz (MICBOARD_HYPOTHESIS_PROFILE=fuzz; MICBOARD_FUZZ_EXAMPLES sets its
+# examples per test, 100,000 by default).
 settings.register_profile(
     "ci",
     max_examples=200,
@@ -27,7 +28,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "fuzz",
-    max_examples=100_000,
+    max_examples=int(os.environ.get("MICBOARD_FUZZ_EXAMPLES", "100000")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

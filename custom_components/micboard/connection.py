@@ -10,7 +10,9 @@ can fix becomes a repair issue.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 import random
+import time
 from typing import TYPE_CHECKING
 
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
@@ -82,6 +84,9 @@ class ConnectionLifecycle:
         self._coordinator = coordinator
         self._task: asyncio.Task[None] | None = None
         self.closed = False
+        #: The clock and the wait between reconnect attempts (tests replace both).
+        self.clock: Callable[[], float] = time.monotonic
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def start(self) -> None:
         """Start the listener as the entry's background task; stop with Home Assistant."""
@@ -114,6 +119,7 @@ class ConnectionLifecycle:
         coordinator = self._coordinator
         while True:
             error: BaseException
+            received_before = coordinator.plugin.health.messages_received
             try:
                 await coordinator.plugin.listen(coordinator.handle_update)
                 error = ConnectionClosed("connection closed by the device")
@@ -129,7 +135,11 @@ class ConnectionLifecycle:
             if self.closed:
                 return
             self._connection_lost(error)
-            coordinator.backoff.reset()
+            if coordinator.plugin.health.messages_received > received_before:
+                # Data flowed since the last reconnect: this is a new outage. A device that
+                # accepts every reconnect but never sends anything stays in the old one, so
+                # it is asked once per period instead of at the quick first-retry pace.
+                coordinator.backoff.reset()
             if not await self._reconnect():
                 return
             coordinator.connection_health.reconnects += 1
@@ -158,8 +168,16 @@ class ConnectionLifecycle:
     async def _reconnect(self) -> bool:
         """Retry until a resync works; False if we must stop (auth, repair, shutdown)."""
         coordinator = self._coordinator
+        last_attempt: float | None = None
         while not self.closed:
-            await asyncio.sleep(coordinator.backoff.next_delay())
+            # Attempts start on the backoff's cadence, counted from the start of the last
+            # one: an attempt that takes seconds to fail (a UDP device asked twice) must not
+            # stretch the gap between attempts, or recovery would take longer than it says.
+            delay = coordinator.backoff.next_delay()
+            if last_attempt is not None:
+                delay = max(0.0, delay - (self.clock() - last_attempt))
+            await self.sleep(delay)
+            last_attempt = self.clock()
             coordinator.connection_health.reconnect_attempts += 1
             await coordinator.async_refresh()
             if coordinator.last_update_success:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from unittest.mock import patch
@@ -143,10 +144,55 @@ async def test_every_outage_starts_with_a_quick_retry(hass: HomeAssistant) -> No
     coordinator = await setup_entry(hass, demo_entry())
     coordinator.backoff = Backoff(initial=0.01, maximum=0.05)
     coordinator.backoff.attempt = 5
+    _plugin(coordinator).health.message()  # data flowed: what follows is a new outage
     _plugin(coordinator).inject_fault(CannotConnect("blip"))
     await wait_for(lambda: not coordinator.last_update_success)
     await wait_for(lambda: _plugin(coordinator).health.reconnect_attempts >= 1)
     assert coordinator.backoff.attempt <= 2
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_a_reconnect_without_data_continues_the_outage(hass: HomeAssistant) -> None:
+    """A device that accepts each reconnect and then sends nothing is not a new outage."""
+    coordinator = await setup_entry(hass, demo_entry())
+    coordinator.backoff = Backoff(initial=0.01, maximum=0.05)
+    coordinator.backoff.attempt = 5
+    _plugin(coordinator).inject_fault(CannotConnect("silent again"))
+    await wait_for(lambda: _plugin(coordinator).health.reconnect_attempts >= 1)
+    assert coordinator.backoff.attempt >= 6  # no quick first retry again
+
+
+@pytest.mark.usefixtures("frozen_demo")
+async def test_attempts_start_on_the_cadence_however_long_each_takes(
+    hass: HomeAssistant,
+) -> None:
+    """An attempt that takes 3 s to fail leaves 2 s, not 5, before the next one starts."""
+    coordinator = await setup_entry(hass, demo_entry())
+    coordinator.backoff = Backoff(rng=random.Random(1))
+    lifecycle = coordinator.connection
+    now = [1000.0]
+    waits: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        waits.append(delay)
+        now[0] += delay
+        await asyncio.sleep(0)
+
+    refresh = coordinator.async_refresh
+
+    async def slow_refresh() -> None:
+        now[0] += 3.0  # the attempt itself takes 3 s (a UDP device asked twice)
+        await refresh()
+
+    lifecycle.clock = lambda: now[0]
+    lifecycle.sleep = fake_sleep
+    with patch.object(coordinator, "async_refresh", slow_refresh):
+        _plugin(coordinator).inject_fault(CannotConnect("away"))
+        await wait_for(lambda: len(waits) >= 4)
+    first, *later = waits[:4]
+    assert 1.0 <= first <= 5.0
+    assert later == [2.0, 2.0, 2.0]
+    _plugin(coordinator).inject_fault(None)
 
 
 def test_retries_come_every_few_seconds_whatever_the_outage_length() -> None:

@@ -9,6 +9,7 @@ credentials and no TLS, so those rows do not exist here.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import replace
 import logging
 from unittest.mock import patch
@@ -45,6 +46,20 @@ from tests.support.shure import FAST, receiver_id, running_simulator
 #: A TCP family and UHF-R (UDP), each with two channels.
 TRANSPORTS = pytest.mark.parametrize("family", ["ulxd", "uhfr"])
 TIMING_PATH = "custom_components.micboard.plugins.shure.commands.plugin.DEFAULT_TIMING"
+
+
+@pytest.fixture(autouse=True)
+async def unload_entries(hass: HomeAssistant) -> AsyncGenerator[None]:
+    """Unload every entry a row left running, before Home Assistant's own teardown.
+
+    A row that ends while Home Assistant retries a set-up (or a reconnect is due) would
+    otherwise leave that timer or task for the harness's clean-up check to find.
+    """
+    yield
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state in (ConfigEntryState.LOADED, ConfigEntryState.SETUP_RETRY):
+            await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 async def _monitored(
