@@ -28,11 +28,14 @@ from custom_components.micboard.const import (
 )
 from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
 from custom_components.micboard.entry_data import create_plugin
+from custom_components.micboard.plugins.health import ConnectionState
+from custom_components.micboard.plugins.sennheiser.ssc2.plugin import SennheiserSsc2Plugin
 from simulators.audio_technica import AudioTechnicaSimulator
 from simulators.sennheiser.ssc2 import Ssc2Simulator
 from simulators.shure.commands import ShureSimulator
 from simulators.shure.systemapi import SystemApiSimulator
 from tests.integration.common import setup_entry
+from tests.support.helpers import wait_for
 from tests.support.shure import receiver_id
 
 
@@ -131,3 +134,27 @@ def audio_technica_entry_data(simulator: AudioTechnicaSimulator, **extra: Any) -
         CONF_NOTIFY_BIND: "127.0.0.1",
         **extra,
     }
+
+
+def ssc2_streaming(coordinator: MicboardCoordinator, sim: Ssc2Simulator) -> bool:
+    """Whether an SSCv2 entry holds its subscription session and one open event stream."""
+    plugin = coordinator.plugin
+    assert isinstance(plugin, SennheiserSsc2Plugin)
+    return (
+        plugin._session_uuid in sim.sessions
+        and plugin.health.state is ConnectionState.CONNECTED
+        and sim.active_streams == 1
+    )
+
+
+async def start_ssc2(
+    hass: HomeAssistant, sim: Ssc2Simulator, entry: MockConfigEntry
+) -> MicboardCoordinator:
+    """Set up an SSCv2 entry (quick backoff) and wait until its event stream is open."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator: MicboardCoordinator = entry.runtime_data
+    coordinator.backoff = Backoff(initial=0.05, maximum=0.1)
+    await wait_for(lambda: ssc2_streaming(coordinator, sim))
+    return coordinator

@@ -18,13 +18,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.micboard.const import CONF_METER_INTERVAL, DOMAIN
-from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
-from custom_components.micboard.plugins.health import ConnectionState
+from custom_components.micboard.coordinator import MicboardCoordinator
 from custom_components.micboard.plugins.net.http import TIMEOUT_FLOOR
 from custom_components.micboard.plugins.sennheiser.ssc2.client import CONCURRENCY
 from custom_components.micboard.plugins.sennheiser.ssc2.plugin import SennheiserSsc2Plugin
 from simulators.sennheiser.ssc2 import Ssc2Simulator
-from tests.integration.entries import ssc2_entry_data
+from tests.integration.entries import ssc2_entry_data, ssc2_streaming, start_ssc2
 from tests.integration.fault_matrix import (
     UserSettings,
     all_unavailable,
@@ -65,27 +64,6 @@ def ssc2_entry(sim: Ssc2Simulator) -> MockConfigEntry:
     )
 
 
-def streaming(coordinator: MicboardCoordinator, sim: Ssc2Simulator) -> bool:
-    plugin = plugin_of(coordinator)
-    return (
-        plugin._session_uuid in sim.sessions
-        and plugin.health.state is ConnectionState.CONNECTED
-        and sim.active_streams == 1
-    )
-
-
-async def start(
-    hass: HomeAssistant, sim: Ssc2Simulator, entry: MockConfigEntry
-) -> MicboardCoordinator:
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: MicboardCoordinator = entry.runtime_data
-    coordinator.backoff = Backoff(initial=0.05, maximum=0.1)
-    await wait_for(lambda: streaming(coordinator, sim))
-    return coordinator
-
-
 def plugin_of(coordinator: MicboardCoordinator) -> SennheiserSsc2Plugin:
     plugin = coordinator.plugin
     assert isinstance(plugin, SennheiserSsc2Plugin)
@@ -105,7 +83,7 @@ async def loaded(
     hass: HomeAssistant, sim: Ssc2Simulator, caplog: pytest.LogCaptureFixture
 ) -> AsyncGenerator[tuple[MockConfigEntry, MicboardCoordinator, UserSettings]]:
     entry = ssc2_entry(sim)
-    coordinator = await start(hass, sim, entry)
+    coordinator = await start_ssc2(hass, sim, entry)
     quick(coordinator)
     await wait_for(lambda: none_unavailable(hass, entry), hass=hass)
     settings = await UserSettings.apply(hass, entry)
@@ -147,7 +125,7 @@ async def test_killed_and_restarted(
     await outage_and_return(
         hass, entry, coordinator, settings, caplog, away=sim.kill, back=sim.restart
     )
-    await wait_for(lambda: streaming(coordinator, sim), hass=hass)
+    await wait_for(lambda: ssc2_streaming(coordinator, sim), hass=hass)
 
 
 async def test_stalled_with_the_socket_open(
@@ -165,7 +143,7 @@ async def test_stalled_with_the_socket_open(
         sim.resume()
 
     await outage_and_return(hass, entry, coordinator, settings, caplog, away=stall, back=resume)
-    await wait_for(lambda: streaming(coordinator, sim), hass=hass)
+    await wait_for(lambda: ssc2_streaming(coordinator, sim), hass=hass)
 
 
 async def test_garbage_is_dropped_and_the_stream_goes_on(

@@ -32,12 +32,10 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.micboard.const import CONF_METER_INTERVAL, DOMAIN
-from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
-from custom_components.micboard.plugins.health import ConnectionState
-from custom_components.micboard.plugins.sennheiser.ssc2.plugin import SennheiserSsc2Plugin
+from custom_components.micboard.coordinator import MicboardCoordinator
 from simulators.sennheiser.ssc2 import Ssc2Simulator
 from simulators.sennheiser.ssc2_state import SimTransmitter
-from tests.integration.entries import ssc2_entry_data
+from tests.integration.entries import ssc2_entry_data, ssc2_streaming, start_ssc2
 from tests.support.helpers import wait_for
 
 SERIAL = "1234567890"
@@ -54,28 +52,6 @@ def ssc2_entry(sim: Ssc2Simulator, **overrides: object) -> MockConfigEntry:
         unique_id=SERIAL,
         options={CONF_METER_INTERVAL: 0.05},
     )
-
-
-def streaming(coordinator: MicboardCoordinator, sim: Ssc2Simulator) -> bool:
-    plugin = coordinator.plugin
-    assert isinstance(plugin, SennheiserSsc2Plugin)
-    return (
-        plugin._session_uuid in sim.sessions
-        and plugin.health.state is ConnectionState.CONNECTED
-        and sim.active_streams == 1
-    )
-
-
-async def start(
-    hass: HomeAssistant, sim: Ssc2Simulator, entry: MockConfigEntry
-) -> MicboardCoordinator:
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator: MicboardCoordinator = entry.runtime_data
-    coordinator.backoff = Backoff(initial=0.05, maximum=0.1)
-    await wait_for(lambda: streaming(coordinator, sim))
-    return coordinator
 
 
 def entity_id(hass: HomeAssistant, platform: str, channel: int | None, key: str) -> str:
@@ -102,7 +78,7 @@ async def loaded(
     hass: HomeAssistant, sim: Ssc2Simulator, entity_registry_enabled_by_default: None
 ) -> AsyncGenerator[tuple[MockConfigEntry, MicboardCoordinator]]:
     entry = ssc2_entry(sim)
-    coordinator = await start(hass, sim, entry)
+    coordinator = await start_ssc2(hass, sim, entry)
     yield entry, coordinator
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -184,7 +160,7 @@ async def test_scripted_show(
 
 async def test_devices_and_unload_ends_the_session(hass: HomeAssistant, sim: Ssc2Simulator) -> None:
     entry = ssc2_entry(sim)
-    await start(hass, sim, entry)
+    await start_ssc2(hass, sim, entry)
     devices = dr.async_get(hass)
     (receiver,) = dr.async_entries_for_config_entry(devices, entry.entry_id)
     assert (receiver.manufacturer, receiver.model, receiver.serial_number) == (
@@ -244,7 +220,7 @@ async def test_dropped_stream_goes_unavailable_and_recovers(
     hass: HomeAssistant, sim: Ssc2Simulator
 ) -> None:
     entry = ssc2_entry(sim)
-    coordinator = await start(hass, sim, entry)
+    coordinator = await start_ssc2(hass, sim, entry)
     transmitter = entity_id(hass, Platform.BINARY_SENSOR, 1, "transmitter")
     seen: list[str] = []
 
@@ -257,7 +233,7 @@ async def test_dropped_stream_goes_unavailable_and_recovers(
     (stale,) = sim.sessions
     sim.drop_streams()
     await wait_for(lambda: STATE_UNAVAILABLE in seen and seen[-1] == "on")
-    await wait_for(lambda: streaming(coordinator, sim))
+    await wait_for(lambda: ssc2_streaming(coordinator, sim))
     assert sim.deleted_sessions == [stale]
     assert list(sim.sessions) != [stale]
     assert coordinator.plugin.health.reconnects >= 1
@@ -272,7 +248,7 @@ async def test_certificate_change_stops_and_reconfigure_trusts_the_new_one(
     hass: HomeAssistant, sim: Ssc2Simulator
 ) -> None:
     entry = ssc2_entry(sim)
-    coordinator = await start(hass, sim, entry)
+    coordinator = await start_ssc2(hass, sim, entry)
     attempts = sim.auth_attempts
     await sim.change_certificate()
     issue_id = f"certificate_changed_{entry.entry_id}"
@@ -298,7 +274,7 @@ async def test_certificate_change_stops_and_reconfigure_trusts_the_new_one(
     assert entry.data["fingerprint"] == sim.fingerprint
     assert entry.state is ConfigEntryState.LOADED
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    await wait_for(lambda: streaming(entry.runtime_data, sim))
+    await wait_for(lambda: ssc2_streaming(entry.runtime_data, sim))
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -306,7 +282,7 @@ async def test_malformed_events_are_ignored(
     hass: HomeAssistant, sim: Ssc2Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     entry = ssc2_entry(sim)
-    coordinator = await start(hass, sim, entry)
+    coordinator = await start_ssc2(hass, sim, entry)
     caplog.set_level(logging.DEBUG, "custom_components.micboard")
     sim.send_raw(b"data:{broken\n\n")
     sim.send_raw(b'data:{"/api/channel/0/signalQualityIndicator":{"value":"high"}}\n\n')
@@ -314,7 +290,7 @@ async def test_malformed_events_are_ignored(
     sim.set_battery(0, gauge=61)
     await until(hass, Platform.SENSOR, 1, "battery", "61")
     assert state(hass, Platform.BINARY_SENSOR, 1, "transmitter") == "on"
-    assert streaming(coordinator, sim)
+    assert ssc2_streaming(coordinator, sim)
     # Rejected input is logged once per connection (the health's line, an escaped excerpt)
     # and every rejected message is counted.
     assert "Dropped an event (not JSON" in caplog.text
