@@ -98,6 +98,68 @@ def test_transmitter_values_are_checked() -> None:
     assert gate.rejected == 3  # bars, runtime, health; the model's BEL is cleaned, not refused
 
 
+def test_a_bad_value_is_counted_once_however_often_it_is_checked() -> None:
+    """MCP and Audio-Technica re-apply a channel's whole state on every message."""
+    health = ConnectionHealth()
+    gate = ValueGate(health=health)
+    channel = Channel(index=1)
+    for _ in range(50):
+        gate.apply(channel, {"rf_level": 135.0, "audio_level": -20.0})
+    assert health.values_rejected == gate.rejected == 1
+    gate.apply(channel, {"rf_level": 140.0})  # another bad value: counted
+    assert gate.rejected == 2
+    gate.apply(channel, {"rf_level": -60.0})
+    gate.apply(channel, {"rf_level": 140.0})  # bad again after a good one: counted
+    assert gate.rejected == 3
+    for _ in range(3):
+        gate.apply(channel, {"rf_level": math.nan})  # NaN is the same value each time here
+    assert gate.rejected == 4
+
+
+def test_the_same_bad_value_on_two_channels_or_fields_counts_twice() -> None:
+    gate = ValueGate()
+    first, second = Channel(index=1), Channel(index=2)
+    gate.apply(first, {"rf_quality": 101})
+    gate.apply(second, {"rf_quality": 101})
+    gate.apply(first, {"gain": 101})
+    assert gate.rejected == 3
+
+
+def test_a_transmitter_re_read_counts_its_bad_battery_once() -> None:
+    gate = ValueGate()
+    channel = Channel(index=1)
+    for minutes in (30, 30, 30):
+        gate.apply(channel, {"transmitter": Transmitter(battery_bars=9, runtime_minutes=minutes)})
+    assert gate.rejected == 1
+    gate.apply(channel, {"transmitter": Transmitter(battery_bars=3)})
+    gate.apply(channel, {"transmitter": Transmitter(battery_bars=9)})
+    assert gate.rejected == 2
+
+
+def test_a_snapshot_re_read_counts_a_bad_value_once() -> None:
+    """Resyncs check fresh objects; the value is the same, so it counts once."""
+    gate = ValueGate()
+
+    def snapshot() -> Receiver:
+        return Receiver(
+            id="rx", manufacturer="M", name="\x00", channels={1: Channel(index=1, gain=1e9)}
+        )
+
+    live = gate.receiver(snapshot())
+    for _ in range(3):
+        gate.receiver(snapshot(), live)
+    gate.apply(live.channels[1], {"gain": 1e9})  # the live path, after the snapshots
+    assert gate.rejected == 2  # the name, the gain
+
+
+def test_standalone_text_is_counted_per_field() -> None:
+    gate = ValueGate()
+    for _ in range(2):
+        assert gate.text("\x07", field="device.name") is None
+        assert gate.text(12, field="device.model") is None
+    assert gate.rejected == 2
+
+
 def test_one_runtime_rule_for_every_protocol() -> None:
     gate = ValueGate()
     assert gate.channel_values({"transmitter": Transmitter(runtime_minutes=1440)})[

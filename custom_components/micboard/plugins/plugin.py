@@ -172,9 +172,9 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
         """
         seen: set[str] = set()
         for receiver in fresh:
-            self.gate.receiver(receiver)
-            seen.add(receiver.id)
             current = self.receivers.get(receiver.id)
+            self.gate.receiver(receiver, current)
+            seen.add(receiver.id)
             if current is None:
                 self.receivers[receiver.id] = receiver
             else:

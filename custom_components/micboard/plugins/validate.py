@@ -91,6 +91,17 @@ _TRANSMITTER_TEXT: Final = {
     "power_source": MAX_TEXT_LENGTH,
 }
 
+#: Refused values remembered (one per field of each receiver and channel); past this the
+#: memory starts again, so a device inventing ids cannot grow it without bound.
+_MAX_REMEMBERED: Final = 4096
+#: How much of a refused value's repr tells two refusals apart.
+_SEEN_CHARS: Final = 100
+
+
+def _seen(value: object) -> str:
+    """What identifies a refused value (NaN equals NaN here, unlike ``==``)."""
+    return f"{type(value).__name__}:{repr(value)[:_SEEN_CHARS]}"
+
 
 def clean_text(value: object, limit: int = MAX_NAME_LENGTH) -> str | None:
     """A device-supplied text fit to show, or ``None``.
@@ -134,9 +145,18 @@ def in_range(value: object, bounds: Range) -> bool:
 
 
 class ValueGate:
-    """Cleans values on their way into the model and counts what it had to refuse."""
+    """Cleans values on their way into the model and counts what it had to refuse.
 
-    __slots__ = ("_channel_bounds", "_health", "limits", "rejected")
+    A refusal is counted once per value a device sends, not once per check: protocols that
+    re-apply a channel's whole state on every message (MCP, Audio-Technica) or re-read it on
+    every resync would otherwise count one bad reading again and again, and *Values rejected*
+    would measure how chatty the device is rather than how much it got wrong. Each field of
+    each receiver and channel remembers the last value refused there; the same value again
+    is not counted, a different one is, and a good value in between makes the next bad one
+    count again.
+    """
+
+    __slots__ = ("_channel_bounds", "_health", "_refused", "_scope", "limits", "rejected")
 
     def __init__(
         self, limits: Limits = DEFAULT_LIMITS, health: ConnectionHealth | None = None
@@ -145,6 +165,11 @@ class ValueGate:
         self.limits = limits
         self.rejected = 0
         self._health = health
+        #: (scope, field) -> the last value refused there (see :func:`_seen`).
+        self._refused: dict[tuple[object, str], str] = {}
+        #: Whose values are being checked: a receiver id, or the identity of the channel
+        #: object that holds (or will hold) them in the model.
+        self._scope: object = None
         #: Channel field -> its range, looked up once: every meter sample passes here.
         self._channel_bounds: dict[str, Range] = {
             name: getattr(limits, bounds_name) for name, bounds_name in _CHANNEL_RANGES.items()
@@ -156,27 +181,53 @@ class ValueGate:
 
     # -- single values ----------------------------------------------------------------------
 
-    def _refuse(self) -> None:
+    def _refuse(self, field: str, value: object) -> None:
+        """Count a refused value, unless it is the one last refused in this field."""
+        key = (self._scope, field)
+        seen = _seen(value)
+        if self._refused.get(key) == seen:
+            return
+        if len(self._refused) >= _MAX_REMEMBERED:
+            self._refused.clear()
+        self._refused[key] = seen
         self.rejected += 1
         if self._health is not None:
             self._health.values_rejected += 1
 
-    def number[T: (int, float)](self, value: T | None, bounds: Range) -> T | None:
-        """``value`` if within ``bounds``; else unknown (counted)."""
+    def _accepted(self, field: str) -> None:
+        """A good value arrived: the next bad one in this field counts again."""
+        if self._refused:
+            self._refused.pop((self._scope, field), None)
+
+    def number[T: (int, float)](
+        self, value: T | None, bounds: Range, field: str = "number"
+    ) -> T | None:
+        """``value`` if within ``bounds``; else unknown (counted once per value, per field)."""
+        self._scope = None
+        return self._number(value, bounds, field)
+
+    def text(self, value: object, limit: int = MAX_NAME_LENGTH, field: str = "text") -> str | None:
+        """Cleaned text; a non-string (or one with nothing printable) is refused."""
+        self._scope = None
+        return self._text(value, limit, field)
+
+    def _number[T: (int, float)](self, value: T | None, bounds: Range, field: str) -> T | None:
         if value is None:
             return None
         if in_range(value, bounds):
+            self._accepted(field)
             return value
-        self._refuse()
+        self._refuse(field, value)
         return None
 
-    def text(self, value: object, limit: int = MAX_NAME_LENGTH) -> str | None:
-        """Cleaned text; a non-string (or one with nothing printable) is refused."""
+    def _text(self, value: object, limit: int, field: str) -> str | None:
         if value is None:
             return None
         cleaned = clean_text(value, limit)
         if cleaned is None:
-            self._refuse()
+            self._refuse(field, value)
+        else:
+            self._accepted(field)
         return cleaned
 
     # -- model objects ------------------------------------------------------------------------
@@ -188,12 +239,19 @@ class ValueGate:
         changes: dict[str, object] = {}
         for name, limit in _TRANSMITTER_TEXT.items():
             value = getattr(transmitter, name)
-            if value is not None and (cleaned := self.text(value, limit)) != value:
+            if (
+                value is not None
+                and (cleaned := self._text(value, limit, f"transmitter.{name}")) != value
+            ):
                 changes[name] = cleaned
         for name, bounds_name in _TRANSMITTER_RANGES.items():
             value = getattr(transmitter, name)
-            if value is not None and not in_range(value, getattr(self.limits, bounds_name)):
-                self._refuse()
+            if value is None:
+                continue
+            if in_range(value, getattr(self.limits, bounds_name)):
+                self._accepted(f"transmitter.{name}")
+            else:
+                self._refuse(f"transmitter.{name}", value)
                 changes[name] = None
         return replace(transmitter, **changes) if changes else transmitter  # type: ignore[arg-type]
 
@@ -205,47 +263,64 @@ class ValueGate:
             if value is None:
                 continue
             if (bounds := channel_bounds.get(name)) is not None:
-                if not in_range(value, bounds):
-                    self._refuse()
+                if in_range(value, bounds):
+                    self._accepted(name)
+                else:
+                    self._refuse(name, value)
                     clean[name] = None
             elif name == "rf_levels":
                 clean[name] = self._rf_levels(value)
             elif (limit := _CHANNEL_TEXT.get(name)) is not None:
-                clean[name] = self.text(value, limit)
+                clean[name] = self._text(value, limit, name)
             elif name == "transmitter":
                 clean[name] = self.transmitter(value)  # type: ignore[arg-type]
         return clean
 
     def _rf_levels(self, value: object) -> tuple[float | None, ...]:
         if not isinstance(value, tuple):
-            self._refuse()
+            self._refuse("rf_levels", value)
             return ()
-        return tuple(self.number(level, self.limits.rf_dbm) for level in value)
+        return tuple(
+            self._number(level, self.limits.rf_dbm, f"rf_levels.{antenna}")
+            for antenna, level in enumerate(value)
+        )
 
     def receiver_values(self, values: Mapping[str, object]) -> dict[str, object]:
         """Receiver field values as they may enter the model."""
         clean: dict[str, object] = dict(values)
         for name, value in values.items():
             if value is not None and (limit := _RECEIVER_TEXT.get(name)) is not None:
-                clean[name] = self.text(value, limit)
+                clean[name] = self._text(value, limit, name)
         return clean
 
     def apply(self, target: Channel | Receiver, values: Mapping[str, object]) -> set[str]:
         """Check ``values`` and set those that differ; the names of what changed."""
-        checked = (
-            self.channel_values(values)
-            if isinstance(target, Channel)
-            else self.receiver_values(values)
-        )
+        if isinstance(target, Channel):
+            # A live channel object lasts as long as its receiver in the model (snapshots
+            # merge into it), so its identity names it as well as (receiver id, index).
+            self._scope = id(target)
+            checked = self.channel_values(values)
+        else:
+            self._scope = target.id
+            checked = self.receiver_values(values)
         return apply_values(target, checked)
 
-    def receiver(self, receiver: Receiver) -> Receiver:
-        """Check a whole receiver (a fresh snapshot) in place; returns it."""
+    def receiver(self, receiver: Receiver, live: Receiver | None = None) -> Receiver:
+        """Check a whole receiver (a fresh snapshot) in place; returns it.
+
+        ``live`` is the model's current object for the same receiver, if any: its channels
+        are where the snapshot will be merged (without one, this receiver becomes the live
+        one), so a value refused in both the live updates and the snapshots counts once.
+        """
+        self._scope = receiver.id
         apply_values(
             receiver,
             self.receiver_values({name: getattr(receiver, name) for name in _RECEIVER_TEXT}),
         )
         for channel in receiver.channels.values():
+            current = None if live is None else live.channels.get(channel.index)
+            # Where the values will live: the current channel, or this one if it is new.
+            self._scope = id(channel if current is None else current)
             apply_values(
                 channel,
                 self.channel_values(

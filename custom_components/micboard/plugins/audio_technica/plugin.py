@@ -365,7 +365,7 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
             value = values.firmware(params)
         else:
             value = values.text(params[0] if params else None)
-        value = self.gate.text(value, MAX_TEXT_LENGTH)
+        value = self.gate.text(value, MAX_TEXT_LENGTH, f"device.{key}")
         self._info[key] = value
         receiver = self.receivers.get(self._receiver_id or "")
         if receiver is None or not self.gate.apply(receiver, {key: value}):

@@ -262,6 +262,9 @@ async def test_values_the_family_cannot_report_become_unknown(
         sim.rename("  LONG " + "x" * 300)
         await wait_for(lambda: channel.name is not None and channel.name.startswith("LONG x"))
         assert len(channel.name or "") == 64
+        # Every message re-applies the channel's whole state, the bad frequency with it:
+        # it was still counted once.
+        assert plugin.health.values_rejected == before + 1
 
 
 async def test_command_errors(sim: McpSimulator, local_port: int) -> None:

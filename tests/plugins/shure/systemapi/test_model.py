@@ -23,6 +23,7 @@ from custom_components.micboard.plugins.model import (
     Compatibility,
     Feature,
     Receiver,
+    Transmitter,
     merge_receiver,
 )
 from custom_components.micboard.plugins.net.http import INVALID
@@ -36,6 +37,7 @@ from custom_components.micboard.plugins.shure.systemapi.client import (
     segment,
 )
 from custom_components.micboard.plugins.shure.systemapi.model import (
+    SYSTEMAPI_LIMITS,
     RawDevice,
     apply_event,
     assign_indexes,
@@ -50,6 +52,7 @@ from custom_components.micboard.plugins.shure.systemapi.model import (
     referral_for,
 )
 from custom_components.micboard.plugins.shure.systemapi.plugin import ShureSystemApiPlugin
+from custom_components.micboard.plugins.validate import ValueGate
 
 DEVICE = "dd4c009a-0000-11dd-a000-000eddcccccc"
 CONFIG = ShureSystemApiOptions(host="192.0.2.5", api_key="k", fingerprint=bytes(32))
@@ -249,8 +252,22 @@ def level(
     ],
 )
 def test_battery_level(body: object, expected: dict[str, Any]) -> None:
-    values = battery_values(body, None)
-    assert {key: values[key] for key in expected} == expected
+    """What the parser hands on, once the value gate has judged the numbers."""
+    gate = ValueGate(SYSTEMAPI_LIMITS)
+    checked = gate.transmitter(Transmitter(**battery_values(body, None)))
+    assert checked is not None
+    assert {key: getattr(checked, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize("percentage", [255, -3, float("nan"), float("inf"), 10**400])
+def test_impossible_battery_levels_are_counted_by_the_gate(percentage: object) -> None:
+    """The parser does not drop them silently: the gate refuses and counts them."""
+    gate = ValueGate(SYSTEMAPI_LIMITS)
+    values = battery_values({"percentage": percentage}, None)
+    checked = gate.transmitter(Transmitter(**values))
+    assert checked is not None
+    assert checked.battery_percent is None
+    assert gate.rejected == 1
 
 
 def test_battery_health() -> None:
@@ -262,8 +279,12 @@ def test_battery_health() -> None:
         "battery_health": 96,
         "battery_cycles": 42,
     }
+    gate = ValueGate(SYSTEMAPI_LIMITS)
     values = battery_values(None, {"percentage": 101, "cycleCount": -1})
-    assert (values["battery_health"], values["battery_cycles"]) == (None, None)
+    checked = gate.transmitter(Transmitter(**values))
+    assert checked is not None
+    assert (checked.battery_health, checked.battery_cycles) == (None, None)
+    assert gate.rejected == 2
 
 
 # -- devices --------------------------------------------------------------------------------------

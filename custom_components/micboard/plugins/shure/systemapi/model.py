@@ -19,6 +19,7 @@ import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 import json
+import math
 import re
 from typing import Any, Final
 
@@ -137,20 +138,27 @@ def _flag(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _int_in(value: object, low: int, high: int) -> int | None:
+def _reading(value: object) -> float | None:
+    """A JSON number as a float, for the value gate to judge (range, NaN, infinity).
+
+    The range is the gate's to check, not the parser's, so a value no device could report
+    is counted in *Values rejected* instead of vanishing here. An integer too large for a
+    float becomes infinity, which the gate refuses like any other impossible reading.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if value != value or not low <= value <= high:  # NaN and out of range  # noqa: PLR0124
-        return None
-    return round(value)
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
-def _float_in(value: object, low: float, high: float) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if value != value or not low <= value <= high:  # noqa: PLR0124
-        return None
-    return float(value)
+def _whole(value: object) -> int | float | None:
+    """A JSON number as a whole number where it is a finite one; else as the gate gets it."""
+    reading = _reading(value)
+    if reading is None or not math.isfinite(reading):
+        return reading
+    return round(reading)
 
 
 def iso_minutes(value: object) -> int | None:
@@ -420,7 +428,7 @@ def build_channel(channel: RawChannel) -> Channel:
         result.muted = _flag(as_dict(values.get("mute")).get("muted"))
     if "gain" in caps:
         features.add(Feature.GAIN)
-        result.gain = _float_in(as_dict(values.get("gain")).get("gain"), *GAIN_RANGE)
+        result.gain = _reading(as_dict(values.get("gain")).get("gain"))
     if "activity" in caps:
         features.add(Feature.AUDIO_ACTIVITY)
         activity = ACTIVITY.get(str(as_dict(values.get("activity")).get("audioLevel")))
@@ -445,12 +453,12 @@ def battery_values(level: object, health: object) -> dict[str, Any]:
     to_full = target == "FULL" or (target is None and state is BatteryState.CHARGING)
     cycles = health_body.get("cycleCount")
     return {
-        "battery_percent": _int_in(level_body.get("percentage"), 0, 100),
+        "battery_percent": _whole(level_body.get("percentage")),
         "battery_state": state,
         "runtime_minutes": minutes if to_empty else None,
         "charge_minutes": minutes if to_full and not to_empty else None,
-        "battery_health": _int_in(health_body.get("percentage"), 0, 100),
-        "battery_cycles": _int_in(cycles, 0, 1_000_000),
+        "battery_health": _whole(health_body.get("percentage")),
+        "battery_cycles": _whole(cycles),
     }
 
 

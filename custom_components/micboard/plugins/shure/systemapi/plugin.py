@@ -60,7 +60,7 @@ from ...net.tls import (
 )
 from ...options import NetworkOptions
 from ...plugin import NetworkPlugin, PluginArgs
-from ...validate import Limits
+from ...validate import Limits, ValueGate
 from .client import (
     DEFAULT_PORT,
     DEVICES,
@@ -163,8 +163,12 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
     # -- snapshot -------------------------------------------------------------------------------
 
     def transform_device_data(self, raw: Mapping[str, Any]) -> Receiver:
-        """``{"node", "resources", "audio_channels"}`` -> receiver (see :func:`raw_device`)."""
-        return build_receiver(raw_device(raw))
+        """``{"node", "resources", "audio_channels"}`` -> receiver as the model would hold it.
+
+        The parsers hand on any number; the value gate decides what is in range (see
+        :func:`raw_device`).
+        """
+        return ValueGate(self.limits).receiver(build_receiver(raw_device(raw)))
 
     async def get_devices(self) -> dict[str, Receiver]:
         """Read the device list (and device resources where due); return the model."""
@@ -448,7 +452,7 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             if live is not None or referral_changed:
                 on_update(ModelUpdate(device_id, None, frozenset({STRUCTURE_FIELD})))
             return
-        fresh = self.gate.receiver(build_receiver(device))
+        fresh = self.gate.receiver(build_receiver(device), live)
         if live is None:
             self.receivers[device_id] = fresh
             on_update(ModelUpdate(device_id, None, frozenset({STRUCTURE_FIELD})))
