@@ -149,6 +149,9 @@ class Ssc2Simulator(HttpsDevice):
         self.stream_preamble = b""
         self.send_open_event = True
         self.send_content_location = True
+        #: Whether ``/add`` pushes the current value of what it subscribed (the spec says it
+        #: does; off plays a firmware that only pushes later changes).
+        self.push_initial_values = True
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -353,6 +356,8 @@ class Ssc2Simulator(HttpsDevice):
 
     def _push_initial(self, session: SimSession, paths: list[str]) -> None:
         """The device sends the current value of every newly subscribed resource at once."""
+        if not self.push_initial_values:
+            return
         data: dict[str, Any] = {}
         for path in paths:
             if path == TRANSMITTERS:

@@ -11,8 +11,9 @@ from pytest_homeassistant_custom_component.syrupy import ANY, StateSnapshot
 from syrupy.assertion import SnapshotAssertion
 from syrupy.types import PropertyPath, SerializableData
 
-#: Families whose receivers send on a clock (meters streamed, polled or pushed every cycle):
-#: how many messages arrived before the snapshot depends on timing, so that count is not kept.
+#: Families whose receivers send on a clock (meters streamed, polled or pushed every cycle) or
+#: push their meters once subscribed (SSCv2): how many messages arrived before the snapshot
+#: depends on timing, so that count is not kept.
 CLOCKED = frozenset(
     {
         "shure_ulxd",
@@ -22,6 +23,7 @@ CLOCKED = frozenset(
         "shure_uhfr",
         "shure_psm1000",
         "sennheiser_mcp",
+        "sennheiser_ssc2",
         "audio_technica_esw",
         "audio_technica_system20",
     }

@@ -74,14 +74,16 @@ class Listener:
 
     async def start(self, sim: Ssc2Simulator) -> None:
         self.task = asyncio.create_task(self.plugin.listen(self.updates.append))
-        # A session exists (listen() went through "connecting") and is fully subscribed.
+        # A session exists (listen() went through "connecting"), is fully subscribed, and
+        # the meters' first values (pushed on subscription) have arrived.
         await wait_for(
             lambda: (
                 self.plugin._session_uuid in sim.sessions
                 and self.plugin.health.state is ConnectionState.CONNECTED
+                and not self.plugin._awaiting_push
             )
         )
-        # The initial push repeats the snapshot's values, so it reports no changes.
+        # Only changes from here on count.
         self.updates.clear()
 
     def fields(self, channel: int | None) -> set[str]:
@@ -149,8 +151,13 @@ async def test_snapshot_maps_the_receiver(session: aiohttp.ClientSession) -> Non
     first = receiver.channels[1]
     assert first.name == "MIC 1"
     assert first.frequency_mhz == 470.2
-    assert (first.rf_level, first.rf_quality, first.antenna) == (-55.0, 96, "A")
-    assert first.audio_level == -42.0
+    # The meters are not read: the subscription pushes them (see the tests below).
+    assert (first.rf_level, first.rf_quality, first.antenna, first.audio_level) == (
+        None,
+        None,
+        None,
+        None,
+    )
     assert (first.rf_warning, first.audio_clipping, first.encryption_warning) == (
         False,
         False,
@@ -164,6 +171,56 @@ async def test_snapshot_maps_the_receiver(session: aiohttp.ClientSession) -> Non
     assert receiver.channels[4].frequency_mhz == 473.875
     assert receiver.channels[2].transmitter is not None
     assert receiver.channels[2].transmitter.battery_percent == 80
+
+
+async def test_meters_come_with_the_subscriptions_first_push(
+    sim: Ssc2Simulator, plugin: SennheiserSsc2Plugin
+) -> None:
+    channel = (await plugin.get_devices())[SERIAL].channels[1]
+    assert channel.rf_level is None
+    listener = Listener(plugin)
+    await listener.start(sim)
+    try:
+        assert (channel.rf_level, channel.rf_quality, channel.antenna) == (-55.0, 96, "A")
+        assert channel.audio_level == -42.0
+        await asyncio.sleep(plugin.initial_push_grace + 0.2)
+        meter_reads = [r for r in sim.requests if r[0] == "GET" and r[1].endswith("/level")]
+        assert meter_reads == []  # pushed, so never read
+    finally:
+        await listener.stop()
+
+
+async def test_meters_are_read_when_a_firmware_does_not_push_them(
+    sim: Ssc2Simulator, plugin: SennheiserSsc2Plugin
+) -> None:
+    """The research's fallback: one GET per meter whose first push did not come."""
+    sim.push_initial_values = False
+    plugin.initial_push_grace = 0.05
+    channel = (await plugin.get_devices())[SERIAL].channels[1]
+    updates: list[ModelUpdate] = []
+    task = asyncio.create_task(plugin.listen(updates.append))
+    try:
+        await wait_for(lambda: channel.rf_level is not None and channel.audio_level is not None)
+        assert (channel.rf_level, channel.rf_quality, channel.antenna) == (-55.0, 96, "A")
+        assert any(update.channel == 1 and "rf_level" in update.fields for update in updates)
+        reads = {r[1] for r in sim.requests if r[0] == "GET"}
+        assert "/api/channel/0/signalStrengthIndicator" in reads
+        assert not plugin._awaiting_push
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_a_resync_keeps_the_live_meters(
+    sim: Ssc2Simulator, plugin: SennheiserSsc2Plugin, listener: Listener
+) -> None:
+    """Snapshots do not read the meters; they must not blank what the stream keeps current."""
+    channel = plugin.receivers[SERIAL].channels[1]
+    assert channel.rf_level == -55.0
+    await plugin.get_devices()
+    assert plugin.receivers[SERIAL].channels[1] is channel
+    assert (channel.rf_level, channel.rf_quality, channel.audio_level) == (-55.0, 96, -42.0)
 
 
 async def test_snapshot_of_a_channel_without_transmitter(
@@ -768,7 +825,7 @@ async def test_stale_session_delete_with_an_odd_answer(
         ("GET", "/api/device/identity", 200, b"[]", UnsupportedDevice),
         ("GET", "/api/device/identity", 200, b'{"product":"EWDX4CHDS"}', ProtocolError),
         ("GET", "/api/device/state", 500, b"", ProtocolError),
-        ("GET", "/api/channel/1/level", 500, b"oops", ProtocolError),
+        ("GET", "/api/channel/1/warnings", 500, b"oops", ProtocolError),
     ],
 )
 async def test_odd_answers_during_the_snapshot(
@@ -943,9 +1000,9 @@ async def test_a_slow_device_is_read_in_a_few_rounds_with_timeouts_from_its_roun
         try:
             await plugin.get_devices()
             reads = [r for r in sim.requests if r[0] == "GET"]
-            # Identity (2 at once), the password check (alone), then 42 reads 4 at a time:
-            # 13 rounds of 2 s, within the 30 s set-up target.
-            assert len(reads) == 2 + 1 + 2 + 4 * 10
+            # Identity (2 at once), the password check (alone), then 26 reads 4 at a time
+            # (no meters: they are pushed): 9 rounds of 2 s, data at 18 s.
+            assert len(reads) == 2 + 1 + 2 + 4 * 6
             assert sim.max_in_flight == 4
             round_trip = plugin.client().round_trip
             assert round_trip.samples == len(reads)

@@ -180,13 +180,26 @@ def transmitter_groups(channels: int) -> list[list[str]]:
 
 
 def snapshot_paths(index: int) -> list[str]:
-    """Resources read for one channel in a full snapshot (transmitter parts separately)."""
+    """Resources read for one channel in a full snapshot (transmitter parts separately).
+
+    The meters are not among them: they are FastResources the device pushes the moment they
+    are subscribed, and then as often as they change, so reading them first only made a slow
+    receiver take longer to set up (see :func:`meter_paths`).
+    """
     return [
         f"/api/channel/{index}",
         f"/api/channel/{index}/warnings",
         f"/api/rf/channels/{index}",
-        *(f"/api/channel/{index}/{name}" for name in _METERS),
     ]
+
+
+def meter_paths(index: int) -> list[str]:
+    """One channel's meters: pushed on subscription, read only if the push does not come."""
+    return [f"/api/channel/{index}/{name}" for name in _METERS]
+
+
+#: Model fields the meters fill (kept from the live model across a snapshot).
+METER_ATTRIBUTES: Final = tuple(_METERS.values())
 
 
 #: How much of a malformed value a debug log line quotes.

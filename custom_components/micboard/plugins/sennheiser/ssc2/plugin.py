@@ -1,9 +1,10 @@
 """Sennheiser EW-DX (EM 2, EM 2 Dante, EM 4 Dante) over SSCv2: HTTPS + Server-Sent Events.
 
-A snapshot reads every resource with one GET each; live changes come from one subscription
-session: ``GET /api/ssc/state/subscriptions`` opens an event stream whose first event names
-the session, ``PUT …/{uuid}/add`` subscribes resources in small groups, and the device pushes
-their current values and then every change as ``data:{"<path>": <body>, ...}``.
+A snapshot reads every resource but the meters with one GET each; live changes come from one
+subscription session: ``GET /api/ssc/state/subscriptions`` opens an event stream whose first
+event names the session, ``PUT …/{uuid}/add`` subscribes resources in small groups, and the
+device pushes their current values and then every change as ``data:{"<path>": <body>, ...}``.
+The meters' first values come from that push (a meter the push leaves out is read once).
 
 The device documents no keep-alive, so after a few seconds of silence the plugin asks the
 device whether the session still exists; a session left behind by a lost stream is deleted
@@ -56,11 +57,13 @@ from .model import (
     DEVICE_STATE,
     FIRMWARE,
     IDENTITY,
+    METER_ATTRIBUTES,
     SITE,
     SSC2_LIMITS,
     TRANSMITTERS,
     ReceiverMapper,
     build_receiver,
+    meter_paths,
     normalize_path,
     snapshot_paths,
     subscription_groups,
@@ -78,6 +81,8 @@ LIVENESS_AFTER_SECONDS: Final = 5.0
 OPEN_TIMEOUT_SECONDS: Final = 10.0
 #: Best-effort DELETE of the session when the integration unloads.
 CLOSE_TIMEOUT_SECONDS: Final = 3.0
+#: How long the meters' first push may take after subscribing before they are read instead.
+INITIAL_PUSH_GRACE_SECONDS: Final = 2.0
 #: Largest event kept (an event holds at most a few resource bodies of a 4-channel receiver,
 #: a few kilobytes); a larger one is dropped and counted.
 MAX_EVENT_BYTES: Final = 256 * 1024
@@ -117,6 +122,9 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         self._dropped_reported = 0
         #: Whether the device was identified since the last stream ended (listen checks).
         self._identity_confirmed = False
+        #: Meter paths subscribed on this stream whose first value has not arrived yet.
+        self._awaiting_push: set[str] = set()
+        self.initial_push_grace = INITIAL_PUSH_GRACE_SECONDS
 
     @property
     def stable_id(self) -> str:
@@ -161,6 +169,7 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         with self.health.errors_recorded():
             raw = await self._read_snapshot()
         fresh, mapper = build_receiver(raw, self.gate, self._malformed)
+        _keep_meters(fresh, self.receivers.get(fresh.id))
         receivers = self.store_snapshot([fresh])
         self._mapper = ReceiverMapper(
             receivers[fresh.id], mapper.raw, gate=self.gate, on_malformed=self._malformed
@@ -252,21 +261,55 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
         pending: list[ServerSentEvent] = []
         uuid = await self._await_open(response, decoder, pending)
         self._session_uuid = uuid
+        channels = self.identity.channels if self.identity is not None else 0
+        self._awaiting_push = {path for index in range(channels) for path in meter_paths(index)}
         await self._subscribe(client, uuid)
         self.health.connected()
         self._handle_events(pending, on_update)
-        while True:
-            try:
-                async with asyncio.timeout(self.liveness_after):
-                    chunk = await response.content.readany()
-            except TimeoutError:
-                await self._check_alive(client, uuid)
-                continue
-            except (aiohttp.ClientError, OSError) as err:
-                raise ConnectionClosed(f"event stream of {self.host} broke: {err!r}") from err
-            if not chunk:
-                raise ConnectionClosed(f"{self.host} ended the event stream")
-            await self._feed(decoder, chunk, on_update)
+        fallback = asyncio.create_task(self._read_unpushed_meters(client, on_update))
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self.liveness_after):
+                        chunk = await response.content.readany()
+                except TimeoutError:
+                    await self._check_alive(client, uuid)
+                    continue
+                except (aiohttp.ClientError, OSError) as err:
+                    raise ConnectionClosed(f"event stream of {self.host} broke: {err!r}") from err
+                if not chunk:
+                    raise ConnectionClosed(f"{self.host} ended the event stream")
+                await self._feed(decoder, chunk, on_update)
+        finally:
+            fallback.cancel()
+
+    async def _read_unpushed_meters(self, client: Ssc2Client, on_update: UpdateCallback) -> None:
+        """Read the meters whose first push has not come (the research's advised fallback).
+
+        The snapshot leaves the meters out because the device pushes them on subscription;
+        a firmware that does not would leave them unknown until they next change, which for
+        a channel without a transmitter may be never. A push that arrives while the read is
+        under way wins: it is as new or newer.
+        """
+        await asyncio.sleep(self.initial_push_grace)
+        missing = sorted(self._awaiting_push)
+        if not missing:
+            return
+        _LOGGER.debug(
+            "%s pushed no first value for %d meters; reading them", self.host, len(missing)
+        )
+        bodies = await asyncio.gather(
+            *(client.get(path, absent_ok=True) for path in missing), return_exceptions=True
+        )
+        events: dict[str, Any] = {}
+        for path, body in zip(missing, bodies, strict=True):
+            if isinstance(body, BaseException):
+                # The stream's own liveness check deals with a device that stopped answering.
+                _LOGGER.debug("Could not read %s on %s: %r", path, self.host, body)
+            elif body is not ABSENT and path in self._awaiting_push:
+                events[path] = body
+        self._awaiting_push.difference_update(missing)  # read once; later pushes still apply
+        self._apply_resources(events, on_update)
 
     async def _feed(self, decoder: SSEDecoder, chunk: bytes, on_update: UpdateCallback) -> None:
         """Decode ``chunk`` a slice at a time, letting the event loop run in between.
@@ -322,6 +365,7 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
                 if refused is None:
                     continue
                 _LOGGER.debug("%s refused the subscription of %s", self.host, refused)
+                self._awaiting_push.discard(refused)  # nothing will be pushed for it
                 remaining = [path for path in group if normalize_path(path) != refused]
                 if len(remaining) == len(group):
                     raise ProtocolError(f"{self.host} refused {refused}, which was not requested")
@@ -369,11 +413,19 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
             return
         if set(data) == {"path", "value"} and isinstance(data["path"], str):
             data = {data["path"]: data["value"]}  # single-resource shape seen in some clients
+        if "sessionUUID" in data:
+            return
+        self._apply_resources(data, on_update)
+
+    def _apply_resources(self, data: Mapping[str, Any], on_update: UpdateCallback) -> None:
         mapper = self._mapper
-        if mapper is None or "sessionUUID" in data:
+        if mapper is None:
             return
         receiver_id = mapper.receiver.id
+        awaiting = self._awaiting_push
         for path, body in data.items():
+            if awaiting:
+                awaiting.discard(normalize_path(path))
             try:
                 changes = mapper.apply(path, body)
             except Exception:
@@ -414,6 +466,21 @@ class SennheiserSsc2Plugin(NetworkPlugin[Ssc2Options]):
                 _LOGGER.debug("Could not end the subscription session on %s: %s", self.host, err)
         await self._client.close()
         self.health.stopped()
+
+
+def _keep_meters(fresh: Receiver, live: Receiver | None) -> None:
+    """Carry the live meters into a snapshot that does not read them (they are pushed).
+
+    On the first snapshot there is nothing to carry: the meters stay unknown until the
+    subscription's first push, moments later.
+    """
+    if live is None:
+        return
+    for index, channel in fresh.channels.items():
+        current = live.channels.get(index)
+        if current is not None:
+            for attribute in METER_ATTRIBUTES:
+                setattr(channel, attribute, getattr(current, attribute))
 
 
 def _short_repr(value: object) -> str:
