@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Throughput of the Shure command-string parser, per family, for SAMPLE and REP streams.
 
 Two figures per stream, single-threaded (so: messages per second per core):
@@ -7,7 +6,7 @@ Two figures per stream, single-threaded (so: messages per second per core):
 The streams are rendered by the simulator, so they have each family's real layout, widths and
 sentinels; meter values vary from message to message so every SAMPLE really changes the model.
 TCP families are fed in 4 KiB reads (messages split across reads), UHF-R one datagram per
-message. Run: scripts/setup, then .venv/bin/python scripts/bench_shure_parser [-n N]
+message. Run: scripts/bench_shure_parser [-n N]
 """
 
 from __future__ import annotations
@@ -104,7 +103,9 @@ def bench_frame(reads: list[bytes], udp: bool) -> tuple[int, float]:
     return messages, time.perf_counter() - started
 
 
-def bench_model(plugin: ShureCommandsPlugin, reads: list[bytes], udp: bool) -> tuple[int, float, int]:
+def bench_model(
+    plugin: ShureCommandsPlugin, reads: list[bytes], udp: bool
+) -> tuple[int, float, int]:
     """Messages applied to the model, the seconds it took, and the updates it produced."""
     updates: list[ModelUpdate] = []
     plugin._on_update = updates.append  # noqa: SLF001

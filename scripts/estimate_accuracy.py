@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Accuracy of the runtime estimate against the Demo rack, whose battery drain is known.
 
 Runs Demo racks in accelerated time (no Home Assistant: the plugin's ``advance()`` is the
@@ -8,7 +7,7 @@ remaining on-air time (``battery_truth``) when a pack has been learnt for 5, 10 
 minutes. Li-ion channels are estimated twice: from their percent (as a device that reports
 percent but no runtime) and from their bars only; alkaline channels report bars only.
 
-Usage: scripts/setup, then .venv/bin/python scripts/estimate_accuracy
+Usage: scripts/estimate_accuracy
            [--seeds 1-8] [--receivers 64] [--minutes 40] [--tick 1.0] [--write]
 ``--write`` also writes docs/runtime_estimates.md.
 """

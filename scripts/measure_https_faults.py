@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Measure the HTTPS protocols (Sennheiser SSCv2, Shure System API) under faults, for real.
 
 Real sockets on loopback, real TLS, the plugins as Home Assistant runs them; the simulator
@@ -12,7 +11,7 @@ runs on its own event loop in a thread, so its work never counts as the plugin's
   stall     the longest time the plugin's event loop was blocked while a hostile stream
             arrived (4 MB of bare LF, of bare CR, of one-byte lines, deeply nested JSON).
 
-Run: scripts/setup, then .venv/bin/python scripts/measure_https_faults [--only setup]
+Run: scripts/measure_https_faults [--only setup]
 The machine's load changes the figures; say what it was (uptime) when you quote them.
 """
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Field figures for SSC v1, MCP and Audio-Technica: slow set-up, recovery, hostile input.
 
 Per protocol, against its simulator on loopback, with the plugins' real timeouts:
@@ -17,7 +16,7 @@ Per protocol, against its simulator on loopback, with the plugins' real timeouts
 The simulators run on their own event loop in a thread, so the plugin's loop carries only
 the plugin's work. The machine is shared: report the load (``uptime``) with the figures.
 
-Usage: .venv/bin/python scripts/measure_udp_faults [--delay 2] [--outage 60] [--skip-recovery]
+Usage: scripts/measure_udp_faults [--delay 2] [--outage 60] [--skip-recovery]
 """
 
 from __future__ import annotations
@@ -34,26 +33,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from custom_components.micboard.connection import Backoff  # noqa: E402
-from custom_components.micboard.plugins.audio_technica import (  # noqa: E402
+from custom_components.micboard.connection import Backoff
+from custom_components.micboard.plugins.audio_technica import (
     AudioTechnicaOptions,
     AudioTechnicaPlugin,
 )
-from custom_components.micboard.plugins.errors import MicboardError  # noqa: E402
-from custom_components.micboard.plugins.plugin import ManufacturerPlugin  # noqa: E402
-from custom_components.micboard.plugins.sennheiser.mcp import McpOptions  # noqa: E402
-from custom_components.micboard.plugins.sennheiser.mcp.plugin import (  # noqa: E402
+from custom_components.micboard.plugins.errors import MicboardError
+from custom_components.micboard.plugins.plugin import ManufacturerPlugin
+from custom_components.micboard.plugins.sennheiser.mcp import McpOptions
+from custom_components.micboard.plugins.sennheiser.mcp.plugin import (
     SennheiserMcpPlugin,
 )
-from custom_components.micboard.plugins.sennheiser.ssc1 import Ssc1Options  # noqa: E402
-from custom_components.micboard.plugins.sennheiser.ssc1.plugin import (  # noqa: E402
+from custom_components.micboard.plugins.sennheiser.ssc1 import Ssc1Options
+from custom_components.micboard.plugins.sennheiser.ssc1.plugin import (
     SennheiserSsc1Plugin,
 )
-from simulators.audio_technica import AudioTechnicaSimulator  # noqa: E402
-from simulators.sennheiser.mcp import McpSimulator  # noqa: E402
-from simulators.sennheiser.ssc1 import Ssc1Simulator  # noqa: E402
-from tests.support.helpers import free_port  # noqa: E402
-from tests.support.stalled_loop import simulator_in_thread  # noqa: E402
+from simulators.audio_technica import AudioTechnicaSimulator
+from simulators.sennheiser.mcp import McpSimulator
+from simulators.sennheiser.ssc1 import Ssc1Simulator
+from tests.support.helpers import free_port
+from tests.support.stalled_loop import simulator_in_thread
 
 type Sim = Ssc1Simulator | McpSimulator | AudioTechnicaSimulator
 
@@ -62,6 +61,7 @@ class StallMeter:
     """The longest gap between two turns of this event loop while it runs."""
 
     def __init__(self) -> None:
+        """Start with no gap seen and no watcher running."""
         self.longest = 0.0
         self._task: asyncio.Task[None] | None = None
 
@@ -75,6 +75,7 @@ class StallMeter:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[StallMeter]:
+        """Measure for the length of the ``with`` block; read ``longest`` afterwards."""
         self._task = asyncio.get_running_loop().create_task(self._watch())
         try:
             yield self
@@ -82,7 +83,9 @@ class StallMeter:
             self._task.cancel()
 
 
-def _ssc1() -> tuple[Callable[[], Awaitable[Ssc1Simulator]], Callable[[Any], ManufacturerPlugin[Any]]]:
+def _ssc1() -> tuple[
+    Callable[[], Awaitable[Ssc1Simulator]], Callable[[Any], ManufacturerPlugin[Any]]
+]:
     async def start() -> Ssc1Simulator:
         return await Ssc1Simulator(channels=4).start()
 
@@ -93,7 +96,9 @@ def _ssc1() -> tuple[Callable[[], Awaitable[Ssc1Simulator]], Callable[[Any], Man
     return start, plugin
 
 
-def _mcp() -> tuple[Callable[[], Awaitable[McpSimulator]], Callable[[Any], ManufacturerPlugin[Any]]]:
+def _mcp() -> tuple[
+    Callable[[], Awaitable[McpSimulator]], Callable[[Any], ManufacturerPlugin[Any]]
+]:
     local = free_port("udp")
 
     async def start() -> McpSimulator:
@@ -120,10 +125,15 @@ def _at() -> tuple[
     return start, plugin
 
 
-PROTOCOLS = {"SSC v1 (EW-DX, 4 ch)": _ssc1, "MCP (ew G4 EM)": _mcp, "Audio-Technica (ESW, 8 ch)": _at}
+PROTOCOLS = {
+    "SSC v1 (EW-DX, 4 ch)": _ssc1,
+    "MCP (ew G4 EM)": _mcp,
+    "Audio-Technica (ESW, 8 ch)": _at,
+}
 
 
 async def measure_setup(name: str, delay: float) -> str:
+    """How long get_devices() takes when the device answers every request ``delay`` s late."""
     start, make = PROTOCOLS[name]()
     with simulator_in_thread(start) as (sim, call):
         call(lambda: setattr(sim, "reply_delay", delay))
@@ -141,14 +151,18 @@ async def measure_setup(name: str, delay: float) -> str:
     return result
 
 
-async def _away(sim: Sim, call: Callable[[Callable[[], Any]], None], loop: asyncio.AbstractEventLoop) -> None:
+async def _away(
+    sim: Sim, call: Callable[[Callable[[], Any]], None], loop: asyncio.AbstractEventLoop
+) -> None:
     if isinstance(sim, AudioTechnicaSimulator):
         asyncio.run_coroutine_threadsafe(sim.kill(), loop).result(10)
     else:
         call(sim.stop_answering)
 
 
-async def _back(sim: Sim, call: Callable[[Callable[[], Any]], None], loop: asyncio.AbstractEventLoop) -> None:
+async def _back(
+    sim: Sim, call: Callable[[Callable[[], Any]], None], loop: asyncio.AbstractEventLoop
+) -> None:
     if isinstance(sim, AudioTechnicaSimulator):
         asyncio.run_coroutine_threadsafe(sim.restart(), loop).result(10)
     else:
@@ -156,6 +170,10 @@ async def _back(sim: Sim, call: Callable[[Callable[[], Any]], None], loop: async
 
 
 async def measure_recovery(name: str, outage: float) -> str:
+    """How soon data flows again after an ``outage`` s loss, retrying on the integration's backoff.
+
+    The figure runs from the device answering again to the first full snapshot.
+    """
     start, make = PROTOCOLS[name]()
     with simulator_in_thread(start) as (sim, call):
         sim_loop = _loop_of(call)
@@ -226,6 +244,7 @@ def _hostile_datagrams(kind: str) -> list[bytes]:
 
 
 async def measure_udp_flood(name: str, seconds: float) -> str:
+    """The longest loop stall while hostile datagrams arrive for ``seconds`` s, as fast as sent."""
     start, make = PROTOCOLS[name]()
     kind = "ssc1" if name.startswith("SSC") else "mcp"
     with simulator_in_thread(start) as (sim, call):
@@ -251,7 +270,9 @@ async def measure_udp_flood(name: str, seconds: float) -> str:
         rejected_before = plugin.health.messages_rejected
         with meter.running():
             future = asyncio.run_coroutine_threadsafe(flood(), sim_loop)
-            while not future.done():
+            # The flood runs on the simulator's loop in another thread, so an asyncio.Event
+            # would need a thread-safe set; polling every 50 ms only ends the window late.
+            while not future.done():  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
         rejected = plugin.health.messages_rejected - rejected_before
         alive = not listening.done()
@@ -266,6 +287,7 @@ async def measure_udp_flood(name: str, seconds: float) -> str:
 
 
 async def measure_at_stream() -> list[str]:
+    """The longest loop stall while Audio-Technica reads each 4 MB hostile stream on its session."""
     start, make = PROTOCOLS["Audio-Technica (ESW, 8 ch)"]()
     floods = {
         "4 MB of bare CRs": b"\r" * (4 << 20),
@@ -297,6 +319,7 @@ async def measure_at_stream() -> list[str]:
 
 
 async def main() -> None:
+    """Print the set-up, stall and recovery figures, one line per protocol."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay", type=float, default=2.0)
     parser.add_argument("--outage", type=float, default=60.0)

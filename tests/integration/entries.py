@@ -144,17 +144,24 @@ def ssc2_streaming(coordinator: MicboardCoordinator, sim: Ssc2Simulator) -> bool
         plugin._session_uuid in sim.sessions
         and plugin.health.state is ConnectionState.CONNECTED
         and sim.active_streams == 1
+        and not plugin._awaiting_push
     )
 
 
 async def start_ssc2(
     hass: HomeAssistant, sim: Ssc2Simulator, entry: MockConfigEntry
 ) -> MicboardCoordinator:
-    """Set up an SSCv2 entry (quick backoff) and wait until its event stream is open."""
+    """Set up an SSCv2 entry (quick backoff); wait until it streams and shows the meters.
+
+    The meters' first values come with the subscription's push, after set-up; the first
+    meter flush writes them at once.
+    """
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     coordinator: MicboardCoordinator = entry.runtime_data
     coordinator.backoff = Backoff(initial=0.05, maximum=0.1)
     await wait_for(lambda: ssc2_streaming(coordinator, sim))
+    await wait_for(lambda: getattr(coordinator.delivery, "_meter_handle", None) is None)
+    await hass.async_block_till_done()
     return coordinator
