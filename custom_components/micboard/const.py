@@ -20,6 +20,7 @@ CONF_NOTIFY_PORT: Final = "notify_port"  # Audio-Technica: notification port (0:
 CONF_NOTIFY_GROUP: Final = "notify_group"  # Audio-Technica: multicast group ("" = unicast)
 CONF_NOTIFY_BIND: Final = "notify_bind"  # Audio-Technica: bind address (tests: loopback)
 CONF_DEVICE_UID: Final = "device_uid"  # Audio-Technica: the id first identified
+CONF_KNOWN_DEVICES: Final = "known_devices"  # System API: device ids the server last listed
 CONF_RECEIVERS: Final = "receivers"  # Demo rack: how many receivers
 CONF_CHANNELS: Final = "channels"  # Demo rack: channels per receiver
 CONF_SEED: Final = "seed"  # Demo rack: the simulation's seed (tests)

@@ -28,6 +28,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from .connection import Backoff, ConnectionLifecycle
 from .const import (
+    CONF_KNOWN_DEVICES,
     CONF_LOW_BATTERY_MINUTES,
     CONF_LOW_BATTERY_PERCENT,
     CONF_METER_INTERVAL,
@@ -37,6 +38,7 @@ from .const import (
 )
 from .delivery import CoalescingDelivery, UpdateDelivery
 from .devices import EntryDevices
+from .entry_data import known_devices
 from .handover import ReferralOffers
 from .listeners import ListenerContext, Listeners, ModelObserver
 from .plugins.errors import (
@@ -157,9 +159,24 @@ class MicboardCoordinator(DataUpdateCoordinator[dict[str, Receiver]]):
     def _after_snapshot(self, receivers: dict[str, Receiver]) -> None:
         # Also from check_structure on later snapshots; offering twice is a dict lookup.
         self._referral_offers.offer(self.plugin.referrals)
+        self._remember_inventory()
         self.status.evaluate_snapshot(receivers)
         if self.data is not None:
             self.check_structure(receivers)
+
+    def _remember_inventory(self) -> None:
+        """Keep what the plugin needs to recognise its installation after a restart.
+
+        Written only when it changed (a device added or removed on a System API server),
+        so a snapshot every minute does not rewrite the entry every minute.
+        """
+        inventory = self.plugin.inventory
+        entry = self.config_entry
+        if inventory is None or set(known_devices(entry.data)) == inventory:
+            return
+        self.hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_KNOWN_DEVICES: sorted(inventory)}
+        )
 
     def receiver(self, receiver_id: str) -> Receiver | None:
         """The live receiver, if the model has it."""

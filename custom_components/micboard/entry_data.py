@@ -25,6 +25,7 @@ from .const import (
     CONF_CHANNELS,
     CONF_DEVICE_UID,
     CONF_FINGERPRINT,
+    CONF_KNOWN_DEVICES,
     CONF_LOCAL_PORT,
     CONF_MANUFACTURER,
     CONF_NOTIFY_BIND,
@@ -107,7 +108,14 @@ def shure_systemapi_options(data: Mapping[str, Any]) -> ShureSystemApiOptions:
         port=_port(data, SYSTEMAPI_PORT),
         api_key=str(data[CONF_API_KEY]),
         fingerprint=parse_fingerprint(str(data[CONF_FINGERPRINT])),
+        known_devices=frozenset(str(device_id) for device_id in known_devices(data)),
     )
+
+
+def known_devices(data: Mapping[str, Any]) -> list[str]:
+    """The device ids an entry keeps (System API), or none (older entries, other protocols)."""
+    value = data.get(CONF_KNOWN_DEVICES)
+    return [str(item) for item in value] if isinstance(value, list) else []
 
 
 def ssc2_options(data: Mapping[str, Any]) -> Ssc2Options:

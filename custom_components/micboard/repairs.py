@@ -24,7 +24,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import probatio as vol
 
-from .const import CONF_DEVICE_UID, CONF_RECEIVER_ID, DOMAIN, LOGGER
+from .const import CONF_DEVICE_UID, CONF_KNOWN_DEVICES, CONF_RECEIVER_ID, DOMAIN, LOGGER
 from .entry_data import create_plugin
 from .flows.base import address_fields
 from .plugins.errors import (
@@ -202,6 +202,8 @@ class DifferentDeviceFlow(RepairsFlow):
         for key in (CONF_RECEIVER_ID, CONF_DEVICE_UID):
             if key in data:
                 data[key] = self.found
+        # A server (System API) that lists other devices: its list is the installation now.
+        data.pop(CONF_KNOWN_DEVICES, None)
         self.hass.config_entries.async_update_entry(self.entry, unique_id=self.found, data=data)
         await self._done()
         return self.async_create_entry(data={})

@@ -10,7 +10,7 @@ from types import ModuleType
 from custom_components.micboard.plugins.runtime_estimate import Confidence, ReadingSource
 from tests.support import REPO_ROOT
 
-SCRIPT = REPO_ROOT / "scripts" / "estimate_accuracy"
+SCRIPT = REPO_ROOT / "scripts" / "estimate_accuracy.py"
 
 
 def _load() -> ModuleType:

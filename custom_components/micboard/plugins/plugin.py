@@ -151,6 +151,16 @@ class ManufacturerPlugin[OptionsT: PluginOptions](ABC):
         """
         return type(self).identify is not ManufacturerPlugin.identify
 
+    @property
+    def inventory(self) -> frozenset[str] | None:
+        """Ids the integration keeps with its entry to recognise the installation later.
+
+        None (the default): the plugin needs nothing kept. A server of many devices (the
+        System API) returns the device ids it listed, and gets them back in its options
+        after a restart, when it has not seen the server yet.
+        """
+        return None
+
     def diagnostics(self) -> dict[str, Any]:
         """Protocol-specific plain data for diagnostics (never a secret); none by default."""
         return {}

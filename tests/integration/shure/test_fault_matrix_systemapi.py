@@ -13,11 +13,14 @@ import math
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.micboard.const import CONF_METER_INTERVAL, DOMAIN
+from custom_components.micboard.const import CONF_KNOWN_DEVICES, CONF_METER_INTERVAL, DOMAIN
 from custom_components.micboard.coordinator import Backoff, MicboardCoordinator
 from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.net.http import TIMEOUT_FLOOR
@@ -290,4 +293,96 @@ async def test_home_assistant_restarted_while_the_server_is_away(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     await wait_for(lambda: none_unavailable(hass, entry), hass=hass)
+    settings.assert_kept(hass)
+
+
+# -- the installation across restarts ------------------------------------------------------------
+
+
+def _registry_devices(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    return {d.id for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)}
+
+
+def _different_device_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"different_device_{entry.entry_id}")
+
+
+async def test_the_entry_keeps_the_servers_device_ids(
+    hass: HomeAssistant,
+    sim: SystemApiSimulator,
+    loaded: tuple[MockConfigEntry, MicboardCoordinator, UserSettings],
+) -> None:
+    entry, coordinator, _settings = loaded
+    assert entry.data[CONF_KNOWN_DEVICES] == sorted(sim.devices)
+    sim.add_device("MXA910", name="Second ceiling")
+    await coordinator.async_refresh()
+    assert entry.data[CONF_KNOWN_DEVICES] == sorted(sim.devices)
+
+
+async def test_another_installation_found_after_a_restart_deletes_nothing(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    sim: SystemApiSimulator,
+    loaded: tuple[MockConfigEntry, MicboardCoordinator, UserSettings],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before, a restarted Home Assistant knew no devices and took any list it was given."""
+    entry, coordinator, settings = loaded
+    old_ids = set(plugin_of(coordinator).receivers)
+    devices = _registry_devices(hass, entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for device_id in list(sim.devices):
+        sim.remove_device(device_id)
+    other = sim.add_device("ANX4", name="Someone else's box")
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert _different_device_issue(hass, entry) is not None
+    assert _registry_devices(hass, entry) == devices  # nothing deleted, nothing added
+    assert all_unavailable(hass, entry)
+    settings.assert_kept(hass)
+    assert len(loud_lines(caplog)) <= 1, loud_lines(caplog)
+
+    # The user accepts the other installation: its devices replace the old ones.
+    assert await async_setup_component(hass, "repairs", {})
+    http = await hass_client()
+    response = await http.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": f"different_device_{entry.entry_id}"},
+    )
+    flow = await response.json()
+    response = await http.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}", json={"next_step_id": "accept_replacement"}
+    )
+    flow = await response.json()
+    response = await http.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
+    assert (await response.json())["type"] == FlowResultType.CREATE_ENTRY
+    await wait_for(lambda: entry.state is ConfigEntryState.LOADED, hass=hass)
+    coordinator = entry.runtime_data
+    await wait_for(lambda: listening(coordinator, sim), hass=hass)
+    assert set(plugin_of(coordinator).receivers) == {other.device_id}
+    assert entry.data[CONF_KNOWN_DEVICES] == [other.device_id]
+    assert not old_ids & set(plugin_of(coordinator).receivers)
+    assert _different_device_issue(hass, entry) is None
+
+
+async def test_a_server_listing_nothing_after_a_restart_deletes_nothing(
+    hass: HomeAssistant,
+    sim: SystemApiSimulator,
+    loaded: tuple[MockConfigEntry, MicboardCoordinator, UserSettings],
+) -> None:
+    """A server still discovering its devices: wait for them, do not take "none" for an answer."""
+    entry, _coordinator, settings = loaded
+    devices = _registry_devices(hass, entry)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    away = {device_id: sim.devices[device_id] for device_id in list(sim.devices)}
+    for device_id in away:
+        sim.remove_device(device_id)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert _registry_devices(hass, entry) == devices
     settings.assert_kept(hass)

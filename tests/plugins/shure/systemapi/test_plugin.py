@@ -877,3 +877,36 @@ async def test_a_server_listing_none_of_the_known_devices_deletes_nothing(
         await plugin.get_devices()
     assert caught.value.expected == plugin.stable_id
     assert set(plugin.receivers) == known
+
+
+async def test_known_devices_from_the_options_guard_the_first_snapshot(
+    session: aiohttp.ClientSession, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    """After a restart the plugin has seen nothing; the entry's remembered ids stand in."""
+    remembered = frozenset({"an-id-from-before"})
+    plugin = ShureSystemApiPlugin(options(sim, known_devices=remembered), session=session)
+    try:
+        with pytest.raises(DifferentDevice):
+            await plugin.get_devices()
+        assert plugin.receivers == {}
+        assert plugin.inventory == frozenset()
+        await plugin.close()
+        # One device in common is the same installation (devices come and go).
+        plugin = ShureSystemApiPlugin(
+            options(sim, known_devices=remembered | {next(iter(sim.devices))}), session=session
+        )
+        await plugin.get_devices()
+        assert plugin.inventory == frozenset(sim.devices)
+    finally:
+        await plugin.close()
+
+
+async def test_a_first_contact_takes_whatever_the_server_lists(
+    session: aiohttp.ClientSession, sim: SystemApiSimulator, ids: dict[str, str]
+) -> None:
+    plugin = ShureSystemApiPlugin(options(sim), session=session)
+    try:
+        await plugin.get_devices()
+        assert plugin.inventory == frozenset(sim.devices)
+    finally:
+        await plugin.close()

@@ -100,11 +100,17 @@ MAX_EVENT_BYTES: Final = 256 * 1024
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ShureSystemApiOptions(NetworkOptions):
-    """The server's address, its API key and the SHA-256 of the certificate the user trusted."""
+    """The server's address, its API key and the SHA-256 of the certificate the user trusted.
+
+    ``known_devices`` are the device ids the server listed last time (the integration keeps
+    them with its entry): after a restart they are what a new device list is compared with,
+    so a wholly different server is recognised before any of its devices replace the old.
+    """
 
     port: int = DEFAULT_PORT
     api_key: str = field(repr=False)
     fingerprint: bytes
+    known_devices: frozenset[str] = frozenset()
 
 
 class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
@@ -159,6 +165,11 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
             timeout=self.request_timeout,
             health=self.health,
         )
+
+    @property
+    def inventory(self) -> frozenset[str]:
+        """Ids of every device the server listed in the last snapshot (kept across restarts)."""
+        return frozenset(self.devices)
 
     # -- snapshot -------------------------------------------------------------------------------
 
@@ -219,12 +230,13 @@ class ShureSystemApiPlugin(NetworkPlugin[ShureSystemApiOptions]):
         entry's devices and entities: an empty list is "not ready yet", a list of only
         unknown devices is :class:`DifferentDevice` (the user decides in the repair).
         """
-        if not self.devices:
+        known = self.inventory or self.options.known_devices
+        if not known:
             return  # first contact: whatever the server lists is the installation
         listed = {device_id for node in nodes if (device_id := node_device_id(node))}
         if not listed:
             raise CannotConnect(f"{self.host} lists no devices (starting up?)")
-        if listed.isdisjoint(self.devices):
+        if listed.isdisjoint(known):
             raise DifferentDevice(
                 f"{self.host} now lists none of the devices it served",
                 host=self.host,
