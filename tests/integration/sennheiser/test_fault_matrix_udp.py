@@ -32,6 +32,7 @@ from custom_components.micboard.plugins.sennheiser.mcp.plugin import (
     SennheiserMcpPlugin,
     device_id_for,
 )
+from custom_components.micboard.plugins.sennheiser.ssc1 import plugin as ssc1_plugin
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.net.udp_device import UdpDevice
 from simulators.sennheiser.mcp import McpSimulator
@@ -294,5 +295,36 @@ async def test_another_receiver_at_the_address(
         assert len(loud_lines(caplog)) <= 1
         assert coordinator.plugin.stable_id == SERIAL
         assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await simulator.close()
+
+
+async def test_acknowledges_subscriptions_but_never_notifies(
+    hass: HomeAssistant,
+    local_port: int,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SSC v1: such a unit is read instead; before, its entities flapped every lifetime."""
+    monkeypatch.setattr(ssc1_plugin, "MIN_POLL_SECONDS", 0.1)
+    simulator = await Ssc1Simulator(channels=2, name="STAGE").start()
+    try:
+        entry, coordinator, settings = await _loaded(hass, "ssc1", simulator, local_port)
+        plugin = coordinator.plugin
+        assert isinstance(plugin, SennheiserSsc1Plugin)
+        caplog.clear()
+        simulator.mute_notifications = True
+        reconnects = coordinator.connection_health.reconnects
+        await wait_for(lambda: plugin.polling, hass=hass)
+        simulator.set_battery(1, 37)
+        battery = "sensor.stage_channel_1_battery"
+        await wait_for(
+            lambda: (state := hass.states.get(battery)) is not None and state.state == "37",
+            hass=hass,
+        )
+        assert none_unavailable(hass, entry)
+        assert coordinator.connection_health.reconnects == reconnects
+        assert loud_lines(caplog) == []
+        settings.assert_kept(hass)
     finally:
         await simulator.close()

@@ -23,7 +23,7 @@ from custom_components.micboard.plugins.model import (
     Feature,
     ModelUpdate,
 )
-from custom_components.micboard.plugins.sennheiser.ssc1 import Ssc1Options
+from custom_components.micboard.plugins.sennheiser.ssc1 import Ssc1Options, plugin as ssc1_plugin
 from custom_components.micboard.plugins.sennheiser.ssc1.codec import SscError
 from custom_components.micboard.plugins.sennheiser.ssc1.plugin import SennheiserSsc1Plugin
 from simulators.sennheiser.ssc1 import Ssc1Simulator
@@ -479,17 +479,55 @@ async def test_numeric_serial_and_eight_channels() -> None:
     assert len(receivers["4711"].channels) == 8
 
 
-async def test_acknowledged_but_silent_subscription_ends_listen(
+async def test_acknowledged_but_silent_subscriptions_are_read_instead(
+    sim: Ssc1Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It answers every GET, so it is read; before, its entities flapped every lifetime."""
+    monkeypatch.setattr(SennheiserSsc1Plugin, "subscription_lifetime", 1.0)
+    monkeypatch.setattr(ssc1_plugin, "MIN_POLL_SECONDS", 0.1)
+    plugin = plugin_for(sim)
+    receiver = (await plugin.get_devices())[plugin.receiver_id]
+    sim.mute_notifications = True
+    updates: list[ModelUpdate] = []
+    task = asyncio.create_task(plugin.listen(updates.append))
+    try:
+        await wait_for(lambda: plugin.polling, timeout=5.0)
+        sim.set_battery(1, 42)
+        await wait_for(
+            lambda: (
+                receiver.channels[1].transmitter is not None
+                and receiver.channels[1].transmitter.battery_percent == 42
+            )
+        )
+        assert any(update.channel == 1 for update in updates)
+        renewals = sim.renewals
+        await wait_for(lambda: sim.renewals > renewals)  # still subscribed, in case
+        assert not task.done()
+        sim.stop_answering()
+        with pytest.raises(ConnectionClosed, match="stopped answering"):
+            async with asyncio.timeout(10):
+                await task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+            await task
+        await plugin.close()
+
+
+async def test_a_silent_subscription_with_no_answers_ends_listen(
     sim: Ssc1Simulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(SennheiserSsc1Plugin, "subscription_lifetime", 1.0)
     plugin = plugin_for(sim)
     await plugin.get_devices()
     sim.mute_notifications = True
-    with pytest.raises(ConnectionClosed, match="sends no data"):
-        async with asyncio.timeout(5):
-            await plugin.listen(lambda _update: None)
-    assert sim.renewals >= 5  # the subscriptions were acknowledged all along
+    task = asyncio.create_task(plugin.listen(lambda _update: None))
+    await wait_for(lambda: sim.renewals >= 1)
+    sim.stop_answering()
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(10):
+            await task
+    assert not plugin.polling
     await plugin.close()
 
 

@@ -73,6 +73,8 @@ PROBE_ATTEMPTS: Final = 2
 MAX_LIFETIME: Final = 120
 #: Meter subscriptions are never asked to notify faster than this (ms).
 MIN_METER_MS: Final = 100
+#: Shortest gap between two reads of everything when a device's subscriptions stay silent.
+MIN_POLL_SECONDS: Final = 1.0
 
 _IDENTITY: Final = {
     "product": ("device", "identity", "product"),
@@ -140,6 +142,8 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         self.channel_count = 0
         self.supported: frozenset[str] = frozenset()
         self.renewals = 0
+        #: Whether this connection reads the device instead of waiting for notifications.
+        self.polling = False
         #: The lifetime asked for now: ``subscription_lifetime``, longer for a slow device.
         self.lifetime = self.subscription_lifetime
         self._leaves: dict[int, dict[str, Any]] = {}
@@ -531,6 +535,7 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
         liveness = self._liveness
         liveness.restart()
         took = 0.0
+        self.polling = False
         try:
             while True:
                 self._resubscribe.clear()
@@ -547,13 +552,51 @@ class SennheiserSsc1Plugin(NetworkPlugin[Ssc1Options]):
                 took = time.monotonic() - started
                 # A subscription that ends early (310) sets _resubscribe: renew at once.
                 renew_at = started + self.lifetime / 2
+                if self.polling:
+                    await self._poll_until(renew_at)
+                    continue
                 silent = await liveness.watch(renew_at, self.lifetime, self._resubscribe)
                 if silent is not None:
-                    raise ConnectionClosed(
-                        f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
-                    )
+                    await self._fall_back_to_polling(silent)
         finally:
             self._listener = None
+
+    @property
+    def poll_seconds(self) -> float:
+        """How often everything is read when notifications do not come."""
+        return max(MIN_POLL_SECONDS, self.meter_interval)
+
+    async def _fall_back_to_polling(self, silent: float) -> None:
+        """A device that acknowledges subscriptions but never notifies: read it instead.
+
+        Such a unit (a firmware or a filter between us that lets answers through but not
+        notifications) answers every GET, so ending the connection only made the entities
+        flap: unavailable after one lifetime, back with the next snapshot, again and again.
+        If it still answers, its values are read every :attr:`poll_seconds` for the rest of
+        this connection (subscriptions are still renewed, in case notifications start); if
+        it does not, the connection is lost as before.
+        """
+        try:
+            await self._read_all()
+        except MicboardError as err:
+            raise ConnectionClosed(
+                f"{self.host} acknowledges but sends no data ({silent:.1f} s)"
+            ) from err
+        _LOGGER.debug(
+            "%s acknowledges subscriptions but sends no data; reading it every %.1f s",
+            self.host,
+            self.poll_seconds,
+        )
+        self.polling = True
+
+    async def _poll_until(self, renew_at: float) -> None:
+        """Read everything every :attr:`poll_seconds` until the subscriptions are due."""
+        while (now := time.monotonic()) < renew_at and not self._resubscribe.is_set():
+            await asyncio.sleep(min(self.poll_seconds, renew_at - now))
+            try:
+                await self._read_all()
+            except MicboardError as err:
+                raise ConnectionClosed(f"{self.host} stopped answering: {err}") from err
 
     def subscription_groups(self, channel: int) -> list[tuple[dict[str, Any], list[Path]]]:
         """The subscribe trees of one channel: status addresses, and throttled meters."""
