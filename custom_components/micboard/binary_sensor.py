@@ -45,6 +45,10 @@ class ChannelBinarySensorDescription(MicboardBinarySensorDescription):
     features: frozenset[Feature]
     value_fn: Callable[[Channel, MicboardCoordinator], bool | None]
 
+    def reported_by(self, features: frozenset[Feature]) -> bool:
+        """Channels with any of :attr:`features`."""
+        return not self.features.isdisjoint(features)
+
 
 CHANNEL_BINARY_SENSORS: tuple[ChannelBinarySensorDescription, ...] = (
     ChannelBinarySensorDescription(
@@ -122,6 +126,10 @@ class ReceiverBinarySensorDescription(MicboardBinarySensorDescription):
     feature: Feature
     value_fn: Callable[[Receiver], bool | None]
 
+    def reported_by(self, features: frozenset[Feature]) -> bool:
+        """Receivers with :attr:`feature`."""
+        return self.feature in features
+
 
 RECEIVER_BINARY_SENSORS: tuple[ReceiverBinarySensorDescription, ...] = (
     ReceiverBinarySensorDescription(
@@ -147,13 +155,13 @@ async def async_setup_entry(
             *(
                 MicboardReceiverBinarySensor(coordinator, description, receiver.id)
                 for description in RECEIVER_BINARY_SENSORS
-                if description.feature in receiver.features
+                if description.reported_by(receiver.features)
             ),
         ),
         lambda coordinator, receiver, channel: (
             MicboardChannelBinarySensor(coordinator, description, receiver.id, channel.index)
             for description in CHANNEL_BINARY_SENSORS
-            if not description.features.isdisjoint(channel.features)
+            if description.reported_by(channel.features)
         ),
     )
 

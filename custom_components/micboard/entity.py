@@ -36,11 +36,19 @@ HEALTH_KINDS = frozenset({KIND_STATUS, KIND_HEALTH})
 
 
 def link_available(entity: MicboardEntity) -> bool:
-    """Default availability: the link is up, the receiver online, the channel still there."""
+    """Default availability: link up, receiver online, channel there and still reporting it.
+
+    A feature can go after its entity was made (an Audio-Technica command found unsupported
+    once a slow set-up's unasked commands are asked): the entity then shows unavailable, not
+    a value the device will never send, and keeps its id and the user's settings.
+    """
     receiver = entity.receiver
     if not entity.coordinator.last_update_success or receiver is None or not receiver.online:
         return False
-    return entity.channel_index is None or entity.channel_index in receiver.channels
+    if entity.channel_index is None:
+        return entity.entity_description.reported_by(receiver.features)
+    channel = receiver.channels.get(entity.channel_index)
+    return channel is not None and entity.entity_description.reported_by(channel.features)
 
 
 def receiver_present(entity: MicboardEntity) -> bool:
@@ -62,6 +70,13 @@ class MicboardEntityDescription(EntityDescription):
 
     kinds: frozenset[str] = STATUS_KINDS
     available_fn: Callable[[MicboardEntity], bool] = link_available
+
+    def reported_by(self, features: frozenset[Feature]) -> bool:
+        """Whether a receiver or channel with ``features`` reports what this entity shows.
+
+        Decides which entities are made, and keeps one available only while it holds.
+        """
+        return True
 
 
 #: Entities handed to Home Assistant at a time during set-up; the event loop runs in between.

@@ -65,6 +65,11 @@ class ChannelSensorDescription(MicboardSensorDescription):
 
     feature: Feature | None  # None: every channel has it
     value_fn: Callable[[Channel], StateType]
+
+    def reported_by(self, features: frozenset[Feature]) -> bool:
+        """Channels with :attr:`feature` (every channel when it is None)."""
+        return self.feature is None or self.feature in features
+
     #: State attributes read from the channel, where the value needs a word of context.
     attributes_fn: Callable[[Channel], dict[str, Any]] | None = None
 
@@ -75,6 +80,10 @@ class ReceiverSensorDescription(MicboardSensorDescription):
 
     value_fn: Callable[[Receiver, MicboardCoordinator], StateType]
     feature: Feature | None = None  # a receiver-level feature it needs; None: every receiver
+
+    def reported_by(self, features: frozenset[Feature]) -> bool:
+        """Receivers with :attr:`feature` (every receiver when it is None)."""
+        return self.feature is None or self.feature in features
 
 
 def _enum_value(value: StrEnum | None) -> str | None:
@@ -347,7 +356,7 @@ async def async_setup_entry(
         lambda coordinator, receiver: (
             MicboardReceiverSensor(coordinator, description, receiver.id)
             for description in RECEIVER_SENSORS
-            if description.feature is None or description.feature in receiver.features
+            if description.reported_by(receiver.features)
         ),
         _channel_sensors,
     )
@@ -358,7 +367,7 @@ def _channel_sensors(
 ) -> Iterator[_MicboardSensor]:
     """A channel's sensors: one per feature it reports, and an estimate of missing runtime."""
     for description in CHANNEL_SENSORS:
-        if description.feature is None or description.feature in channel.features:
+        if description.reported_by(channel.features):
             kind = (
                 MicboardChannelSensor
                 if description.attributes_fn is None

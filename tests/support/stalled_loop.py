@@ -58,6 +58,9 @@ def simulator_in_thread[S: Simulator](
         finally:
             asyncio.run_coroutine_threadsafe(simulator.close(), loop).result(timeout=10)
     finally:
+        # The simulator's loop may have started a default-executor thread (name lookups,
+        # TLS set-up); it is joined here, or the test harness sees a thread left behind.
+        asyncio.run_coroutine_threadsafe(loop.shutdown_default_executor(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()

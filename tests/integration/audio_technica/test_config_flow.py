@@ -22,10 +22,6 @@ from custom_components.micboard.const import (
     DOMAIN,
 )
 from custom_components.micboard.flows.base import errors_for
-from custom_components.micboard.plugins.audio_technica import (
-    plugin as at_plugin,
-    session as at_session,
-)
 from custom_components.micboard.plugins.errors import (
     CannotConnect,
     InvalidAuth,
@@ -42,16 +38,9 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 RX = "audio_technica_esw_r4180dan_rack_a"
 
 
-@pytest.fixture(autouse=True)
-def fast_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A silent or busy receiver gives up quickly."""
-    monkeypatch.setattr(at_plugin, "BUSY_RETRY_DELAY", 0.01)
-    monkeypatch.setattr(at_session, "REPLY_TIMEOUT", 0.5)
-
-
 @pytest.fixture
 async def simulator() -> AsyncGenerator[AudioTechnicaSimulator]:
-    """A 2-channel ESW receiver."""
+    """A 2-channel ESW receiver, notifications off (the conftest's one notifies)."""
     sim = AudioTechnicaSimulator(channels=2)
     await sim.start()
     yield sim

@@ -20,37 +20,14 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.micboard.const import CONF_DEVICE_UID, CONF_METER_INTERVAL, DOMAIN
 from custom_components.micboard.coordinator import MicboardCoordinator
 from custom_components.micboard.identifiers import receiver_identifier
-from custom_components.micboard.plugins.audio_technica import (
-    plugin as at_plugin,
-    session as at_session,
-)
 from simulators.audio_technica import AudioTechnicaSimulator
 from tests.integration.common import setup_entry
 from tests.integration.entries import audio_technica_entry_data
-from tests.support.helpers import free_port, wait_for
+from tests.support.helpers import wait_for
 
 pytestmark = pytest.mark.usefixtures("socket_enabled", "entity_registry_enabled_by_default")
 
 RX = "audio_technica_esw_r4180dan_rack_a"
-
-
-@pytest.fixture(autouse=True)
-def fast_polling(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Poll and time out quickly; the logic is the same, only the clock is shorter."""
-    monkeypatch.setattr(at_plugin, "MIN_METER_POLL_SECONDS", 0.02)
-    monkeypatch.setattr(at_plugin, "STATUS_POLL_SECONDS", 0.05)
-    monkeypatch.setattr(at_plugin, "BUSY_RETRY_DELAY", 0.01)
-    monkeypatch.setattr(at_plugin, "BUSY_PAUSE_SECONDS", 0.02)
-    monkeypatch.setattr(at_session, "REPLY_TIMEOUT", 0.5)
-
-
-@pytest.fixture
-async def simulator() -> AsyncGenerator[AudioTechnicaSimulator]:
-    """A 2-channel ESW receiver notifying a loopback UDP port."""
-    sim = AudioTechnicaSimulator(channels=2, notify_port=free_port("udp"))
-    await sim.start()
-    yield sim
-    await sim.close()
 
 
 @pytest.fixture

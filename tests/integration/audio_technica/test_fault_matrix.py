@@ -9,9 +9,10 @@ credentials and no TLS, so those rows are absent.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -22,10 +23,9 @@ from custom_components.micboard.coordinator import MicboardCoordinator
 from custom_components.micboard.plugins.audio_technica import (
     AudioTechnicaPlugin,
     plugin as at_plugin,
-    session as at_session,
 )
-from simulators.audio_technica import AudioTechnicaSimulator
-from tests.integration.common import setup_entry
+from simulators.audio_technica import SYSTEM20, AudioTechnicaSimulator
+from tests.integration.common import entity_id, setup_entry
 from tests.integration.entries import audio_technica_entry_data
 from tests.integration.fault_matrix import (
     UserSettings,
@@ -44,24 +44,6 @@ pytestmark = pytest.mark.usefixtures("socket_enabled", "entity_registry_enabled_
 RX = "audio_technica_esw_r4180dan_rack_a"
 #: The first wait is 0.5 s here (3 s in the plugin); 0.35 s per answer stands for 2 s.
 SLOW_REPLY = 0.35
-
-
-@pytest.fixture(autouse=True)
-def fast(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Poll and time out quickly: the same logic on a shorter clock."""
-    monkeypatch.setattr(at_plugin, "MIN_METER_POLL_SECONDS", 0.05)
-    monkeypatch.setattr(at_plugin, "STATUS_POLL_SECONDS", 0.1)
-    monkeypatch.setattr(at_plugin, "BUSY_RETRY_DELAY", 0.01)
-    monkeypatch.setattr(at_plugin, "BUSY_PAUSE_SECONDS", 0.02)
-    monkeypatch.setattr(at_session, "REPLY_TIMEOUT", 0.5)
-
-
-@pytest.fixture
-async def simulator() -> AsyncGenerator[AudioTechnicaSimulator]:
-    sim = AudioTechnicaSimulator(channels=2, notify_port=free_port("udp"))
-    await sim.start()
-    yield sim
-    await sim.close()
 
 
 async def _loaded(
@@ -204,3 +186,35 @@ async def test_home_assistant_restarted_while_away(
     await wait_for(lambda: none_unavailable(hass, entry), hass=hass)
     settings.assert_kept(hass)
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_slow_set_up_never_leaves_an_entity_the_model_lacks_available(
+    hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """System 20 PRO has no channel names: a slow set-up does not know that yet.
+
+    The snapshot's budget runs out before ``gchname`` is asked, so a name sensor is made;
+    once the poll loop learns the command is invalid, that sensor goes unavailable at
+    once (before, it showed "unknown" until the next resync and stayed).
+    """
+    monkeypatch.setattr(at_plugin, "SNAPSHOT_BUDGET_SECONDS", 0.05)
+    simulator = await AudioTechnicaSimulator(
+        model=SYSTEM20, channels=2, notify_port=free_port("udp")
+    ).start()
+    simulator.reply_delay = 0.05
+    try:
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="System 20",
+            data=audio_technica_entry_data(simulator),
+            options={CONF_METER_INTERVAL: 0.1},
+        )
+        coordinator = await setup_entry(hass, entry)
+        (receiver_id,) = coordinator.data
+        name = entity_id(hass, "sensor", f"{receiver_id}-1-channel_name")
+        battery = entity_id(hass, "sensor", f"{receiver_id}-1-battery")
+        await wait_for(lambda: hass.states.get(name).state == STATE_UNAVAILABLE, hass=hass)
+        assert hass.states.get(battery).state not in {STATE_UNAVAILABLE, STATE_UNKNOWN}
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        await simulator.close()

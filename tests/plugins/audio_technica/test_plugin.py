@@ -33,6 +33,7 @@ from custom_components.micboard.plugins.errors import (
 )
 from custom_components.micboard.plugins.health import ConnectionState
 from custom_components.micboard.plugins.model import (
+    STRUCTURE_FIELD,
     Feature,
     ModelUpdate,
 )
@@ -784,3 +785,32 @@ async def test_a_slow_receiver_sets_up_within_its_budget_and_polling_reads_the_r
             await task
     finally:
         await plugin.close()
+
+
+async def test_a_command_found_unsupported_while_listening_drops_its_feature_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slow System 20 set-up leaves gchname unasked: NAME first counts, then goes."""
+    monkeypatch.setattr(at_plugin, "SNAPSHOT_BUDGET_SECONDS", 0.05)
+    sim = await AudioTechnicaSimulator(model=SYSTEM20).start()
+    sim.reply_delay = 0.05
+    plugin = make_plugin(sim, reply_timeout=1.0)
+    try:
+        receiver = next(iter((await plugin.get_devices()).values()))
+        channel = receiver.channels[1]
+        assert Feature.NAME in channel.features  # not asked yet, so not known to be missing
+        updates: list[ModelUpdate] = []
+        task = asyncio.create_task(plugin.listen(updates.append))
+        try:
+            await wait_for(lambda: Feature.NAME not in channel.features, timeout=10)
+            assert any(
+                update.channel == 1 and STRUCTURE_FIELD in update.fields for update in updates
+            )
+            assert Feature.RF_LEVEL in channel.features
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    finally:
+        await plugin.close()
+        await sim.close()

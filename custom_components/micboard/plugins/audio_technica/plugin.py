@@ -42,6 +42,7 @@ from ..errors import (
     UnsupportedDevice,
 )
 from ..model import (
+    STRUCTURE_FIELD,
     ModelUpdate,
     Receiver,
     UpdateCallback,
@@ -415,7 +416,9 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
                 return await self._query_patiently(command, channel)
             return await self._query(command, channel)
         except CommandNotSupported:
-            self._unsupported.add(command)
+            if command not in self._unsupported:
+                self._unsupported.add(command)
+                self._refresh_features()
         except DeviceBusy:
             raise
         except NakError as err:
@@ -483,6 +486,25 @@ class AudioTechnicaPlugin(NetworkPlugin[AudioTechnicaOptions]):
         return receiver
 
     # -- live updates ---------------------------------------------------------------------
+
+    def _refresh_features(self) -> None:
+        """A command turned out unsupported while listening: drop its features now.
+
+        A slow snapshot stops at its deadline and leaves commands unasked; they count as
+        supported (so a busy start hides nothing) until the poll loop asks them. Without
+        this, an entity for a command the model lacks stayed (showing unknown) until the
+        next resync, five minutes later.
+        """
+        receiver = self.receivers.get(self._receiver_id or "")
+        if receiver is None or self._on_update is None:
+            return  # the next snapshot builds the features from what is known by then
+        supported = frozenset(c for c in values.CHANNEL_COMMANDS if c not in self._unsupported)
+        for index, channel in receiver.channels.items():
+            features = values.channel_features(supported, self._state.get(index, {}))
+            if features != channel.features and self.gate.apply(channel, {"features": features}):
+                # As a snapshot's merge reports it: the channel's entities re-check
+                # themselves, and the structure (devices, new entities) is looked at again.
+                self._on_update(ModelUpdate(receiver.id, index, frozenset({STRUCTURE_FIELD})))
 
     def _store(self, channel: int, command: str, params: tuple[str, ...]) -> None:
         """Record one answer or notification and push what it changed."""
