@@ -11,11 +11,13 @@ from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.micboard.const import DOMAIN
 from custom_components.micboard.coordinator import MicboardCoordinator
@@ -91,3 +93,29 @@ def check_translated(result: Any) -> None:
             assert name in (result["description_placeholders"] or {}), (result["step_id"], name)
     elif result["type"] is FlowResultType.ABORT:
         assert result["reason"] in config["abort"], result["reason"]
+
+
+async def start_different_device_fix(
+    hass: HomeAssistant, client: ClientSessionGenerator, entry_id: str
+) -> dict[str, Any]:
+    """Open the "different device" repair's fix flow, as the frontend does."""
+    assert await async_setup_component(hass, "repairs", {})
+    http = await client()
+    response = await http.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": f"different_device_{entry_id}"},
+    )
+    assert response.status == 200, await response.text()
+    result: dict[str, Any] = await response.json()
+    return result
+
+
+async def repair_step(
+    client: ClientSessionGenerator, flow_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Submit one step of a repair's fix flow."""
+    http = await client()
+    response = await http.post(f"/api/repairs/issues/fix/{flow_id}", json=data)
+    assert response.status == 200, await response.text()
+    result: dict[str, Any] = await response.json()
+    return result

@@ -17,12 +17,16 @@ from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
 )
-from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.micboard.const import CONF_RECEIVER_ID, DOMAIN
 from custom_components.micboard.identifiers import channel_identifier, receiver_identifier
-from tests.integration.common import entity_id, state
+from tests.integration.common import (
+    entity_id,
+    repair_step,
+    start_different_device_fix,
+    state,
+)
 from tests.integration.entries import setup_shure
 from tests.support.helpers import wait_for
 from tests.support.shure import receiver_id, running_simulator
@@ -38,24 +42,6 @@ async def _swap(sim: object, device_id: str) -> None:
 
 def _issue(hass: HomeAssistant, entry_id: str) -> ir.IssueEntry | None:
     return ir.async_get(hass).async_get_issue(DOMAIN, f"different_device_{entry_id}")
-
-
-async def _start_fix(hass: HomeAssistant, client: ClientSessionGenerator, entry_id: str) -> dict:
-    assert await async_setup_component(hass, "repairs", {})
-    http = await client()
-    response = await http.post(
-        "/api/repairs/issues/fix",
-        json={"handler": DOMAIN, "issue_id": f"different_device_{entry_id}"},
-    )
-    assert response.status == 200, await response.text()
-    return await response.json()
-
-
-async def _step(client: ClientSessionGenerator, flow_id: str, data: dict) -> dict:
-    http = await client()
-    response = await http.post(f"/api/repairs/issues/fix/{flow_id}", json=data)
-    assert response.status == 200, await response.text()
-    return await response.json()
 
 
 async def test_a_swapped_unit_is_never_adopted(hass: HomeAssistant) -> None:
@@ -107,12 +93,14 @@ async def test_accepting_the_replacement_keeps_entities_names_and_areas(
 
         await _swap(sim, NEW_ID)
         await wait_for(lambda: _issue(hass, entry.entry_id) is not None)
-        flow = await _start_fix(hass, hass_client, entry.entry_id)
+        flow = await start_different_device_fix(hass, hass_client, entry.entry_id)
         assert flow["type"] == FlowResultType.MENU
         assert flow["menu_options"] == ["new_address", "accept_replacement"]
-        flow = await _step(hass_client, flow["flow_id"], {"next_step_id": "accept_replacement"})
+        flow = await repair_step(
+            hass_client, flow["flow_id"], {"next_step_id": "accept_replacement"}
+        )
         assert flow["step_id"] == "accept_replacement"
-        flow = await _step(hass_client, flow["flow_id"], {})
+        flow = await repair_step(hass_client, flow["flow_id"], {})
         assert flow["type"] == FlowResultType.CREATE_ENTRY
 
         new = f"shure-{NEW_ID}"
@@ -143,19 +131,21 @@ async def test_the_original_receiver_at_a_new_address(
         await wait_for(lambda: state(hass, "sensor", f"{rid}-1-status") == "good")
         await _swap(sim, NEW_ID)
         await wait_for(lambda: _issue(hass, entry.entry_id) is not None)
-        flow = await _start_fix(hass, hass_client, entry.entry_id)
-        flow = await _step(hass_client, flow["flow_id"], {"next_step_id": "new_address"})
+        flow = await start_different_device_fix(hass, hass_client, entry.entry_id)
+        flow = await repair_step(hass_client, flow["flow_id"], {"next_step_id": "new_address"})
         assert flow["step_id"] == "new_address"
 
         # The same other unit again: refused.
-        flow = await _step(hass_client, flow["flow_id"], {"host": sim.host, "port": sim.port})
+        flow = await repair_step(hass_client, flow["flow_id"], {"host": sim.host, "port": sim.port})
         assert flow["errors"] == {"base": "still_different"}
         async with running_simulator("ulxd", 2) as original:  # SIM-RX1, elsewhere
             async with running_simulator("ulxd", 2) as placeholder:
                 nowhere = placeholder.port
-            flow = await _step(hass_client, flow["flow_id"], {"host": "127.0.0.1", "port": nowhere})
+            flow = await repair_step(
+                hass_client, flow["flow_id"], {"host": "127.0.0.1", "port": nowhere}
+            )
             assert flow["errors"] == {"base": "cannot_connect"}
-            flow = await _step(
+            flow = await repair_step(
                 hass_client, flow["flow_id"], {"host": original.host, "port": original.port}
             )
             assert flow["type"] == FlowResultType.CREATE_ENTRY

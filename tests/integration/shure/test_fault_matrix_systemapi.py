@@ -15,7 +15,6 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -27,6 +26,7 @@ from custom_components.micboard.plugins.net.http import TIMEOUT_FLOOR
 from custom_components.micboard.plugins.shure.systemapi.client import CONCURRENCY
 from custom_components.micboard.plugins.shure.systemapi.plugin import ShureSystemApiPlugin
 from simulators.shure.systemapi import SystemApiSimulator
+from tests.integration.common import repair_step, start_different_device_fix
 from tests.integration.entries import systemapi_entry_data
 from tests.integration.fault_matrix import (
     UserSettings,
@@ -346,19 +346,10 @@ async def test_another_installation_found_after_a_restart_deletes_nothing(
     assert len(loud_lines(caplog)) <= 1, loud_lines(caplog)
 
     # The user accepts the other installation: its devices replace the old ones.
-    assert await async_setup_component(hass, "repairs", {})
-    http = await hass_client()
-    response = await http.post(
-        "/api/repairs/issues/fix",
-        json={"handler": DOMAIN, "issue_id": f"different_device_{entry.entry_id}"},
-    )
-    flow = await response.json()
-    response = await http.post(
-        f"/api/repairs/issues/fix/{flow['flow_id']}", json={"next_step_id": "accept_replacement"}
-    )
-    flow = await response.json()
-    response = await http.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json={})
-    assert (await response.json())["type"] == FlowResultType.CREATE_ENTRY
+    flow = await start_different_device_fix(hass, hass_client, entry.entry_id)
+    flow = await repair_step(hass_client, flow["flow_id"], {"next_step_id": "accept_replacement"})
+    flow = await repair_step(hass_client, flow["flow_id"], {})
+    assert flow["type"] == FlowResultType.CREATE_ENTRY
     await wait_for(lambda: entry.state is ConfigEntryState.LOADED, hass=hass)
     coordinator = entry.runtime_data
     await wait_for(lambda: listening(coordinator, sim), hass=hass)
@@ -378,8 +369,7 @@ async def test_a_server_listing_nothing_after_a_restart_deletes_nothing(
     devices = _registry_devices(hass, entry)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    away = {device_id: sim.devices[device_id] for device_id in list(sim.devices)}
-    for device_id in away:
+    for device_id in list(sim.devices):
         sim.remove_device(device_id)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
