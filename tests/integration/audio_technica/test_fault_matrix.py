@@ -214,7 +214,10 @@ async def test_a_slow_set_up_never_leaves_an_entity_the_model_lacks_available(
         name = entity_id(hass, "sensor", f"{receiver_id}-1-channel_name")
         battery = entity_id(hass, "sensor", f"{receiver_id}-1-battery")
         await wait_for(lambda: hass.states.get(name).state == STATE_UNAVAILABLE, hass=hass)
-        assert hass.states.get(battery).state not in {STATE_UNAVAILABLE, STATE_UNKNOWN}
+        await wait_for(
+            lambda: hass.states.get(battery).state not in {STATE_UNAVAILABLE, STATE_UNKNOWN},
+            hass=hass,
+        )
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         await simulator.close()
